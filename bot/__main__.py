@@ -1,0 +1,152 @@
+"""Command line: ``python -m bot [run | check-config | sync] [--config PATH]``.
+
+main() owns the process's resources (HTTP session, database engine, health endpoint) and hands
+them to the bot; it turns the failures an operator can fix into one line and an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+import aiohttp
+import discord
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import __version__
+from bot.app import HaloBot
+from bot.config import Config, ConfigError, config_path, load_config
+from bot.discord_endpoints import use_discord_endpoints
+from bot.errors import StartupError
+from bot.health import health_server
+from bot.logging_setup import setup_logging
+from bot.storage.database import open_database
+
+log = logging.getLogger("bot")
+
+USER_AGENT = f"halo-speedrun-bot/{__version__} (+https://github.com/halo-speedrun-bot)"
+EXIT_FAILURE = 1
+EXIT_BAD_CONFIG = 2
+
+
+@asynccontextmanager
+async def open_bot(config: Config, *, sync_on_start: bool = True) -> AsyncIterator[HaloBot]:
+    """The bot with its resources opened; everything is closed again when the block ends."""
+    use_discord_endpoints(config.discord)
+    async with aiohttp.ClientSession(
+        headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
+    ) as session:
+        try:
+            engine = await open_database(config.database.url)
+        except (SQLAlchemyError, OSError) as error:
+            raise StartupError(f"cannot open the database: {error}") from None
+        try:
+            async with HaloBot(
+                config=config, session=session, engine=engine, sync_on_start=sync_on_start
+            ) as bot:
+                yield bot
+        finally:
+            await engine.dispose()
+
+
+async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
+    """Runs the bot until ``stop`` is set or the bot fails, then closes the gateway."""
+    token = bot.config.discord.token.get_secret_value()
+    runner = asyncio.create_task(_login_and_connect(bot, token), name="discord")
+    stopper = asyncio.create_task(stop.wait(), name="stop")
+    try:
+        await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+        if not runner.done():
+            log.info("Shutting down")
+            await bot.close()
+        await runner
+
+
+async def _login_and_connect(bot: HaloBot, token: str) -> None:
+    try:
+        await bot.login(token)
+    except discord.LoginFailure:
+        raise StartupError("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN") from None
+    except aiohttp.ClientError as error:
+        raise StartupError(f"cannot reach Discord at {bot.config.discord.api_base}: {error}") from None
+    await bot.connect(reconnect=True)
+
+
+async def run(config: Config) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
+        await serve_until(bot, stop)
+
+
+async def sync(config: Config) -> list[str]:
+    async with open_bot(config, sync_on_start=False) as bot:
+        try:
+            await bot.login(config.discord.token.get_secret_value())
+        except discord.LoginFailure:
+            raise StartupError(
+                "Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN"
+            ) from None
+        return await bot.sync_commands(force=True)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config", metavar="PATH", help="config file (default: $HALOBOT_CONFIG or ./config.toml)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", parents=[common], description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--version", action="version", version=__version__)
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync}")
+    verbs.add_parser("run", parents=[common], help="run the bot (the default)")
+    verbs.add_parser("check-config", parents=[common], help="validate the configuration and exit")
+    verbs.add_parser("sync", parents=[common], help="push the slash-command definitions to Discord and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    path = config_path(args.config)
+    try:
+        config = load_config(path)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_BAD_CONFIG
+    if args.verb == "check-config":
+        print(f"{path}: configuration is valid")
+        return 0
+
+    setup_logging(config.logging.level, config.secrets())
+    if not config.discord.token.get_secret_value():
+        print(
+            "error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)", file=sys.stderr
+        )
+        return EXIT_FAILURE
+    try:
+        if args.verb == "sync":
+            scopes = asyncio.run(sync(config))
+            print(f"Slash commands pushed ({', '.join(scopes)})")
+        else:
+            asyncio.run(run(config))
+    except StartupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""The Bot subclass: wiring of the resources main() opened, the cogs, and the command sync."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord.ext import commands
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.command_sync import sync_commands
+from bot.config import DISCORD_GATEWAY, Config
+from bot.services.telemetry import Telemetry
+from bot.storage.state import BotState
+from bot.tree import HaloTree
+
+log = logging.getLogger(__name__)
+
+# Loaded in this order by setup_hook; a feature is added to the bot by adding its cog here.
+COGS: Sequence[str] = ("cogs.status",)
+
+UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
+
+
+class HaloBot(commands.Bot):
+    def __init__(
+        self,
+        *,
+        config: Config,
+        session: aiohttp.ClientSession,
+        engine: AsyncEngine,
+        sync_on_start: bool = True,
+        **options: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels and roles, for configuration; nothing privileged
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=intents,
+            tree_cls=HaloTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            member_cache_flags=discord.MemberCacheFlags.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            **options,
+        )
+        self.config = config
+        self.session = session
+        self.engine = engine
+        self.state = BotState(engine)
+        services = [*UPSTREAM_SERVICES, *(["Halo Waypoint"] if config.infinite.enabled else [])]
+        self.telemetry = Telemetry(services)
+        self.gateway_connected = False
+        self._sync_on_start = sync_on_start
+
+    async def setup_hook(self) -> None:
+        for extension in COGS:
+            await self.load_extension(extension)
+        if self._sync_on_start:
+            await self.sync_commands(force=False)
+
+    async def sync_commands(self, *, force: bool) -> list[str]:
+        return await sync_commands(self.tree, self.state, self.config.discord.command_guild_ids, force=force)
+
+    def is_healthy(self) -> bool:
+        return self.gateway_connected and self.is_ready() and not self.is_closed()
+
+    async def on_connect(self) -> None:
+        self.gateway_connected = True
+        gateway = self.config.discord.gateway_url
+        if gateway != DISCORD_GATEWAY and self.ws is not None:
+            # Resume through the configured gateway (a local server or a proxy) as well, not
+            # through the resume_gateway_url that READY named.
+            self.ws.gateway = yarl.URL(gateway)
+
+    async def on_resumed(self) -> None:
+        self.gateway_connected = True
+
+    async def on_disconnect(self) -> None:
+        self.gateway_connected = False
+
+    async def on_ready(self) -> None:
+        log.info("Ready as %s in %d servers", self.user, len(self.guilds))
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: discord.app_commands.Command[Any, ..., Any]
+    ) -> None:
+        self.telemetry.command_served(command.qualified_name)

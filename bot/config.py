@@ -1,0 +1,186 @@
+"""The configuration contract: one pydantic model per section, validated once at start.
+
+Sources, strongest first: ``HALOBOT_<SECTION>__<KEY>`` environment variables, ``DISCORD_TOKEN``,
+the TOML file, the defaults below. ``config.example.toml`` documents every key.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+DEFAULT_CONFIG_PATH = Path("config.toml")
+CONFIG_PATH_ENV = "HALOBOT_CONFIG"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; ``problems`` holds one ``section.key: what is wrong`` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _url_checker(schemes: tuple[str, ...], *, strip_slash: bool) -> AfterValidator:
+    def check(value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in schemes or not parts.hostname:
+            raise ValueError(f"must be an absolute {' or '.join(s + '://' for s in schemes)} URL")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.rstrip("/") if strip_slash else value
+
+    return AfterValidator(check)
+
+
+# Base URLs are stored without a trailing slash; the documented paths are appended to them.
+HttpBaseUrl = Annotated[str, _url_checker(("https", "http"), strip_slash=True)]
+GatewayUrl = Annotated[str, _url_checker(("wss", "ws"), strip_slash=False)]
+Snowflake = Annotated[int, Field(gt=0)]
+PollSeconds = Annotated[int, Field(ge=1)]
+
+
+def _check_database_url(value: str) -> str:
+    scheme = value.partition("://")[0]
+    if scheme not in DATABASE_DRIVERS:
+        raise ValueError(f"scheme must be one of {', '.join(DATABASE_DRIVERS)}")
+    return value
+
+
+DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DatabaseUrl = Annotated[str, AfterValidator(_check_database_url)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DiscordConfig(_Section):
+    token: SecretStr = SecretStr("")
+    api_base: HttpBaseUrl = "https://discord.com/api/v10"
+    gateway_url: GatewayUrl = DISCORD_GATEWAY
+    command_guild_ids: list[Snowflake] = []
+    owner_ids: list[Snowflake] = []
+
+
+class DatabaseConfig(_Section):
+    url: DatabaseUrl = "sqlite+aiosqlite:///data/halobot.db"
+
+
+class HaloRunsConfig(_Section):
+    api: Literal["content", "legacy"] = "content"
+    base_url: HttpBaseUrl = "https://haloruns.com"
+    records_poll_seconds: PollSeconds = 60
+    streams_poll_seconds: PollSeconds = 300
+    cache_seconds: Annotated[int, Field(ge=0)] = 60
+
+
+class SpeedrunConfig(_Section):
+    base_url: HttpBaseUrl = "https://www.speedrun.com/api/v1"
+    api_key: SecretStr = SecretStr("")
+    games: list[str] = []
+    poll_seconds: PollSeconds = 120
+
+
+class InfiniteConfig(_Section):
+    enabled: bool = False
+    client_id: str = ""
+    authority: HttpBaseUrl = "https://login.microsoftonline.com/consumers"
+    token_cache: Path = Path("data/msal_cache.json")
+    user_auth_url: HttpBaseUrl = "https://user.auth.xboxlive.com"
+    xsts_url: HttpBaseUrl = "https://xsts.auth.xboxlive.com"
+    settings_url: HttpBaseUrl = "https://settings.svc.halowaypoint.com"
+    profile_url: HttpBaseUrl = "https://profile.svc.halowaypoint.com"
+    stats_url: HttpBaseUrl = "https://halostats.svc.halowaypoint.com"
+    skill_url: HttpBaseUrl = "https://skill.svc.halowaypoint.com"
+    gamecms_url: HttpBaseUrl = "https://gamecms-hacs.svc.halowaypoint.com"
+
+
+class HealthConfig(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class _DiscordTokenEnv(PydanticBaseSettingsSource):
+    """``DISCORD_TOKEN`` sets ``discord.token`` (weaker than ``HALOBOT_DISCORD__TOKEN``)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        token = os.environ.get("DISCORD_TOKEN")
+        return {"discord": {"token": token}} if token else {}
+
+
+class Config(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HALOBOT_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    discord: DiscordConfig = DiscordConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    haloruns: HaloRunsConfig = HaloRunsConfig()
+    speedrun: SpeedrunConfig = SpeedrunConfig()
+    infinite: InfiniteConfig = InfiniteConfig()
+    health: HealthConfig = HealthConfig()
+    logging: LoggingConfig = LoggingConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # init_settings carries the TOML file: the environment overrides it.
+        return env_settings, _DiscordTokenEnv(settings_cls), init_settings
+
+    def secrets(self) -> list[str]:
+        """Every secret value set in this configuration, for log redaction."""
+        values = [self.discord.token, self.speedrun.api_key]
+        return [secret.get_secret_value() for secret in values if secret.get_secret_value()]
+
+
+def config_path(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+    """``--config PATH``, else ``HALOBOT_CONFIG``, else ``./config.toml``."""
+    if cli_value:
+        return Path(cli_value)
+    if environ.get(CONFIG_PATH_ENV):
+        return Path(environ[CONFIG_PATH_ENV])
+    return DEFAULT_CONFIG_PATH
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path`` (a missing file means defaults plus environment) and validate everything."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        data = {}
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([f"{path}: cannot read: {error}"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
+    try:
+        return Config(**data)
+    except ValidationError as error:
+        raise ConfigError([_describe(problem) for problem in error.errors()]) from None
+
+
+def _describe(problem: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+    message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
+    return f"{key}: {message.removeprefix('Value error, ')}"

@@ -1,0 +1,33 @@
+"""One logging setup for the process, with every secret masked before a line is written."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+# Interaction and webhook tokens appear in the URLs discord.py logs at DEBUG level.
+_URL_TOKENS = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?\s]+")
+MASK = "***"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then masks configured secrets and URL tokens, tracebacks included."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = _URL_TOKENS.sub(rf"\g<1>{MASK}", super().format(record))
+        for secret in self._secrets:
+            text = text.replace(secret, MASK)
+        return text
+
+
+def setup_logging(level: str, secrets: Iterable[str]) -> None:
+    handler = logging.StreamHandler()
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", secrets))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

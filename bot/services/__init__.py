@@ -1,0 +1,1 @@
+"""The bot's logic that is not Discord: feeds, ledgers, trackers, telemetry."""

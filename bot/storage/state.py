@@ -1,0 +1,29 @@
+"""Key-value state of the bot itself (not of any server), kept across restarts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.storage.tables import bot_state
+
+
+class BotState:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, key: str) -> str | None:
+        async with self._engine.connect() as connection:
+            value = await connection.scalar(select(bot_state.c.value).where(bot_state.c.key == key))
+        return value
+
+    async def set(self, key: str, value: str) -> None:
+        now = datetime.now(UTC)
+        async with self._engine.begin() as connection:
+            updated = await connection.execute(
+                bot_state.update().where(bot_state.c.key == key).values(value=value, updated_at=now)
+            )
+            if updated.rowcount == 0:
+                await connection.execute(bot_state.insert().values(key=key, value=value, updated_at=now))

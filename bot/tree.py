@@ -1,0 +1,47 @@
+"""The command tree: one place that turns every command error into what the user sees."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+
+from bot.errors import UserFacingError
+from bot.interaction_replies import send_ephemeral
+
+if TYPE_CHECKING:
+    from bot.app import HaloBot
+
+log = logging.getLogger(__name__)
+
+# discord.py's own check failures carry messages meant for the user.
+_USER_ERRORS = (UserFacingError, app_commands.CheckFailure, app_commands.TransformerError)
+
+
+def apology(error_id: str) -> str:
+    return f"Sorry, something went wrong on our side. It has been logged as error `{error_id}`."
+
+
+class HaloTree(app_commands.CommandTree["HaloBot"]):
+    async def on_error(
+        self, interaction: discord.Interaction[HaloBot], error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.qualified_name if interaction.command else "unknown"
+        if isinstance(error, _USER_ERRORS):
+            kind, message = type(error).__name__, str(error)
+            log.info("/%s refused: %s", name, message)
+        else:
+            kind, error_id = "internal", secrets.token_hex(4)
+            message = apology(error_id)
+            cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+            log.error("/%s failed, error id %s", name, error_id, exc_info=cause)
+        self.client.telemetry.command_failed(name, kind)
+        if interaction.type is discord.InteractionType.autocomplete:
+            return  # an autocomplete can only answer with choices
+        try:
+            await send_ephemeral(interaction, message)
+        except discord.HTTPException:
+            log.warning("Could not tell the user about the error in /%s", name, exc_info=True)

@@ -1,0 +1,1 @@
+"""One cog per feature: parse the options, call a service, render the reply."""

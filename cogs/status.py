@@ -1,0 +1,58 @@
+"""/status: is the bot healthy, and how are the services it depends on doing."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import __version__
+from bot.app import HaloBot
+from bot.rendering import duration, plain, timestamp
+from bot.services.telemetry import ServiceHealth
+
+
+def service_line(health: ServiceHealth) -> str:
+    if health.last_success is None and health.last_error is None:
+        return "not called yet"
+    lines = [f"last success {timestamp(health.last_success)}" if health.last_success else "no success yet"]
+    if health.last_error:
+        lines.append(
+            f"last error {timestamp(health.last_error)}: {plain(health.last_error_message or '', 300)}"
+        )
+    return "\n".join(lines)
+
+
+def status_embed(bot: HaloBot) -> discord.Embed:
+    now = datetime.now(UTC)
+    telemetry = bot.telemetry
+    latency = "not measured yet" if math.isinf(bot.latency) else f"{bot.latency * 1000:.0f} ms"
+    embed = discord.Embed(title="Halo Speedrun Bot status", colour=discord.Colour.green(), timestamp=now)
+    embed.add_field(name="Version", value=__version__)
+    embed.add_field(
+        name="Uptime",
+        value=f"{duration(now - telemetry.started)} (since {timestamp(telemetry.started, 'f')})",
+    )
+    embed.add_field(name="Gateway latency", value=latency)
+    for health in telemetry.services.values():
+        embed.add_field(name=health.name, value=service_line(health), inline=False)
+    return embed
+
+
+class Status(commands.Cog):
+    """Health of the bot and of its upstream services."""
+
+    def __init__(self, bot: HaloBot) -> None:
+        self.bot = bot
+
+    @app_commands.command()
+    async def status(self, interaction: discord.Interaction) -> None:
+        """Version, uptime, gateway latency and how each upstream service is doing."""
+        await interaction.response.send_message(embed=status_embed(self.bot))
+
+
+async def setup(bot: HaloBot) -> None:
+    await bot.add_cog(Status(bot))

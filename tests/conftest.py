@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.__main__ import open_bot, serve_until
+from bot.app import HaloBot
+from bot.config import Config
+from tests.fakes.discord_server import FakeDiscord
+
+
+@pytest.fixture
+async def discord_server() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == [], "the bot sent requests that Discord would reject"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def bot_settings(server: FakeDiscord, data_dir: Path) -> dict[str, Any]:
+    """Config values that point the bot at the local servers and keep its data in ``data_dir``."""
+    return {
+        "discord": {"token": server.token, "api_base": server.api_base, "gateway_url": server.gateway_url},
+        "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'halobot.db'}"},
+        "health": {"port": 0},
+    }
+
+
+@pytest.fixture
+def make_config(discord_server: FakeDiscord, tmp_path: Path) -> Callable[..., Config]:
+    def make(**sections: dict[str, Any]) -> Config:
+        settings = bot_settings(discord_server, tmp_path)
+        for name, values in sections.items():
+            settings[name] = {**settings.get(name, {}), **values}
+        return Config(**settings)
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]:
+    """The bot, started the way ``python -m bot`` starts it, connected to ``server``."""
+    stop = asyncio.Event()
+    async with open_bot(config) as bot:
+        task = asyncio.create_task(serve_until(bot, stop))
+        async with asyncio.timeout(10):
+            while not (server.ready.is_set() or task.done()):
+                await asyncio.sleep(0.01)
+        try:
+            yield bot
+        finally:
+            stop.set()
+            await task
+
+
+@pytest.fixture
+async def bot(discord_server: FakeDiscord, make_config: Callable[..., Config]) -> AsyncIterator[HaloBot]:
+    async with running(make_config(), discord_server) as bot:
+        yield bot

@@ -1,0 +1,84 @@
+"""Checks REST bodies against Discord's official OpenAPI description (../shared/discord-api-spec).
+
+Read as apis.md §4 says: every ``oneOf`` as ``anyOf`` (the spec's unions overlap), and an
+integer-parseable string is accepted where the spec says integer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator, validators
+
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
+
+
+def _integer_or_numeric_string(checker: Any, instance: object) -> bool:
+    if isinstance(instance, str):
+        return re.fullmatch(r"-?\d+", instance) is not None
+    return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer"))
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer_or_numeric_string),
+)
+
+
+def _any_of(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {("anyOf" if key == "oneOf" else key): _any_of(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_any_of(item) for item in node]
+    return node
+
+
+class DiscordSpec:
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self._components = _any_of(spec["components"])
+        # (method, pattern, literal segments, operation)
+        self._operations: list[tuple[str, re.Pattern[str], int, dict[str, Any]]] = []
+        for template, item in spec["paths"].items():
+            pattern = re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", template) + "$")
+            literal = sum(1 for segment in template.split("/") if segment and "{" not in segment)
+            for method, operation in item.items():
+                if method != "parameters":
+                    self._operations.append((method.upper(), pattern, literal, operation))
+        self._validators: dict[int, Any] = {}
+
+    def knows(self, method: str, path: str) -> bool:
+        return self._operation(method, path) is not None
+
+    def _operation(self, method: str, path: str) -> dict[str, Any] | None:
+        # Fixed segments (e.g. /messages/@original) win over templated ones.
+        matches = [
+            (lit, op) for m, pattern, lit, op in self._operations if m == method and pattern.match(path)
+        ]
+        return max(matches, key=lambda match: match[0])[1] if matches else None
+
+    def violations(self, method: str, path: str, body: Any) -> list[str]:
+        """What is wrong with ``body`` for ``method path`` (a path below the API base), if anything."""
+        operation = self._operation(method, path)
+        if operation is None:
+            return [f"{method} {path}: not an operation in Discord's API"]
+        content = operation.get("requestBody", {}).get("content", {})
+        schema = content.get("application/json", {}).get("schema")
+        if schema is None:
+            return [] if body is None else [f"{method} {path}: takes no JSON body"]
+        validator = self._validators.get(id(operation))
+        if validator is None:
+            validator = _Validator({**_any_of(schema), "components": self._components})
+            self._validators[id(operation)] = validator
+        return [
+            f"{method} {path}: {'/'.join(map(str, error.absolute_path)) or 'body'}: {error.message[:300]}"
+            for error in validator.iter_errors(body)
+        ]
+
+
+@cache
+def discord_spec() -> DiscordSpec:
+    return DiscordSpec(json.loads(SPEC_PATH.read_text(encoding="utf-8")))
