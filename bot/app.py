@@ -86,8 +86,3 @@ class HaloBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
-
-    async def on_app_command_completion(
-        self, interaction: discord.Interaction, command: discord.app_commands.Command[Any, ..., Any]
-    ) -> None:
-        self.telemetry.command_served(command.qualified_name)

@@ -6,8 +6,9 @@ import logging
 import re
 from collections.abc import Iterable
 
-# Interaction and webhook tokens appear in the URLs discord.py logs at DEBUG level.
+# Interaction and webhook tokens appear in the URLs and payloads discord.py logs at DEBUG level.
 _URL_TOKENS = re.compile(r"(/(?:interactions|webhooks)/\d+/)[^/?\s]+")
+_TOKEN_FIELDS = re.compile(r"""(['"](?:\w*_)?token['"]\s*:\s*['"])[^'"]+""", re.IGNORECASE)
 MASK = "***"
 
 
@@ -20,6 +21,7 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         text = _URL_TOKENS.sub(rf"\g<1>{MASK}", super().format(record))
+        text = _TOKEN_FIELDS.sub(rf"\g<1>{MASK}", text)
         for secret in self._secrets:
             text = text.replace(secret, MASK)
         return text

@@ -26,6 +26,11 @@ def apology(error_id: str) -> str:
 
 
 class HaloTree(app_commands.CommandTree["HaloBot"]):
+    async def interaction_check(self, interaction: discord.Interaction[HaloBot]) -> bool:
+        if interaction.type is discord.InteractionType.application_command and interaction.command:
+            self.client.telemetry.command_served(interaction.command.qualified_name)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[HaloBot], error: app_commands.AppCommandError
     ) -> None:

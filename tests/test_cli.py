@@ -1,0 +1,203 @@
+"""The real entry point, ``python -m bot``, run as a process the way an operator runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.conftest import free_port
+from tests.fakes.discord_server import FakeDiscord
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALOBOT_") and k != "DISCORD_TOKEN"}
+    env["PYTHONPATH"] = str(ROOT)
+    return {**env, **extra}
+
+
+def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=clean_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def local_config(server: FakeDiscord, path: Path, *, health_port: int = 0, token: bool = True) -> Path:
+    token_line = f'token = "{server.token}"\n' if token else ""
+    path.write_text(
+        "[discord]\n"
+        f"{token_line}"
+        f'api_base = "{server.api_base}"\n'
+        f'gateway_url = "{server.gateway_url}"\n'
+        "[database]\n"
+        'url = "sqlite+aiosqlite:///state/db/halobot.db"\n'
+        "[health]\n"
+        f"port = {health_port}\n"
+        "[logging]\n"
+        'level = "DEBUG"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[health]\nport = 'eighty'\n", "health.port:"),
+        ("[haloruns]\napi = 'v3'\n", "haloruns.api:"),
+        ("[speedrun]\nbase_url = 'www.speedrun.com/api/v1'\n", "speedrun.base_url:"),
+        ("[discord]\ngateway_url = 'https://gateway.discord.gg'\n", "discord.gateway_url:"),
+        ("[haloruns]\nrecords_poll_seconds = 0\n", "haloruns.records_poll_seconds:"),
+        ("[database]\nurl = 'mysql://localhost/db'\n", "database.url:"),
+        ("[haloruns]\nbase_urll = 'https://haloruns.com'\n", "haloruns.base_urll: unknown key"),
+    ],
+)
+def test_check_config_names_the_bad_key(tmp_path: Path, toml: str, key: str) -> None:
+    (tmp_path / "config.toml").write_text(toml, encoding="utf-8")
+
+    result = cli("check-config", cwd=tmp_path)
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(key), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_config_reports_every_bad_key_one_per_line(tmp_path: Path) -> None:
+    config = tmp_path / "bot.toml"
+    config.write_text("[health]\nport = 70000\n[haloruns]\napi = 'v3'\n", encoding="utf-8")
+
+    result = cli("check-config", "--config", str(config), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert sorted(line.split(":")[0] for line in result.stderr.strip().splitlines()) == [
+        "haloruns.api",
+        "health.port",
+    ]
+
+
+def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
+    (tmp_path / "custom.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
+
+    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml")
+    bad = cli(
+        "check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", HALOBOT_HALORUNS__BASE_URL="ftp://x"
+    )
+
+    assert ok.returncode == 0, ok.stderr
+    assert bad.returncode == 2 and bad.stderr.startswith("haloruns.base_url:")
+
+
+def test_check_config_accepts_the_example_and_a_missing_file(tmp_path: Path) -> None:
+    assert cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path).returncode == 0
+    assert cli("check-config", cwd=tmp_path).returncode == 0
+
+
+def test_start_without_token_ends_with_one_line(tmp_path: Path) -> None:
+    result = cli("--config", "none.toml", cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: no Discord bot token")
+    assert "Traceback" not in result.stderr
+
+
+async def test_start_with_a_rejected_token_ends_with_one_line(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    config = local_config(discord_server, tmp_path / "config.toml", token=False)
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "--config", str(config),
+        cwd=tmp_path, env=clean_env(DISCORD_TOKEN="not-the-token"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+
+    text = stderr.decode()
+    assert process.returncode == 1
+    assert text.strip().splitlines()[-1] == (
+        "error: Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN"
+    )
+    assert "Traceback" not in text
+    assert "not-the-token" not in text
+
+
+async def test_run_serves_status_and_stops_on_sigterm(discord_server: FakeDiscord, tmp_path: Path) -> None:
+    port = free_port()
+    config = local_config(discord_server, tmp_path / "config.toml", health_port=port)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=tmp_path, env=clean_env(),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert config.exists()
+    output = asyncio.create_task(process.communicate())
+    try:
+        async with aiohttp.ClientSession() as http:
+            status = await wait_for_health(http, port, 200)
+            assert status == 200
+
+            reply = await (await discord_server.invoke("status")).reply()
+            assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
+
+            metrics = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
+            assert 'halobot_commands_total{command="status"} 1.0' in metrics
+    finally:
+        stopped_at = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(output, 10)
+
+    assert time.perf_counter() - stopped_at < 5
+    assert process.returncode == 0, stderr.decode()
+    log = stderr.decode()
+    assert "Traceback" not in log
+    assert discord_server.token not in log
+    assert "itoken-" not in log, "interaction tokens must be masked in logs"
+    assert (tmp_path / "state" / "db" / "halobot.db").exists()
+
+
+async def wait_for_health(http: aiohttp.ClientSession, port: int, want: int) -> int:
+    status = 0
+    async with asyncio.timeout(20):
+        while status != want:
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    status = response.status
+            except aiohttp.ClientConnectionError:
+                pass
+            if status != want:
+                await asyncio.sleep(0.1)
+    return status
+
+
+async def test_sync_pushes_commands_to_each_configured_guild(
+    discord_server: FakeDiscord, tmp_path: Path
+) -> None:
+    config = local_config(discord_server, tmp_path / "config.toml")
+    guild_id = discord_server.guilds[0]["id"]
+
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "sync", "--config", str(config), cwd=tmp_path,
+        env=clean_env(HALOBOT_DISCORD__COMMAND_GUILD_IDS=f"[{guild_id}]"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 0, stderr.decode()
+    assert f"guild {guild_id}" in stdout.decode()
+    assert [c["name"] for c in discord_server.commands[int(guild_id)]] == ["status"]
+    assert None not in discord_server.commands
