@@ -73,8 +73,8 @@ def test_check_config_names_the_bad_key(tmp_path: Path, toml: str, key: str) -> 
     result = cli("check-config", cwd=tmp_path)
 
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(key), result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(key), result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -100,7 +100,8 @@ def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     )
 
     assert ok.returncode == 0, ok.stderr
-    assert bad.returncode == 2 and bad.stderr.startswith("haloruns.base_url:")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("haloruns.base_url:")
 
 
 def test_check_config_accepts_the_example_and_a_missing_file(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ async def test_unexpected_error_gets_an_ephemeral_apology_with_an_error_id(
     assert match, reply.content
     assert "secret detail" not in reply.content
     logged = [r for r in caplog.records if match.group(1) in r.getMessage()]
-    assert logged and logged[0].exc_info is not None
+    assert logged
+    assert logged[0].exc_info is not None
     assert "database exploded" in str(logged[0].exc_info[1])
 
     status = await (await discord_server.invoke("status")).reply()
@@ -76,7 +77,8 @@ async def test_error_after_a_public_defer_stays_ephemeral(
     assert [(m.ephemeral, m.content) for m in interaction.messages] == [
         (True, "HaloRuns did not answer in time.")
     ]
-    assert interaction.original is not None and interaction.original.deleted
+    assert interaction.original is not None
+    assert interaction.original.deleted
 
 
 async def test_errors_are_counted_in_metrics(broken_bot: HaloBot, discord_server: FakeDiscord) -> None:
