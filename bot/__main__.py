@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -63,10 +64,13 @@ async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         stopper.cancel()
-        if not runner.done():
+        if runner.done():
+            await runner  # the bot failed: let its error out
+        else:
             log.info("Shutting down")
             await bot.close()
-        await runner
+            with contextlib.suppress(StartupError):  # stopped while still logging in
+                await runner
 
 
 async def _login_and_connect(bot: HaloBot, token: str) -> None:

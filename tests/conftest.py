@@ -54,6 +54,7 @@ def make_config(discord_server: FakeDiscord, tmp_path: Path) -> Callable[..., Co
 async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]:
     """The bot, started the way ``python -m bot`` starts it, connected to ``server``."""
     stop = asyncio.Event()
+    server.ready.clear()
     async with open_bot(config) as bot:
         task = asyncio.create_task(serve_until(bot, stop))
         async with asyncio.timeout(10):

@@ -264,6 +264,7 @@ class FakeDiscord:
         self._sockets: set[web.WebSocketResponse] = set()
         self.port = 0
         self.resume_gateway_url: str | None = None  # default: this server's gateway
+        self.gateway_down = False  # refuse gateway connections, as during an outage
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._add_routes()
 
@@ -426,7 +427,14 @@ class FakeDiscord:
 
     # -- gateway -----------------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def drop_connections(self) -> None:
+        """Closes every gateway connection, as a network failure would."""
+        for ws in list(self._sockets):
+            await ws.close(code=1006)
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.gateway_down:
+            return web.Response(status=503)
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
         self._sockets.add(ws)
@@ -524,7 +532,8 @@ class FakeDiscord:
                     "global": False,
                 },
                 429,
-                {"Retry-After": str(failure.retry_after), "X-RateLimit-Scope": "user"},
+                # Discord's own 429s come through its proxy; without Via discord.py takes it for a ban.
+                {"Retry-After": str(failure.retry_after), "X-RateLimit-Scope": "user", "Via": "1.1 google"},
             )
         if failure.status == 403:
             return error_response(403, 50013, "Missing Permissions")

@@ -1,0 +1,77 @@
+"""The connection to the gateway: health, resumes, and Discord's REST failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import aiohttp
+import pytest
+
+from bot.config import Config
+from tests.conftest import free_port, running
+from tests.fakes.discord_server import FakeDiscord
+
+
+async def healthz(http: aiohttp.ClientSession, port: int) -> int:
+    async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
+        return response.status
+
+
+async def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.02)
+
+
+async def test_healthz_follows_the_gateway_connection(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    from bot.health import health_server
+
+    port = free_port()
+    config = make_config(health={"port": port})
+    async with aiohttp.ClientSession() as http, running(config, discord_server) as bot:
+        async with health_server(config.health, bot.is_healthy, bot.telemetry):
+            await bot.wait_until_ready()
+            assert await healthz(http, port) == 200
+
+            discord_server.gateway_down = True
+            await discord_server.drop_connections()
+            await until(lambda: not bot.is_healthy())
+            assert await healthz(http, port) == 503
+
+            discord_server.gateway_down = False
+            await until(bot.is_healthy, timeout=20)
+            assert await healthz(http, port) == 200
+
+
+async def test_resumes_go_to_the_configured_gateway(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    discord_server.resume_gateway_url = "ws://127.0.0.1:9/elsewhere"  # nothing listens there
+
+    async with running(make_config(), discord_server) as bot:
+        await bot.wait_until_ready()
+        await discord_server.send_reconnect()
+        await until(lambda: discord_server.resumes == 1)
+
+        reply = await (await discord_server.invoke("status")).reply()
+
+    assert discord_server.identifies == 1
+    assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
+
+
+@pytest.mark.parametrize("status", [429, 500])
+async def test_a_failed_callback_is_retried_and_answered_once(
+    bot: object, discord_server: FakeDiscord, status: int
+) -> None:
+    discord_server.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status)
+
+    interaction = await discord_server.invoke("status")
+    reply = await interaction.reply()
+    await asyncio.sleep(0.3)
+
+    assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
+    assert len(interaction.messages) == 1
+    assert len([r for r in discord_server.requests if r.path.endswith("/callback")]) == 2
