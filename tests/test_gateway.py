@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 
 from bot.config import Config
+from bot.health import health_server
 from tests.conftest import free_port, running
 from tests.fakes.discord_server import FakeDiscord
 
@@ -27,23 +28,24 @@ async def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
 async def test_healthz_follows_the_gateway_connection(
     discord_server: FakeDiscord, make_config: Callable[..., Config]
 ) -> None:
-    from bot.health import health_server
-
     port = free_port()
     config = make_config(health={"port": port})
-    async with aiohttp.ClientSession() as http, running(config, discord_server) as bot:
-        async with health_server(config.health, bot.is_healthy, bot.telemetry):
-            await bot.wait_until_ready()
-            assert await healthz(http, port) == 200
+    async with (
+        aiohttp.ClientSession() as http,
+        running(config, discord_server) as bot,
+        health_server(config.health, bot.is_healthy, bot.telemetry),
+    ):
+        await bot.wait_until_ready()
+        assert await healthz(http, port) == 200
 
-            discord_server.gateway_down = True
-            await discord_server.drop_connections()
-            await until(lambda: not bot.is_healthy())
-            assert await healthz(http, port) == 503
+        discord_server.gateway_down = True
+        await discord_server.drop_connections()
+        await until(lambda: not bot.is_healthy())
+        assert await healthz(http, port) == 503
 
-            discord_server.gateway_down = False
-            await until(bot.is_healthy, timeout=20)
-            assert await healthz(http, port) == 200
+        discord_server.gateway_down = False
+        await until(bot.is_healthy, timeout=20)
+        assert await healthz(http, port) == 200
 
 
 async def test_resumes_go_to_the_configured_gateway(
