@@ -1,0 +1,34 @@
+"""Secrets never reach a log line."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.logging_setup import RedactingFormatter
+
+
+def formatted(message: str, *args: object, exc: BaseException | None = None) -> str:
+    record = logging.LogRecord(
+        "t", logging.INFO, __file__, 1, message, args, (type(exc), exc, None) if exc else None
+    )
+    return RedactingFormatter("%(message)s", ["bot-token-123"]).format(record)
+
+
+def test_configured_secrets_are_masked_also_in_tracebacks() -> None:
+    line = formatted("login with %s", "bot-token-123", exc=RuntimeError("bad token bot-token-123"))
+
+    assert "bot-token-123" not in line
+    assert line.startswith("login with ***")
+    assert "RuntimeError: bad token ***" in line
+
+
+def test_interaction_and_webhook_tokens_are_masked() -> None:
+    line = formatted(
+        "POST http://x/api/v10/interactions/123/aW50ZXJhY3Rpb24/callback then /webhooks/9/tok-en/messages "
+        "payload {'token': 'aW50ZXJhY3Rpb24', \"refresh_token\": \"M.R3_BAY\"}"
+    )
+
+    assert "aW50ZXJhY3Rpb24" not in line
+    assert "tok-en" not in line
+    assert "M.R3_BAY" not in line
+    assert "/interactions/123/***/callback" in line
