@@ -47,6 +47,7 @@ class HaloBot(commands.Bot):
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
             max_messages=None,
+            owner_ids=set(config.discord.owner_ids) or None,
             **options,
         )
         self.config = config

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from bot.app import HaloBot
 from tests.fakes.discord_server import FakeDiscord
 
@@ -16,3 +20,25 @@ async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server:
     assert {"Version", "Uptime", "Gateway latency", "HaloRuns", "speedrun.com"} <= fields.keys()
     assert fields["HaloRuns"] == "not called yet"
     assert not reply.ephemeral
+
+
+async def test_status_reports_each_services_last_success_and_error(
+    bot: HaloBot, discord_server: FakeDiscord
+) -> None:
+    async with bot.telemetry.upstream_call("HaloRuns"):
+        pass
+    with pytest.raises(TimeoutError):
+        async with bot.telemetry.upstream_call("speedrun.com"):
+            raise TimeoutError("no answer in 10 s from **speedrun.com**")
+
+    reply = await (await discord_server.invoke("status")).reply()
+
+    fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
+    assert re.fullmatch(r"last success <t:\d+:R>", fields["HaloRuns"])
+    assert re.fullmatch(
+        r"no success yet\nlast error <t:\d+:R>: no answer in 10 s from \\\*\\\*speedrun\.com\\\*\\\*",
+        fields["speedrun.com"],
+    )
+    metrics = bot.telemetry.metrics_text().decode()
+    assert 'halobot_upstream_requests_total{outcome="ok",service="HaloRuns"} 1.0' in metrics
+    assert 'halobot_upstream_request_seconds_count{service="speedrun.com"} 1.0' in metrics
