@@ -20,6 +20,7 @@ async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server:
     assert {"Version", "Uptime", "Gateway latency", "HaloRuns", "speedrun.com"} <= fields.keys()
     assert fields["HaloRuns"] == "not called yet"
     assert not reply.ephemeral
+    assert reply.allowed_mentions == {"parse": []}, "the bot allows no mentions unless a feature opts in"
 
 
 async def test_status_reports_each_services_last_success_and_error(
