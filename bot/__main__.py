@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import signal
 import sys
@@ -33,6 +32,7 @@ log = logging.getLogger("bot")
 USER_AGENT = f"halo-speedrun-bot/{__version__} (+https://github.com/halo-speedrun-bot)"
 EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2
+SHUTDOWN_GRACE_SECONDS = 1.0
 
 
 @asynccontextmanager
@@ -69,8 +69,12 @@ async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
         else:
             log.info("Shutting down")
             await bot.close()
-            with contextlib.suppress(StartupError):  # stopped while still logging in
-                await runner
+            done, _ = await asyncio.wait({runner}, timeout=SHUTDOWN_GRACE_SECONDS)
+            if not done:  # a reconnect attempt sleeping in its backoff: don't wait it out
+                runner.cancel()
+                await asyncio.wait({runner})
+            if not runner.cancelled() and (error := runner.exception()) is not None:
+                log.debug("The gateway task ended with %r while shutting down", error)
 
 
 async def _login_and_connect(bot: HaloBot, token: str) -> None:

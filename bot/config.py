@@ -6,6 +6,7 @@ the TOML file, the defaults below. ``config.example.toml`` documents every key.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -14,7 +15,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_PATH_ENV = "HALOBOT_CONFIG"
@@ -178,9 +179,28 @@ def load_config(path: Path) -> Config:
         return Config(**data)
     except ValidationError as error:
         raise ConfigError([_describe(problem) for problem in error.errors()]) from None
+    except SettingsError as error:  # an environment value for a list key is not JSON
+        raise ConfigError(_undecodable_lists(os.environ) or [f"environment: {error}"]) from None
 
 
 def _describe(problem: Mapping[str, Any]) -> str:
     key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
     message = "unknown key" if problem["type"] == "extra_forbidden" else problem["msg"]
     return f"{key}: {message.removeprefix('Value error, ')}"
+
+
+def _undecodable_lists(environ: Mapping[str, str]) -> list[str]:
+    problems = []
+    for name, value in environ.items():
+        section, _, key = name.lower().removeprefix("halobot_").partition("__")
+        model = Config.model_fields.get(section) if name.upper().startswith("HALOBOT_") else None
+        field = (
+            model.annotation.model_fields.get(key) if model and isinstance(model.annotation, type) else None
+        )
+        if field is None or getattr(field.annotation, "__origin__", None) is not list:
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            problems.append(f"{section}.{key}: {name} must be a JSON list, e.g. [1, 2]")
+    return problems

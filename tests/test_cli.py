@@ -104,6 +104,15 @@ def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     assert bad.stderr.startswith("haloruns.base_url:")
 
 
+def test_check_config_names_a_list_override_that_is_not_json(tmp_path: Path) -> None:
+    result = cli("check-config", cwd=tmp_path, HALOBOT_DISCORD__COMMAND_GUILD_IDS="123,456")
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "discord.command_guild_ids: HALOBOT_DISCORD__COMMAND_GUILD_IDS must be a JSON list, e.g. [1, 2]"
+    ]
+
+
 def test_check_config_accepts_the_example_and_a_missing_file(tmp_path: Path) -> None:
     assert cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path).returncode == 0
     assert cli("check-config", cwd=tmp_path).returncode == 0

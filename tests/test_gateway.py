@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 
 import aiohttp
 import pytest
 
+from bot.__main__ import open_bot, serve_until
 from bot.config import Config
 from bot.health import health_server
 from tests.conftest import free_port, running
@@ -77,3 +79,21 @@ async def test_a_failed_callback_is_retried_and_answered_once(
     assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
     assert len(interaction.messages) == 1
     assert len([r for r in discord_server.requests if r.path.endswith("/callback")]) == 2
+
+
+async def test_stop_during_a_gateway_outage_ends_within_five_seconds(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    stop = asyncio.Event()
+    async with open_bot(make_config()) as bot:
+        task = asyncio.create_task(serve_until(bot, stop))
+        await bot.wait_until_ready()
+        discord_server.gateway_down = True
+        await discord_server.drop_connections()
+        await asyncio.sleep(6)  # discord.py is now backing off between reconnect attempts
+
+        stopped_at = time.perf_counter()
+        stop.set()
+        await asyncio.wait_for(task, 60)
+
+    assert time.perf_counter() - stopped_at < 5
