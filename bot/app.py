@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
 
 import aiohttp
 import discord
@@ -34,7 +33,6 @@ class HaloBot(commands.Bot):
         session: aiohttp.ClientSession,
         engine: AsyncEngine,
         sync_on_start: bool = True,
-        **options: Any,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles, for configuration; nothing privileged
@@ -48,7 +46,6 @@ class HaloBot(commands.Bot):
             chunk_guilds_at_startup=False,
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
-            **options,
         )
         self.config = config
         self.session = session

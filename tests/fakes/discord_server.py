@@ -147,15 +147,6 @@ class Message:
     def loading(self) -> bool:
         return bool(int(self.data.get("flags") or 0) & LOADING)
 
-    def text(self) -> str:
-        """Everything a reader sees in the message, as one string (for assertions)."""
-        parts = [self.content]
-        for embed in self.embeds:
-            parts += [embed.get("title", ""), embed.get("description", "")]
-            parts += [f"{f['name']}\n{f['value']}" for f in embed.get("fields", [])]
-            parts += [embed.get("footer", {}).get("text", ""), embed.get("author", {}).get("name", "")]
-        return "\n".join(part for part in parts if part)
-
 
 @dataclass
 class Interaction:
