@@ -57,8 +57,7 @@ async def open_bot(config: Config, *, sync_on_start: bool = True) -> AsyncIterat
 
 async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
     """Runs the bot until ``stop`` is set or the bot fails, then closes the gateway."""
-    token = bot.config.discord.token.get_secret_value()
-    runner = asyncio.create_task(_login_and_connect(bot, token), name="discord")
+    runner = asyncio.create_task(_login_and_connect(bot), name="discord")
     stopper = asyncio.create_task(stop.wait(), name="stop")
     try:
         await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
@@ -77,13 +76,17 @@ async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
                 log.debug("The gateway task ended with %r while shutting down", error)
 
 
-async def _login_and_connect(bot: HaloBot, token: str) -> None:
+async def _login(bot: HaloBot) -> None:
     try:
-        await bot.login(token)
+        await bot.login(bot.config.discord.token.get_secret_value())
     except discord.LoginFailure:
         raise StartupError("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN") from None
     except aiohttp.ClientError as error:
         raise StartupError(f"cannot reach Discord at {bot.config.discord.api_base}: {error}") from None
+
+
+async def _login_and_connect(bot: HaloBot) -> None:
+    await _login(bot)
     await bot.connect(reconnect=True)
 
 
@@ -98,12 +101,7 @@ async def run(config: Config) -> None:
 
 async def sync(config: Config) -> list[str]:
     async with open_bot(config, sync_on_start=False) as bot:
-        try:
-            await bot.login(config.discord.token.get_secret_value())
-        except discord.LoginFailure:
-            raise StartupError(
-                "Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN"
-            ) from None
+        await _login(bot)
         return await bot.sync_commands(force=True)
 
 
@@ -113,7 +111,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--config", metavar="PATH", help="config file (default: $HALOBOT_CONFIG or ./config.toml)"
     )
     parser = argparse.ArgumentParser(
-        prog="python -m bot", parents=[common], description=__doc__.splitlines()[0]
+        prog="python -m bot", parents=[common], description="Halo speedrunning Discord bot."
     )
     parser.add_argument("--version", action="version", version=__version__)
     verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync}")

@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -190,17 +190,18 @@ def _describe(problem: Mapping[str, Any]) -> str:
 
 
 def _undecodable_lists(environ: Mapping[str, str]) -> list[str]:
+    """``section.key`` lines for the list keys whose environment override is not JSON."""
     problems = []
-    for name, value in environ.items():
-        section, _, key = name.lower().removeprefix("halobot_").partition("__")
-        model = Config.model_fields.get(section) if name.upper().startswith("HALOBOT_") else None
-        field = (
-            model.annotation.model_fields.get(key) if model and isinstance(model.annotation, type) else None
-        )
-        if field is None or getattr(field.annotation, "__origin__", None) is not list:
+    for section, section_field in Config.model_fields.items():
+        model = section_field.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
             continue
-        try:
-            json.loads(value)
-        except ValueError:
-            problems.append(f"{section}.{key}: {name} must be a JSON list, e.g. [1, 2]")
+        for key, field in model.model_fields.items():
+            name = f"HALOBOT_{section}__{key}".upper()
+            if get_origin(field.annotation) is not list or name not in environ:
+                continue
+            try:
+                json.loads(environ[name])
+            except ValueError:
+                problems.append(f"{section}.{key}: {name} must be a JSON list, e.g. [1, 2]")
     return problems
