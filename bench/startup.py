@@ -2,7 +2,7 @@
 
 Run from the repository root: ``.venv/bin/python -m bench.startup``. It prints figures; it checks
 nothing. The bot is started the way ``python -m bot`` starts it (``open_bot`` + ``serve_until``,
-health endpoint on port 0, i.e. off), with SQLite in a temporary directory, and connects to
+health endpoint off), with SQLite in a temporary directory, and connects to
 ``tests.fakes.discord_server.FakeDiscord`` on 127.0.0.1, which runs in the same process.
 
 Each memory figure is taken in a fresh interpreter (this module, re-run with ``--memory-child N``):
@@ -32,10 +32,10 @@ import psutil
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
-from bot.health import health_server
 from bot.logging_setup import setup_logging
 from tests.fakes.discord_server import FakeDiscord, make_guild
 from tests.fakes.discord_spec import discord_spec
+from tests.fakes.local_config import local_settings
 
 STARTUP_RUNS = 3
 STATUS_CALLS = 500
@@ -81,13 +81,7 @@ class Latency:
 
 def bot_config(server: FakeDiscord, data_dir: Path) -> Config:
     """The bot's configuration pointing at ``server``, keeping its database in ``data_dir``."""
-    settings: dict[str, Any] = {
-        "discord": {"token": server.token, "api_base": server.api_base, "gateway_url": server.gateway_url},
-        "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'halobot.db'}"},
-        "health": {"port": 0},
-        "logging": {"level": "WARNING"},
-    }
-    return Config(**settings)
+    return Config(**local_settings(server, data_dir), logging={"level": "WARNING"})
 
 
 def rss_mib() -> float:
@@ -125,7 +119,7 @@ async def running(server: FakeDiscord, data_dir: Path) -> AsyncIterator[tuple[Ha
     config = bot_config(server, data_dir)
     stop = asyncio.Event()
     start = time.perf_counter()
-    async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
+    async with open_bot(config) as bot:
         opened = time.perf_counter()
         serving = asyncio.create_task(serve_until(bot, stop), name="serve")
         try:

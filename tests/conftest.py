@@ -13,6 +13,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.local_config import local_settings
 
 
 @pytest.fixture
@@ -30,19 +31,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def bot_settings(server: FakeDiscord, data_dir: Path) -> dict[str, Any]:
-    """Config values that point the bot at the local servers and keep its data in ``data_dir``."""
-    return {
-        "discord": {"token": server.token, "api_base": server.api_base, "gateway_url": server.gateway_url},
-        "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'halobot.db'}"},
-        "health": {"port": 0},
-    }
-
-
 @pytest.fixture
 def make_config(discord_server: FakeDiscord, tmp_path: Path) -> Callable[..., Config]:
     def make(**sections: dict[str, Any]) -> Config:
-        settings = bot_settings(discord_server, tmp_path)
+        settings = local_settings(discord_server, tmp_path)
         for name, values in sections.items():
             settings[name] = {**settings.get(name, {}), **values}
         return Config(**settings)
