@@ -35,6 +35,7 @@ from bot.config import Config
 from bot.logging_setup import setup_logging
 from tests.fakes.discord_server import FakeDiscord, make_guild
 from tests.fakes.discord_spec import discord_spec
+from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 
 STARTUP_RUNS = 3
@@ -79,9 +80,9 @@ class Latency:
         return statistics.quantiles(self.samples, n=100, method="inclusive")[p - 1]
 
 
-def bot_config(server: FakeDiscord, data_dir: Path) -> Config:
-    """The bot's configuration pointing at ``server``, keeping its database in ``data_dir``."""
-    return Config(**local_settings(server, data_dir), logging={"level": "WARNING"})
+def bot_config(server: FakeDiscord, data_dir: Path, haloruns: FakeHaloRuns) -> Config:
+    """The bot's configuration pointing at the local servers, keeping its database in ``data_dir``."""
+    return Config(**local_settings(server, data_dir, haloruns), logging={"level": "WARNING"})
 
 
 def rss_mib() -> float:
@@ -116,10 +117,13 @@ async def _wait_ready(
 @contextlib.asynccontextmanager
 async def running(server: FakeDiscord, data_dir: Path) -> AsyncIterator[tuple[HaloBot, Startup]]:
     """The bot, started the way ``python -m bot`` starts it, ready and connected to ``server``."""
-    config = bot_config(server, data_dir)
+    haloruns = FakeHaloRuns()
+    await haloruns.start()
+    config = bot_config(server, data_dir, haloruns)
     stop = asyncio.Event()
     start = time.perf_counter()
-    async with open_bot(config) as bot:
+    async with contextlib.AsyncExitStack() as cleanup, open_bot(config) as bot:
+        cleanup.push_async_callback(haloruns.stop)
         opened = time.perf_counter()
         serving = asyncio.create_task(serve_until(bot, stop), name="serve")
         try:

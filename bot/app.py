@@ -20,7 +20,7 @@ from bot.tree import HaloTree
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a feature is added to the bot by adding its cog here.
-COGS: Sequence[str] = ("cogs.status",)
+COGS: Sequence[str] = ("cogs.status", "cogs.haloruns")
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 

@@ -9,3 +9,12 @@ class UserFacingError(app_commands.AppCommandError):
 
 class StartupError(Exception):
     """The bot cannot start for a reason the operator can fix; the message says which."""
+
+
+class UpstreamError(UserFacingError):
+    """An upstream service failed or answered with something unusable; the message names it."""
+
+    def __init__(self, service: str, problem: str) -> None:
+        super().__init__(f"{service} is not answering properly right now: {problem}. Please try again later.")
+        self.service = service
+        self.problem = problem

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
 
 import discord
 from discord import InteractionResponseType
@@ -23,3 +26,43 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
         with contextlib.suppress(discord.NotFound):
             await interaction.delete_original_response()
     await interaction.followup.send(content, ephemeral=True)
+
+
+@contextlib.asynccontextmanager
+async def thinking_if_slow(interaction: discord.Interaction, after: float = 1.0) -> AsyncIterator[None]:
+    """Shows "thinking…" (a public defer) only if the block takes longer than ``after`` seconds.
+
+    Quick answers then come as one plain reply, and slow ones are still acknowledged well within
+    Discord's 3 seconds.
+    """
+    deferring = asyncio.Event()
+
+    async def defer_later() -> None:
+        await asyncio.sleep(after)
+        deferring.set()
+        await interaction.response.defer(thinking=True)
+
+    timer = asyncio.create_task(defer_later())
+    try:
+        yield
+    finally:
+        if deferring.is_set():
+            await timer  # the defer is under way: let it finish before anything else is sent
+        else:
+            timer.cancel()
+
+
+async def send_reply(
+    interaction: discord.Interaction,
+    content: str | None = None,
+    *,
+    embed: discord.Embed | None = None,
+    view: discord.ui.View | None = None,
+) -> None:
+    """The command's public answer, whether or not it deferred first."""
+    given = {"content": content, "embed": embed, "view": view}
+    extras: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    if interaction.response.is_done():
+        await interaction.followup.send(**extras)
+    else:
+        await interaction.response.send_message(**extras)

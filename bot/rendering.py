@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from urllib.parse import quote, urlsplit
 
 import discord
 
@@ -30,3 +31,20 @@ def plain(text: str, limit: int) -> str:
     """Upstream or user text made safe to show: markdown escaped, cut to ``limit`` characters."""
     escaped = discord.utils.escape_mentions(discord.utils.escape_markdown(text))
     return escaped if len(escaped) <= limit else escaped[: limit - 1] + "…"
+
+
+def safe_link(url: str | None) -> str | None:
+    """``url`` if it is an http(s) link, made safe to put in a markdown link; else ``None``."""
+    if not url:
+        return None
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(url, safe=":/?#[]@!$&'*+,;=%~")
+
+
+def link(label: str, url: str | None) -> str | None:
+    """A markdown link to ``url`` when it is a safe http(s) link."""
+    safe = safe_link(url)
+    return f"[{label}]({safe})" if safe else None

@@ -13,6 +13,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 
 
@@ -25,6 +26,14 @@ async def discord_server() -> AsyncIterator[FakeDiscord]:
     assert server.violations == [], "the bot sent requests that Discord would reject"
 
 
+@pytest.fixture
+async def haloruns_server() -> AsyncIterator[FakeHaloRuns]:
+    server = FakeHaloRuns()
+    await server.start()
+    yield server
+    await server.stop()
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -32,9 +41,11 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def make_config(discord_server: FakeDiscord, tmp_path: Path) -> Callable[..., Config]:
+def make_config(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> Callable[..., Config]:
     def make(**sections: dict[str, Any]) -> Config:
-        settings = local_settings(discord_server, tmp_path)
+        settings = local_settings(discord_server, tmp_path, haloruns_server)
         for name, values in sections.items():
             settings[name] = {**settings.get(name, {}), **values}
         return Config(**settings)

@@ -15,6 +15,7 @@ import pytest
 
 from tests.conftest import free_port
 from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.haloruns_server import FakeHaloRuns
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +38,9 @@ def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def local_config(server: FakeDiscord, path: Path, *, health_port: int = 0, token: bool = True) -> Path:
+def local_config(
+    server: FakeDiscord, haloruns: FakeHaloRuns, path: Path, *, health_port: int = 0, token: bool = True
+) -> Path:
     token_line = f'token = "{server.token}"\n' if token else ""
     path.write_text(
         "[discord]\n"
@@ -46,6 +49,8 @@ def local_config(server: FakeDiscord, path: Path, *, health_port: int = 0, token
         f'gateway_url = "{server.gateway_url}"\n'
         "[database]\n"
         'url = "sqlite+aiosqlite:///state/db/halobot.db"\n'
+        "[haloruns]\n"
+        f'base_url = "{haloruns.base_url}"\n'
         "[health]\n"
         f"port = {health_port}\n"
         "[logging]\n"
@@ -127,9 +132,9 @@ def test_start_without_token_ends_with_one_line(tmp_path: Path) -> None:
 
 
 async def test_start_with_a_rejected_token_ends_with_one_line(
-    discord_server: FakeDiscord, tmp_path: Path
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
 ) -> None:
-    config = local_config(discord_server, tmp_path / "config.toml", token=False)
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", token=False)
 
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--config", str(config),
@@ -147,9 +152,11 @@ async def test_start_with_a_rejected_token_ends_with_one_line(
     assert "not-the-token" not in text
 
 
-async def test_run_serves_status_and_stops_on_sigterm(discord_server: FakeDiscord, tmp_path: Path) -> None:
+async def test_run_serves_status_and_stops_on_sigterm(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
     port = free_port()
-    config = local_config(discord_server, tmp_path / "config.toml", health_port=port)
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", health_port=port)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", cwd=tmp_path, env=clean_env(),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -195,9 +202,9 @@ async def wait_for_health(http: aiohttp.ClientSession, port: int, want: int) -> 
 
 
 async def test_sync_pushes_commands_to_each_configured_guild(
-    discord_server: FakeDiscord, tmp_path: Path
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
 ) -> None:
-    config = local_config(discord_server, tmp_path / "config.toml")
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml")
     guild_id = discord_server.guilds[0]["id"]
 
     process = await asyncio.create_subprocess_exec(
@@ -209,5 +216,5 @@ async def test_sync_pushes_commands_to_each_configured_guild(
 
     assert process.returncode == 0, stderr.decode()
     assert f"guild {guild_id}" in stdout.decode()
-    assert [c["name"] for c in discord_server.commands[int(guild_id)]] == ["status"]
+    assert {"status", "wr", "recent"} <= {c["name"] for c in discord_server.commands[int(guild_id)]}
     assert None not in discord_server.commands

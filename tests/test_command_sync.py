@@ -25,7 +25,7 @@ async def test_commands_are_pushed_once_and_not_again_after_a_restart(
         pass
 
     assert command_pushes(discord_server) == [f"/applications/{discord_server.application_id}/commands"]
-    assert [c["name"] for c in discord_server.commands[None]] == ["status"]
+    assert {"status", "wr"} <= {c["name"] for c in discord_server.commands[None]}
 
 
 async def test_changed_definitions_are_pushed_again(
@@ -40,7 +40,7 @@ async def test_changed_definitions_are_pushed_again(
         assert await bot.sync_commands(force=False) == ["global"]
         assert await bot.sync_commands(force=False) == []
 
-    assert sorted(c["name"] for c in discord_server.commands[None]) == ["ping", "status"]
+    assert {"ping", "status"} <= {c["name"] for c in discord_server.commands[None]}
 
 
 async def test_commands_go_to_the_configured_guilds_instead_of_globally(

@@ -18,7 +18,7 @@ async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server:
     assert embed["title"] == "Halo Speedrun Bot status"
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert {"Version", "Uptime", "Gateway latency", "HaloRuns", "speedrun.com"} <= fields.keys()
-    assert fields["HaloRuns"] == "not called yet"
+    assert fields["speedrun.com"] == "not called yet"
     assert not reply.ephemeral
     assert reply.allowed_mentions == {"parse": []}, "the bot allows no mentions unless a feature opts in"
 
@@ -26,20 +26,20 @@ async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server:
 async def test_status_reports_each_services_last_success_and_error(
     bot: HaloBot, discord_server: FakeDiscord
 ) -> None:
-    async with bot.telemetry.upstream_call("HaloRuns"):
+    async with bot.telemetry.upstream_call("speedrun.com"):
         pass
     with pytest.raises(TimeoutError):
-        async with bot.telemetry.upstream_call("speedrun.com"):
+        async with bot.telemetry.upstream_call("Halo Waypoint"):
             raise TimeoutError("no answer in 10 s from **speedrun.com**")
 
     reply = await (await discord_server.invoke("status")).reply()
 
     fields = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}
-    assert re.fullmatch(r"last success <t:\d+:R>", fields["HaloRuns"])
+    assert re.fullmatch(r"last success <t:\d+:R>", fields["speedrun.com"])
     assert re.fullmatch(
         r"no success yet\nlast error <t:\d+:R>: no answer in 10 s from \\\*\\\*speedrun\.com\\\*\\\*",
-        fields["speedrun.com"],
+        fields["Halo Waypoint"],
     )
     metrics = bot.telemetry.metrics_text().decode()
-    assert 'halobot_upstream_requests_total{outcome="ok",service="HaloRuns"} 1.0' in metrics
-    assert 'halobot_upstream_request_seconds_count{service="speedrun.com"} 1.0' in metrics
+    assert 'halobot_upstream_requests_total{outcome="ok",service="speedrun.com"} 1.0' in metrics
+    assert 'halobot_upstream_request_seconds_count{service="Halo Waypoint"} 1.0' in metrics

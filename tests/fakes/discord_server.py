@@ -238,6 +238,7 @@ class FakeDiscord:
         self.application_id = snowflake()
         self.bot_user = user_payload(self.application_id, "HaloBot", bot=True)
         self.owner = user_payload(snowflake(), "owner")
+        self.member = user_payload(snowflake(), "runner")  # who invokes commands unless a test says
         self.guilds = guilds if guilds is not None else [make_guild()]
         self.commands: dict[int | None, list[dict[str, Any]]] = {}
         self.messages: dict[int, Message] = {}
@@ -336,12 +337,45 @@ class FakeDiscord:
         resolved = self._resolved(options or {}, guild)
         if resolved:
             data["resolved"] = resolved
+        return await self._interact(4 if focused else 2, data, guild, channel, permissions, user)
+
+    async def click(
+        self,
+        message: Message,
+        label: str,
+        *,
+        user: dict[str, Any] | None = None,
+        guild: dict[str, Any] | None = None,
+    ) -> Interaction:
+        """Presses the button labelled ``label`` on ``message`` (an interaction of type 3)."""
+        button = next(
+            (c for row in message.data["components"] for c in row["components"] if c.get("label") == label),
+            None,
+        )
+        assert button is not None, f"no button {label!r} on the message"
+        assert not button.get("disabled"), f"the button {label!r} is disabled"
+        guild = guild or self.guilds[0]
+        channel = next(c["name"] for c in guild["channels"] if c["id"] == message.data["channel_id"])
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._interact(3, data, guild, channel, MEMBER_PERMISSIONS, user, message=message.data)
+
+    async def _interact(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        guild: dict[str, Any],
+        channel: str,
+        permissions: int,
+        user: dict[str, Any] | None,
+        *,
+        message: dict[str, Any] | None = None,
+    ) -> Interaction:
         channel_data = next(c for c in guild["channels"] if c["name"] == channel)
-        user = user or user_payload(snowflake(), "runner")
+        user = user or self.member
         payload = {
             "id": str(snowflake()),
             "application_id": str(self.application_id),
-            "type": 4 if focused else 2,
+            "type": kind,
             "data": data,
             "guild_id": guild["id"],
             "guild": {"id": guild["id"], "locale": "en-US", "features": []},
@@ -369,6 +403,8 @@ class FakeDiscord:
             "context": 0,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
+        if message is not None:
+            payload["message"] = message
         interaction = Interaction(payload, sent_at=time.perf_counter())
         self.interactions[interaction.id] = interaction
         await self.dispatch("INTERACTION_CREATE", payload)
@@ -695,6 +731,12 @@ class FakeDiscord:
             flags = LOADING | (int(data.get("flags") or 0) & EPHEMERAL)
             interaction.original = self._new_message(channel_id, {"flags": flags}, interaction=True)
             resource["message"] = interaction.original.data
+        elif kind in (6, 7) and "message" in interaction.payload:
+            # A component's message is updated in place (7), or will be by a later edit (6).
+            target = self.messages[int(interaction.payload["message"]["id"])]
+            if kind == 7:
+                self._edit(target, data)
+            resource["message"] = target.data
         interaction.changed.set()
         return json_response(
             {

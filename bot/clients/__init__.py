@@ -1,0 +1,1 @@
+"""One client per external service: base URL, timeouts, caching, typed errors."""

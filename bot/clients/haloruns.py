@@ -1,0 +1,113 @@
+"""The HTTP client for HaloRuns: one per bot, shared by both API generations.
+
+It owns the base URL, the time limit of a request, the cache (``haloruns.cache_seconds``), and
+the sharing of one upstream request among identical concurrent ones. Every answer is parsed into
+the caller's pydantic type; whatever goes wrong becomes an ``UpstreamError`` naming HaloRuns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+import aiohttp
+from cachetools import TTLCache
+from pydantic import TypeAdapter, ValidationError
+
+from bot.config import HaloRunsConfig
+from bot.errors import UpstreamError
+from bot.services.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+SERVICE = "HaloRuns"
+REQUEST_SECONDS = 6.0
+CACHE_ENTRIES = 2048
+
+T = TypeVar("T")
+Key = tuple[str, tuple[tuple[str, str], ...]]
+
+
+class HaloRunsClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        config: HaloRunsConfig,
+        telemetry: Telemetry,
+        *,
+        request_seconds: float = REQUEST_SECONDS,
+    ) -> None:
+        self._session = session
+        self._base_url = config.base_url
+        self._telemetry = telemetry
+        self._timeout = aiohttp.ClientTimeout(total=request_seconds)
+        self._request_seconds = request_seconds
+        self._cache: TTLCache[Key, Any] | None = (
+            TTLCache(CACHE_ENTRIES, config.cache_seconds) if config.cache_seconds else None
+        )
+        self._in_flight: dict[Key, asyncio.Task[Any]] = {}
+
+    async def get(self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None = None) -> T:
+        """``path`` parsed as ``shape``; a missing document (HTTP 404) is an error."""
+        found = await self.get_optional(path, shape, params)
+        if found is None:
+            raise UpstreamError(SERVICE, f"it has no {path}")
+        return found
+
+    async def get_optional(
+        self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None = None
+    ) -> T | None:
+        """``path`` parsed as ``shape``, or ``None`` when HaloRuns has no such document (HTTP 404)."""
+        key: Key = (path, tuple(sorted((params or {}).items())))
+        if self._cache is not None and key in self._cache:
+            cached: T = self._cache[key]
+            return cached
+        task = self._in_flight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._fetch(path, shape, params))
+            self._in_flight[key] = task
+            task.add_done_callback(lambda done: self._settle(key, done))
+        # Shielded: a caller that gives up does not cancel the request the others are waiting for.
+        result: T | None = await asyncio.shield(task)
+        return result
+
+    def _settle(self, key: Key, task: asyncio.Task[Any]) -> None:
+        self._in_flight.pop(key, None)
+        if task.cancelled() or task.exception() is not None:
+            return  # failures are not cached: the next command asks again
+        if self._cache is not None:
+            self._cache[key] = task.result()
+
+    async def _fetch(self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None) -> T | None:
+        url = f"{self._base_url}{path}"
+        async with self._telemetry.upstream_call(SERVICE):
+            try:
+                async with self._session.get(url, params=params, timeout=self._timeout) as response:
+                    if response.status == 404:
+                        return None
+                    if response.status >= 400:
+                        raise UpstreamError(SERVICE, f"it answered HTTP {response.status}")
+                    body = await response.read()
+                    content_type = response.content_type
+            except TimeoutError:
+                raise UpstreamError(
+                    SERVICE, f"it did not answer within {self._request_seconds:g} seconds"
+                ) from None
+            except aiohttp.ClientError as error:
+                log.warning("HaloRuns request %s failed: %s", path, error)
+                raise UpstreamError(SERVICE, "it could not be reached") from None
+            return self._parse(path, body, content_type, shape)
+
+    @staticmethod
+    def _parse(path: str, body: bytes, content_type: str, shape: TypeAdapter[T]) -> T:
+        try:
+            return shape.validate_json(body)
+        except ValidationError as error:
+            if error.errors()[0]["type"] != "json_invalid":
+                log.warning("HaloRuns sent %s in an unexpected shape: %s", path, error)
+                raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None
+            if content_type == "text/html" or body.lstrip()[:1] == b"<":
+                raise UpstreamError(SERVICE, "it sent an error page instead of data") from None
+            raise UpstreamError(SERVICE, "it sent data that is not valid JSON") from None

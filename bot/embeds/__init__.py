@@ -1,0 +1,1 @@
+"""How each feature's answers look in Discord: embeds built from domain models."""

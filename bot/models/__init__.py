@@ -1,0 +1,1 @@
+"""Pydantic models of upstream payloads (frozen, tolerant of extra fields) and domain types."""

@@ -1,0 +1,142 @@
+"""The bot's own view of HaloRuns, the same whichever API generation the data came from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+FULL_GAME = "Full Game"
+SOLO = "Solo"
+COOP = "Coop"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """A category or difficulty of a game: its name and the id the API knows it by."""
+
+    name: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Game:
+    name: str
+    id: str
+    number: str | None  # the 2-digit game number of the level IDs, where the game has one
+    categories: tuple[Option, ...]
+    difficulties: tuple[Option, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    game: Game
+    name: str
+    id: str  # what the API knows the level by: a segment id (content) or the level ID (legacy)
+    code: str | None  # the 4-character level ID (game number + level number), where there is one
+    url_stub: str | None = None
+
+    @property
+    def full_game(self) -> bool:
+        return self.name == FULL_GAME
+
+    @property
+    def label(self) -> str:
+        """``Halo: Reach — Tip of the Spear (0504)``."""
+        suffix = f" ({self.code})" if self.code else ""
+        return f"{self.game.name} — {self.name}{suffix}"
+
+    @property
+    def key(self) -> str:
+        """What an autocomplete choice stands for: the level ID, else the API's id."""
+        return self.code or self.id
+
+
+@dataclass(frozen=True, slots=True)
+class Runner:
+    name: str
+    vod: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """A verified run, or a world record with what it replaced."""
+
+    game: str
+    level: str
+    category: str
+    difficulty: str
+    seconds: float
+    runners: tuple[Runner, ...]
+    date: datetime | None = None
+    points: float | None = None
+    board_url: str | None = None
+    tie: bool = False
+    previous: Run | None = None
+
+    @property
+    def board(self) -> str:
+        """``Halo 4 Shutdown — Solo Legendary``."""
+        return f"{self.game} {self.level} — {' '.join(filter(None, [self.category, self.difficulty]))}"
+
+    @property
+    def vod(self) -> str | None:
+        return next((runner.vod for runner in self.runners if runner.vod), None)
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRecord:
+    """The world record of one board; more than one run when it is tied."""
+
+    category: str
+    difficulty: str
+    runs: tuple[Run, ...]
+    board_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerProfile:
+    name: str
+    points: float | None
+    world_records: int | None
+    latest_run: Run | None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    runner: str
+    title: str
+    viewers: int | None
+    started_at: datetime | None
+    url: str | None
+    game: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Holders:
+    names: tuple[str, ...]
+    how: str | None = None  # how the list was derived, where HaloRuns does not give it directly
+
+    @classmethod
+    def of(cls, names: Iterable[str], how: str | None = None) -> Holders:
+        """Each name once (the first spelling seen), in alphabetical order."""
+        unique: dict[str, str] = {}
+        for name in names:
+            unique.setdefault(name.casefold(), name)
+        return cls(tuple(sorted(unique.values(), key=str.casefold)), how)
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Every game and level (full-game boards included) the bot can look up."""
+
+    games: tuple[Game, ...]
+    levels: tuple[Level, ...]
+    by_key: dict[str, Level] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        keys = {level.id: level for level in self.levels} | {
+            level.code: level for level in self.levels if level.code
+        }
+        object.__setattr__(self, "by_key", keys)

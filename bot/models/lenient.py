@@ -1,0 +1,53 @@
+"""Building blocks for parsing upstream JSON tolerantly: extra fields ignored, bad list items skipped."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, WrapValidator
+from pydantic_core.core_schema import ValidatorFunctionWrapHandler
+
+from bot.run_times import parse_run_time
+
+log = logging.getLogger(__name__)
+
+
+class Payload(BaseModel):
+    """An upstream object: unknown fields are ignored, known ones are checked, nothing is mutable."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+def _drop_invalid_items(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        if not isinstance(value, list):
+            raise
+        bad = {problem["loc"][0] for problem in error.errors() if problem["loc"]}
+        if not bad or len(bad) == len(value) or not all(isinstance(index, int) for index in bad):
+            raise  # nothing fits: the whole document is not what it should be
+        log.warning("Skipped %d of %d upstream items in an unexpected shape: %s", len(bad), len(value), error)
+        return handler([item for index, item in enumerate(value) if index not in bad])
+
+
+# A list whose items that do not fit the model are logged and left out instead of failing the whole.
+SkipInvalid = WrapValidator(_drop_invalid_items)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _empty_as_none(value: Any) -> Any:
+    return None if value in ("", 0) else value
+
+
+# Unix seconds or ISO 8601; a time without a zone is UTC.
+Moment = Annotated[datetime, AfterValidator(_utc)]
+# The same, where "", 0 and null mean "not known".
+MaybeMoment = Annotated[Moment | None, BeforeValidator(_empty_as_none)]
+# Whole or fractional seconds, or "H:MM:SS" text (HaloRuns has sent both).
+RunTime = Annotated[float, BeforeValidator(parse_run_time)]

@@ -1,0 +1,114 @@
+"""HaloRuns through the 2019 query API, ``/api/request?query=...`` (``haloruns.api = "legacy"``)."""
+
+from __future__ import annotations
+
+from bot.clients.haloruns import HaloRunsClient
+from bot.models import haloruns_legacy as api
+from bot.models.haloruns import (
+    COOP,
+    SOLO,
+    BoardRecord,
+    Catalog,
+    Holders,
+    Level,
+    Option,
+    Run,
+    Runner,
+    RunnerProfile,
+    Stream,
+)
+from bot.services.haloruns.catalog import legacy_catalog
+
+PATH = "/api/request"
+
+
+def _run(record: api.LegacyRecord, *, tie: bool = False) -> Run:
+    previous = _run(record.previous) if record.previous else None
+    runners = tuple(Runner(r.name, record.vid) for r in record.runners)
+    return Run(
+        record.game_name,
+        record.level_name,
+        COOP if record.is_coop else SOLO,
+        record.difficulty_name,
+        record.seconds,
+        runners,
+        date=record.timestamp,
+        points=record.points,
+        board_url=record.board_url,
+        tie=tie,
+        previous=previous if previous and previous.seconds else None,
+    )
+
+
+class LegacySource:
+    def __init__(self, client: HaloRunsClient) -> None:
+        self._client = client
+        self._catalog = legacy_catalog()
+
+    async def _query(self, query: str, **params: str) -> list[api.LegacyRecord]:
+        return await self._client.get(PATH, api.RECORDS, {"query": query, "format": "json", **params})
+
+    async def catalog(self) -> Catalog:
+        return self._catalog
+
+    async def records(
+        self, level: Level, category: Option | None, difficulty: Option | None
+    ) -> list[BoardRecord]:
+        params = {"level": level.id}
+        if category:
+            params["isCoop"] = category.id
+        if difficulty:
+            params["difficulty"] = difficulty.id
+        records = await self._query("records", **params)
+        boards: dict[tuple[str, str], list[api.LegacyRecord]] = {}
+        for record in records:
+            boards.setdefault((COOP if record.is_coop else SOLO, record.difficulty_name), []).append(record)
+        return [
+            BoardRecord(
+                category_name,
+                difficulty_name,
+                tuple(_run(record, tie=len(tied) > 1) for record in tied),
+                tied[0].board_url,
+            )
+            for (category_name, difficulty_name), tied in boards.items()
+        ]
+
+    async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
+        params = {
+            "query": "wrVods",
+            "format": "json",
+            "level": level.id,
+            "isCoop": category.id,
+            "difficulty": difficulty.id,
+        }
+        vods = await self._client.get(PATH, api.VODS, params)
+        return vods[0].link if vods else None
+
+    async def recent_records(self, limit: int) -> list[Run]:
+        return [_run(record) for record in await self._query("recentRecords", limit=str(limit))][:limit]
+
+    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
+        params = {"limit": str(limit)} | ({"country": country.lower()} if country else {})
+        return [_run(record) for record in await self._query("recentRuns", **params)][:limit]
+
+    async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
+        user = await self._client.get_optional(
+            PATH, api.USER, {"query": "user", "format": "json", "user": name}
+        )
+        if user is None:
+            return None
+        latest = _run(user.latest_run) if user.latest_run else None
+        return RunnerProfile(user.name, user.points, user.world_records, latest)
+
+    async def holders(self) -> Holders:
+        holders = await self._client.get(PATH, api.HOLDERS, {"query": "wrHolders", "format": "json"})
+        return Holders.of(holder.name for holder in holders)
+
+    async def streams(self) -> list[Stream]:
+        streams = await self._client.get(PATH, api.STREAMS, {"query": "streams", "format": "json"})
+        return [
+            Stream(
+                s.name, s.title, s.viewers, s.started_at, s.url or f"https://www.twitch.tv/{s.name}", s.game
+            )
+            for s in streams
+        ]

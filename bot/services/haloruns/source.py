@@ -1,0 +1,35 @@
+"""What the bot asks of HaloRuns, whichever API generation answers."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.models.haloruns import BoardRecord, Catalog, Holders, Level, Option, Run, RunnerProfile, Stream
+
+
+class HaloRunsSource(Protocol):
+    async def catalog(self) -> Catalog:
+        """Every game and level, full-game boards included."""
+
+    async def records(
+        self, level: Level, category: Option | None, difficulty: Option | None
+    ) -> list[BoardRecord]:
+        """The world records of ``level``: of one board, or of all its main boards when not given."""
+
+    async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
+        """The link to the world record's video, if there is one."""
+
+    async def recent_records(self, limit: int) -> list[Run]:
+        """The most recent world records, newest first."""
+
+    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
+        """The most recent verified runs, newest first; ``country`` is an ISO 3166 code."""
+
+    async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
+        """A runner's profile, or ``None`` when HaloRuns knows no one of that name."""
+
+    async def holders(self) -> Holders:
+        """Everyone who has held a world record."""
+
+    async def streams(self) -> list[Stream]:
+        """Who is live now."""

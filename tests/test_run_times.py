@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.run_times import format_run_time, parse_run_time
+from bot.services.haloruns.points import points
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        (231, 231.0),
+        (601.25, 601.25),
+        ("754", 754.0),
+        ("12:34", 754.0),
+        ("12:34.5", 754.5),
+        ("0:15:02", 902.0),
+        ("1:45:12", 6312.0),
+        (" 3:51 ", 231.0),
+    ],
+)
+def test_parse_accepts_seconds_and_clock_times(value: int | float | str, seconds: float) -> None:
+    assert parse_run_time(value) == seconds
+
+
+@pytest.mark.parametrize("value", ["", "twelve", "1:60", "1:60:00", "-5", "1::2", True, float("nan")])
+def test_parse_refuses_what_is_not_a_time(value: object) -> None:
+    with pytest.raises(ValueError, match=r"time|more than 59"):
+        parse_run_time(value)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0:00"), (59, "0:59"), (231, "3:51"), (754.5, "12:34.500"), (3600, "1:00:00"), (6312, "1:45:12"),
+     (601.25, "10:01.250"), (59.9996, "1:00")],
+)  # fmt: skip
+def test_format_shows_milliseconds_only_when_there_are_some(seconds: float, text: str) -> None:
+    assert format_run_time(seconds) == text
+
+
+def test_the_world_record_earns_100_points_and_1000_on_a_full_game_board() -> None:
+    assert points(754, 754) == pytest.approx(100, abs=0.01)
+    assert points(6312, 6312, full_game=True) == pytest.approx(1000, abs=0.1)
+
+
+def test_points_follow_the_haloruns_formula() -> None:
+    assert points(100, 110) == pytest.approx(0.008 * 2.718281828 ** (4.8284 * 100 / 110) * 100)
+    assert points(100, 200) < points(100, 150) < points(100, 101)
+
+
+def test_a_time_faster_than_the_record_earns_the_records_points() -> None:
+    assert points(754, 700) == points(754, 754)
+
+
+def test_points_refuse_a_zero_time() -> None:
+    with pytest.raises(ValueError, match="longer than zero"):
+        points(754, 0)
