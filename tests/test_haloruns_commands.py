@@ -375,3 +375,48 @@ async def test_without_a_cache_every_command_asks_haloruns(
 
     assert haloruns_server.count("streamList") == 2
     assert haloruns_server.count("global.json") == 1, "the catalog is not fetched per command"
+
+
+async def test_a_malformed_entry_is_skipped_and_the_rest_shown(
+    bot: HaloBot, discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = {"GameName": "Halo 3", "LevelName": "The Ark", "Difficulty": "Easy", "Duration": "0:04:05"}
+    haloruns_server.overrides["/content/boards/recent.json"] = {
+        "Entries": [good, {"GameName": "Halo 3", "LevelName": "Cortana"}, {**good, "Surprise": [1, 2]}],
+        "NewTopLevelField": True,
+    }
+    reply = await (await discord_server.invoke("recent runs")).reply()
+
+    assert reply.embeds[0]["description"].count("The Ark — Easy**: **4:05** by an unknown runner") == 2
+    assert "Cortana" not in reply.embeds[0]["description"]
+    assert "Skipped 1 of 3 upstream items" in caplog.text
+
+
+async def test_slow_answers_defer_and_still_turn_pages(
+    bot: HaloBot, discord_server: FakeDiscord, haloruns_server: FakeHaloRuns
+) -> None:
+    haloruns_server.delay = 1.5
+    interaction = await discord_server.invoke("recent runs", {"limit": 12})
+    reply = await interaction.reply()
+
+    assert interaction.callbacks[0]["type"] == 5, "a slow answer is deferred first"
+    assert interaction.acknowledged_at is not None
+    assert interaction.acknowledged_at - interaction.sent_at < 3
+    await discord_server.click(reply, "Next")
+    async with asyncio.timeout(5):
+        while reply.embeds[0]["footer"]["text"] != "Page 2/2":
+            await asyncio.sleep(0.02)
+
+
+async def test_autocomplete_answers_in_time_while_haloruns_is_down(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    haloruns_server.fail("global.json", "500", times=10)
+    async with running(make_config(), discord_server):
+        interaction = await discord_server.invoke("wr", {"level": "tip"}, focused="level")
+        choices = await interaction.autocomplete_choices()
+        failed = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
+
+    assert choices == []
+    assert failed.ephemeral
+    assert failed.content.startswith("HaloRuns is not answering properly right now: it answered HTTP 503")

@@ -101,7 +101,7 @@ class ContentSource:
         return board.runs[0].vod if board else None
 
     def _feed_run(self, entry: feeds.FeedRun) -> Run:
-        category = entry.category_name or (COOP if entry.is_coop else SOLO)
+        category = entry.category_name or {True: COOP, False: SOLO, None: ""}[entry.is_coop]
         url = urljoin(self._site + "/", entry.leaderboard_url) if entry.leaderboard_url else None
         previous = None
         if (
