@@ -9,13 +9,14 @@ import discord
 
 from bot.interaction_replies import send_reply
 
-PAGE_MINUTES = 10  # buttons stop working after this (an interaction's token lives 15 minutes)
+PAGE_MINUTES = 10  # buttons go after this long unused (an interaction's token lives 15 minutes)
 
 
 class Pages(discord.ui.View):
     def __init__(self, origin: discord.Interaction, pages: Sequence[discord.Embed]) -> None:
         super().__init__(timeout=PAGE_MINUTES * 60)
         self.origin = origin
+        self.latest = origin  # the last interaction on the message: its token outlives the view
         self.pages = list(pages)
         self.index = 0
         for number, page in enumerate(self.pages, start=1):
@@ -40,6 +41,7 @@ class Pages(discord.ui.View):
     async def _show(self, interaction: discord.Interaction, index: int) -> None:
         self.index = index
         self._sync_buttons()
+        self.latest = interaction
         await interaction.response.edit_message(embed=self.pages[index], view=self)
 
     @discord.ui.button(label="Previous", emoji="◀️", style=discord.ButtonStyle.secondary)
@@ -52,7 +54,7 @@ class Pages(discord.ui.View):
 
     async def on_timeout(self) -> None:
         with contextlib.suppress(discord.HTTPException):
-            await self.origin.edit_original_response(view=None)
+            await self.latest.edit_original_response(view=None)
 
 
 async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:

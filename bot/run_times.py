@@ -13,8 +13,8 @@ def parse_run_time(value: int | float | str) -> float:
 
     Raises ``ValueError`` with a message that says which forms are accepted.
     """
-    if isinstance(value, bool):
-        raise ValueError("a run time cannot be true or false")
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ValueError(f"{value!r} is not a run time")
     if isinstance(value, int | float):
         seconds = float(value)
     else:

@@ -91,7 +91,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         category: str | None = None,
     ) -> None:
         """The current world record(s) of a level on HaloRuns."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             found = await self.haloruns.level(level)
             records = await self.haloruns.records(found, category, difficulty)
         await send_reply(interaction, embed=embeds.records_embed(found, records))
@@ -111,7 +111,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         category: str | None = None,
     ) -> None:
         """The video of a level's world record."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             found = await self.haloruns.level(level)
             board_category, board_difficulty, link = await self.haloruns.vod(found, category, difficulty)
         await send_reply(interaction, embeds.vod_message(found, board_category, board_difficulty, link))
@@ -120,7 +120,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
     @app_commands.describe(limit="How many (1 to 50, 10 unless given)")
     async def recent_records(self, interaction: discord.Interaction, limit: Limit = 10) -> None:
         """The most recent world records on HaloRuns."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             runs = await self.haloruns.recent_records(limit)
         await send_pages(interaction, embeds.run_pages("Recent world records", runs, "No world records yet."))
 
@@ -132,32 +132,32 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         self, interaction: discord.Interaction, limit: Limit = 10, country: str | None = None
     ) -> None:
         """The most recent verified runs on HaloRuns."""
-        async with thinking_if_slow(interaction):
-            runs = await self.haloruns.recent_runs(limit, country)
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
+            feed = await self.haloruns.recent_runs(limit, country)
         title = f"Recent runs ({country.upper()})" if country else "Recent runs"
-        await send_pages(interaction, embeds.run_pages(title, runs, "No runs to show."))
+        await send_pages(interaction, embeds.run_pages(title, feed.runs, "No runs to show.", feed.how))
 
     @app_commands.command()
     @app_commands.describe(name="The runner's HaloRuns username")
     async def runner(self, interaction: discord.Interaction, name: str) -> None:
         """A runner's HaloRuns profile: points, world records and most recent run."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             profile = await self.haloruns.runner(name)
         await send_reply(interaction, embed=embeds.runner_embed(profile))
 
     @app_commands.command()
     async def holders(self, interaction: discord.Interaction) -> None:
         """Everyone who has held a world record on HaloRuns."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             holders = await self.haloruns.holders()
         await send_pages(interaction, embeds.holder_pages(holders))
 
     @app_commands.command()
     async def streams(self, interaction: discord.Interaction) -> None:
         """Who is streaming Halo speedruns on HaloRuns right now."""
-        async with thinking_if_slow(interaction):
+        async with thinking_if_slow(interaction), self.haloruns.deadline():
             streams = await self.haloruns.streams()
-        await send_reply(interaction, embed=embeds.streams_embed(streams))
+        await send_pages(interaction, embeds.stream_pages(streams))
 
     @app_commands.command(name="points")
     @app_commands.describe(

@@ -45,7 +45,7 @@ async def test_wr_shows_every_record_of_a_level(
     assert embed["title"] == f"World records: {TOTS}"
     records = fields(embed)
     expected_boards = ["Solo Easy", "Solo Legendary", "Coop Easy"] + (
-        ["Coop Legendary"] if api == "legacy" else []
+        ["Coop Legendary"] if api == "legacy" else ["Acrophobia Any Difficulty"]
     )
     assert list(records) == expected_boards
     assert re.match(
@@ -238,14 +238,18 @@ async def test_recent_runs_by_country(
     discord_server: FakeDiscord, make_config: Callable[..., Config]
 ) -> None:
     async with running(make_config(haloruns={"api": "legacy"}), discord_server):
-        mexico = await (await discord_server.invoke("recent runs", {"country": "MX"})).reply()
+        legacy = await (await discord_server.invoke("recent runs", {"country": "MX"})).reply()
     async with running(make_config(), discord_server):
         content = await (await discord_server.invoke("recent runs", {"country": "mx"})).reply()
+        wrong = await (await discord_server.invoke("recent runs", {"country": "mexico"})).reply()
 
-    assert mexico.embeds[0]["title"] == "Recent runs (MX)"
-    assert mexico.embeds[0]["description"].count("Sierra 117") == 5
-    assert content.ephemeral
-    assert "no country filter" in content.content
+    assert legacy.embeds[0]["title"] == "Recent runs (MX)"
+    assert legacy.embeds[0]["description"].count("Sierra 117") == 5
+    assert content.embeds[0]["title"] == "Recent runs (MX)"
+    assert re.findall(r"by (Runner\d+)", content.embeds[0]["description"]) == ["Runner01", "Runner04"]
+    assert content.embeds[0]["footer"]["text"].startswith("Countries from each runner's HaloRuns profile")
+    assert wrong.ephemeral
+    assert wrong.content.startswith("“mexico” is not a country code")
 
 
 async def test_runner_profile(halobot: HaloBot, discord_server: FakeDiscord, api: str) -> None:
@@ -420,3 +424,31 @@ async def test_autocomplete_answers_in_time_while_haloruns_is_down(
     assert choices == []
     assert failed.ephemeral
     assert failed.content.startswith("HaloRuns is not answering properly right now: it answered HTTP 503")
+
+
+async def test_long_upstream_text_stays_within_discords_limits(
+    bot: HaloBot, discord_server: FakeDiscord, haloruns_server: FakeHaloRuns
+) -> None:
+    name = "_*" * 40  # every character escaped: twice as long once shown
+    vod = "https://www.youtube.com/watch?v=" + "x" * 400
+    entry = {"Points": 100.0, "Duration": 754, "Participants": [{"Username": name, "EvidenceLink": vod}] * 4}
+    catalog = bot.get_cog("HaloRuns").haloruns  # type: ignore[union-attr]
+    level = await catalog.level("0504")
+    for category in level.game.categories:
+        for difficulty in level.game.difficulties:
+            path = (
+                f"/content/boards/{level.game.id}/{category.id}/leaderboard/{level.id}/{difficulty.id}.json"
+            )
+            haloruns_server.overrides[path] = {"Entries": [entry] * 30}
+    run = {"GameName": name, "LevelName": name, "Difficulty": name, "Duration": 5, "LeaderboardUrl": vod}
+    haloruns_server.overrides["/content/boards/recent.json"] = {
+        "Entries": [{**run, "Participants": entry["Participants"]}] * 50
+    }
+
+    records = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
+    runs = await (await discord_server.invoke("recent runs", {"limit": 50})).reply()
+
+    assert records.embeds[0]["fields"][0]["value"].startswith("Tied by 30 runs:")
+    assert "more boards: choose a category or difficulty" in records.embeds[0]["footer"]["text"]
+    assert runs.embeds[0]["footer"]["text"].startswith("Page 1/")
+    assert discord_server.violations == []

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 SERVICE = "HaloRuns"
 REQUEST_SECONDS = 6.0
 CACHE_ENTRIES = 2048
+MAX_BYTES = 8 * 1024 * 1024  # the largest document read; HaloRuns' feeds are far smaller
+_MISSING = object()
 
 T = TypeVar("T")
 Key = tuple[str, tuple[tuple[str, str], ...]]
@@ -61,9 +63,11 @@ class HaloRunsClient:
     ) -> T | None:
         """``path`` parsed as ``shape``, or ``None`` when HaloRuns has no such document (HTTP 404)."""
         key: Key = (path, tuple(sorted((params or {}).items())))
-        if self._cache is not None and key in self._cache:
-            cached: T = self._cache[key]
-            return cached
+        if self._cache is not None:
+            cached = self._cache.get(key, _MISSING)  # one lookup: an entry may expire between two
+            if cached is not _MISSING:
+                hit: T | None = cached
+                return hit
         task = self._in_flight.get(key)
         if task is None:
             task = asyncio.create_task(self._fetch(path, shape, params))
@@ -89,7 +93,7 @@ class HaloRunsClient:
                         return None
                     if response.status >= 400:
                         raise UpstreamError(SERVICE, f"it answered HTTP {response.status}")
-                    body = await response.read()
+                    body = await self._read(response)
                     content_type = response.content_type
             except TimeoutError:
                 raise UpstreamError(
@@ -99,6 +103,15 @@ class HaloRunsClient:
                 log.warning("HaloRuns request %s failed: %s", path, error)
                 raise UpstreamError(SERVICE, "it could not be reached") from None
             return self._parse(path, body, content_type, shape)
+
+    @staticmethod
+    async def _read(response: aiohttp.ClientResponse) -> bytes:
+        body = bytearray()
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            body += chunk
+            if len(body) > MAX_BYTES:
+                raise UpstreamError(SERVICE, f"it sent a document larger than {MAX_BYTES // 2**20} MB")
+        return bytes(body)
 
     @staticmethod
     def _parse(path: str, body: bytes, content_type: str, shape: TypeAdapter[T]) -> T:

@@ -1,4 +1,7 @@
-"""Embeds for HaloRuns answers. Every text from HaloRuns is escaped; links are shown only if http(s)."""
+"""Embeds for HaloRuns answers. Every text from HaloRuns is escaped; links are shown only if http(s).
+
+Everything is cut or paged to stay within Discord's limits, whatever lengths HaloRuns sends.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +10,30 @@ from collections.abc import Sequence
 import discord
 
 from bot.models.haloruns import BoardRecord, Holders, Level, Option, Run, Runner, RunnerProfile, Stream
-from bot.rendering import link, plain, safe_link, timestamp
+from bot.rendering import (
+    DESCRIPTION_LIMIT,
+    EMBED_BUDGET,
+    FIELD_LIMIT,
+    clip,
+    link,
+    pages_of,
+    plain,
+    safe_link,
+    timestamp,
+)
 from bot.run_times import format_run_time
 
 COLOUR = discord.Colour.from_rgb(0x2E, 0x86, 0xC1)
+STREAM_COLOUR = discord.Colour.purple()
 RUNS_PER_PAGE = 10
 NAMES_PER_PAGE = 60
-MAX_STREAMS = 25
+STREAMS_PER_PAGE = 10
+MAX_TIED_SHOWN = 5
+MAX_FIELDS = 25
 
 
 def runners(names: Sequence[Runner]) -> str:
-    return " & ".join(plain(runner.name, 64) for runner in names) or "an unknown runner"
+    return clip(" & ".join(plain(runner.name, 64) for runner in names), 300) or "an unknown runner"
 
 
 def _points(points: float | None) -> str | None:
@@ -26,7 +42,7 @@ def _points(points: float | None) -> str | None:
 
 def record_lines(record: BoardRecord) -> str:
     lines = []
-    for run in record.runs:
+    for run in record.runs[:MAX_TIED_SHOWN]:
         details = [
             f"**{format_run_time(run.seconds)}** by {runners(run.runners)}",
             timestamp(run.date, "D") if run.date else None,
@@ -36,27 +52,36 @@ def record_lines(record: BoardRecord) -> str:
         lines.append(" · ".join(part for part in details if part))
     if len(record.runs) > 1:
         lines.insert(0, f"Tied by {len(record.runs)} runs:")
+    if len(record.runs) > MAX_TIED_SHOWN:
+        lines.append(f"…and {len(record.runs) - MAX_TIED_SHOWN} more tied")
     board = link("board", record.board_url)
-    return "\n".join([*lines, *([board] if board else [])])
+    return clip("\n".join([*lines, *([board] if board else [])]), FIELD_LIMIT)
 
 
 def records_embed(level: Level, records: Sequence[BoardRecord]) -> discord.Embed:
     embed = discord.Embed(title=plain(f"World records: {level.label}", 256), colour=COLOUR)
     if len(records) == 1:
         embed.url = safe_link(records[0].board_url)
-    for record in records[:25]:
-        embed.add_field(
-            name=plain(f"{record.category} {record.difficulty}", 256),
-            value=record_lines(record),
-            inline=False,
-        )
+    size, shown = len(embed.title or ""), 0
+    for record in records[:MAX_FIELDS]:
+        name, value = plain(f"{record.category} {record.difficulty}", 256), record_lines(record)
+        if size + len(name) + len(value) > EMBED_BUDGET:
+            break
+        embed.add_field(name=name, value=value, inline=False)
+        size, shown = size + len(name) + len(value), shown + 1
     if not records:
         embed.description = "No world records on these boards yet."
+    elif shown < len(records):
+        embed.set_footer(
+            text=f"{len(records) - shown} more boards: choose a category or difficulty to see them"
+        )
     return embed
 
 
 def vod_message(level: Level, category: Option, difficulty: Option, vod: str | None) -> str:
     board = plain(f"{level.label}, {category.name} {difficulty.name}", 300)
+    if vod is None:
+        return f"HaloRuns has no world record on the board {board}."
     safe = safe_link(vod)
     if safe is None:
         return f"The world record of {board} has no video link on HaloRuns."
@@ -78,17 +103,13 @@ def run_line(run: Run) -> str:
     return line
 
 
-def run_pages(title: str, runs: Sequence[Run], empty: str) -> list[discord.Embed]:
-    if not runs:
-        return [discord.Embed(title=title, description=empty, colour=COLOUR)]
-    return [
-        discord.Embed(
-            title=title,
-            description="\n".join(run_line(run) for run in runs[start : start + RUNS_PER_PAGE]),
-            colour=COLOUR,
-        )
-        for start in range(0, len(runs), RUNS_PER_PAGE)
-    ]
+def run_pages(title: str, runs: Sequence[Run], empty: str, how: str | None = None) -> list[discord.Embed]:
+    pages = pages_of([run_line(run) for run in runs], per_page=RUNS_PER_PAGE, budget=DESCRIPTION_LIMIT - 96)
+    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages or [empty]]
+    for embed in embeds:
+        if how:
+            embed.set_footer(text=how)
+    return embeds
 
 
 def runner_embed(profile: RunnerProfile) -> discord.Embed:
@@ -98,44 +119,45 @@ def runner_embed(profile: RunnerProfile) -> discord.Embed:
     )
     records = profile.world_records
     embed.add_field(name="World records", value=str(records) if records is not None else "not known")
-    embed.add_field(
-        name="Most recent run",
-        value=run_line(profile.latest_run) if profile.latest_run else "none",
-        inline=False,
-    )
+    latest = clip(run_line(profile.latest_run), FIELD_LIMIT) if profile.latest_run else "none"
+    embed.add_field(name="Most recent run", value=latest, inline=False)
     return embed
 
 
 def holder_pages(holders: Holders) -> list[discord.Embed]:
     title = f"World record holders ({len(holders.names)})"
     names = [plain(name, 64) for name in holders.names] or ["nobody yet"]
-    pages = []
-    for start in range(0, len(names), NAMES_PER_PAGE):
-        page = discord.Embed(
-            title=title, description=", ".join(names[start : start + NAMES_PER_PAGE]), colour=COLOUR
-        )
+    pages = pages_of(names, per_page=NAMES_PER_PAGE, budget=DESCRIPTION_LIMIT - 96, separator=", ")
+    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages]
+    for embed in embeds:
         if holders.how:
-            page.set_footer(text=holders.how)
-        pages.append(page)
-    return pages
+            embed.set_footer(text=holders.how)
+    return embeds
 
 
-def streams_embed(streams: Sequence[Stream]) -> discord.Embed:
-    embed = discord.Embed(title="Live on HaloRuns", colour=discord.Colour.purple())
+def _stream_field(stream: Stream) -> tuple[str, str]:
+    details = [
+        plain(stream.title, 200) or None,
+        f"{stream.viewers:,} watching" if stream.viewers is not None else None,
+        f"live since {timestamp(stream.started_at)}" if stream.started_at else None,
+        link("watch", stream.url),
+    ]
+    name = plain(" · ".join(filter(None, [stream.runner, stream.game])), 256)
+    return name, "\n".join(d for d in details if d) or "live"
+
+
+def stream_pages(streams: Sequence[Stream]) -> list[discord.Embed]:
+    title = f"Live on HaloRuns ({len(streams)})" if streams else "Live on HaloRuns"
+    page = discord.Embed(title=title, colour=STREAM_COLOUR)
     if not streams:
-        embed.description = "Nobody is streaming right now."
-    for stream in streams[:MAX_STREAMS]:
-        details = [
-            plain(stream.title, 200) or None,
-            f"{stream.viewers:,} watching" if stream.viewers is not None else None,
-            f"live since {timestamp(stream.started_at)}" if stream.started_at else None,
-            link("watch", stream.url),
-        ]
-        name = plain(" · ".join(filter(None, [stream.runner, stream.game])), 256)
-        embed.add_field(name=name, value="\n".join(d for d in details if d) or "live", inline=False)
-    if len(streams) > MAX_STREAMS:
-        embed.set_footer(text=f"and {len(streams) - MAX_STREAMS} more on haloruns.com")
-    return embed
+        page.description = "Nobody is streaming right now."
+    pages = [page]
+    for name, value in map(_stream_field, streams):
+        if len(page.fields) == STREAMS_PER_PAGE or len(page) + len(name) + len(value) > EMBED_BUDGET:
+            page = discord.Embed(title=title, colour=STREAM_COLOUR)
+            pages.append(page)
+        page.add_field(name=name, value=value, inline=False)
+    return pages
 
 
 def points_embed(world_record: float, time: float, points: float, *, full_game: bool) -> discord.Embed:

@@ -95,6 +95,12 @@ class BoardRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class RunFeed:
+    runs: tuple[Run, ...]
+    how: str | None = None  # how the list was derived, where HaloRuns does not give it directly
+
+
+@dataclass(frozen=True, slots=True)
 class RunnerProfile:
     name: str
     points: float | None

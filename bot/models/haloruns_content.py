@@ -2,17 +2,25 @@
 
 The shapes follow ``docs/apis.md`` §1c. Assumed beyond what was seen (kept here, in one place):
 leaderboard and recent-run entries may carry ``OccuredAt`` and career runs ``Points`` and
-``OccuredAt``; a profile may carry ``Username``. Everything else that is not listed is ignored,
-and every field the bot can do without is optional.
+``OccuredAt``; a profile may carry ``Username`` and ``Country`` (ISO 3166). Everything else that is
+not listed is ignored, and every field the bot can do without is optional.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, TypeAdapter
+from pydantic import AliasChoices, BeforeValidator, Field, TypeAdapter
 
-from bot.models.lenient import MaybeMoment, Payload, RunTime, SkipInvalid
+from bot.models.lenient import (
+    MaybeCount,
+    MaybeMoment,
+    MaybeNumber,
+    MaybeRunTime,
+    Payload,
+    RunTime,
+    SkipInvalid,
+)
 
 NO_PREVIOUS_RECORD = "00000000-0000-0000-0000-000000000000"
 
@@ -45,7 +53,7 @@ class Participant(Payload):
 
 
 class BoardEntry(Payload):
-    points: float | None = Field(None, alias="Points")
+    points: MaybeNumber = Field(None, alias="Points")
     duration: RunTime = Field(alias="Duration")
     participants: Annotated[list[Participant], SkipInvalid] = Field([], alias="Participants")
     occurred_at: MaybeMoment = Field(None, alias="OccuredAt")
@@ -67,14 +75,14 @@ class FeedRun(Payload):
     duration: RunTime = Field(alias="Duration")
     participants: Annotated[list[Participant], SkipInvalid] = Field([], alias="Participants")
     occurred_at: MaybeMoment = Field(None, alias="OccuredAt")
-    points: float | None = Field(None, alias="Points")
+    points: MaybeNumber = Field(None, alias="Points")
     leaderboard_url: str | None = Field(None, alias="LeaderboardUrl")
 
 
 class LatestRecord(FeedRun):
     tie: bool = Field(False, alias="Tie")
     previous_record_id: str | None = Field(None, alias="PreviousRecordId")
-    previous_duration: RunTime | None = Field(None, alias="PreviousRecordDuration")
+    previous_duration: MaybeRunTime = Field(None, alias="PreviousRecordDuration")
     previous_participants: Annotated[list[Participant], SkipInvalid] = Field(
         [], alias="PreviousRecordParticipants"
     )
@@ -102,7 +110,7 @@ class LiveStream(Payload):
     twitch_username: str | None = Field(None, alias="TwitchUsername")
     game_name: str | None = Field(None, alias="GameName")
     title: Text = Field("", alias="Title")
-    viewers: int | None = Field(None, alias="Viewers")
+    viewers: MaybeCount = Field(None, alias="Viewers")
     started_at: MaybeMoment = Field(None, alias="StartedAt")
     stream_url: str | None = Field(None, alias="StreamUrl")
 
@@ -114,6 +122,7 @@ class StreamList(Payload):
 class Profile(Payload):
     user_id: str = Field(alias="UserId")
     username: str | None = Field(None, alias="Username")
+    country: str | None = Field(None, validation_alias=AliasChoices("Country", "CountryCode"))
 
 
 class RankInfo(Payload):
@@ -127,7 +136,7 @@ class CareerRun(Payload):
     duration: RunTime = Field(alias="Duration")
     participants: Annotated[list[Participant], SkipInvalid] = Field([], alias="Participants")
     rank_info: RankInfo = Field(RankInfo(), alias="RankInfo")
-    points: float | None = Field(None, alias="Points")
+    points: MaybeNumber = Field(None, alias="Points")
     occurred_at: MaybeMoment = Field(None, alias="OccuredAt")
 
 

@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BeforeValidator, Field, TypeAdapter
 
-from bot.models.lenient import MaybeMoment, Payload, RunTime, SkipInvalid
+from bot.models.lenient import (
+    MaybeCount,
+    MaybeMoment,
+    MaybeNumber,
+    NoneIfInvalid,
+    Payload,
+    RunTime,
+    SkipInvalid,
+)
 
 _WRAPPERS = ("records", "runs", "streams", "holders", "users", "data", "results")
 
@@ -48,9 +56,11 @@ class LegacyRecord(Payload):
     runners: Annotated[list[Runner], SkipInvalid] = Field(default_factory=list)
     timestamp: MaybeMoment = None
     vid: str | None = None
-    points: float | None = None
+    points: MaybeNumber = None
     board_url: str | None = Field(None, validation_alias=AliasChoices("il_board_url", "board_url", "url"))
-    previous: LegacyRecord | None = Field(None, validation_alias=AliasChoices("prev_record", "previous"))
+    previous: Annotated[LegacyRecord | None, NoneIfInvalid] = Field(
+        None, validation_alias=AliasChoices("prev_record", "previous")
+    )
 
 
 Records = Annotated[list[LegacyRecord], SkipInvalid, BeforeValidator(_as_list)]
@@ -62,9 +72,9 @@ class Vod(Payload):
 
 class User(Payload):
     name: str = Field(validation_alias=AliasChoices("username", "name", "user"))
-    points: float | None = Field(None, validation_alias=AliasChoices("points", "total_points", "totalPoints"))
-    world_records: int | None = Field(None, validation_alias=AliasChoices("world_records", "records", "wrs"))
-    latest_run: LegacyRecord | None = Field(
+    points: MaybeNumber = Field(None, validation_alias=AliasChoices("points", "total_points", "totalPoints"))
+    world_records: MaybeCount = Field(None, validation_alias=AliasChoices("world_records", "records", "wrs"))
+    latest_run: Annotated[LegacyRecord | None, NoneIfInvalid] = Field(
         None, validation_alias=AliasChoices("recent_run", "latest_run", "last_run", "run")
     )
 
@@ -72,7 +82,7 @@ class User(Payload):
 class Stream(Payload):
     name: str = Field(validation_alias=AliasChoices("username", "name", "user", "channel"))
     title: str = ""
-    viewers: int | None = None
+    viewers: MaybeCount = None
     url: str | None = Field(None, validation_alias=AliasChoices("url", "stream_url", "link"))
     game: str | None = Field(None, validation_alias=AliasChoices("game", "game_name"))
     started_at: MaybeMoment = Field(None, validation_alias=AliasChoices("started_at", "start_time", "since"))

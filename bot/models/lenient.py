@@ -37,6 +37,18 @@ def _drop_invalid_items(value: Any, handler: ValidatorFunctionWrapHandler) -> An
 SkipInvalid = WrapValidator(_drop_invalid_items)
 
 
+def _none_if_invalid(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    try:
+        return handler(value)
+    except ValidationError as error:
+        log.warning("Ignored an optional upstream value in an unexpected shape: %s", error)
+        return None
+
+
+# An optional value that does not fit is taken as missing rather than losing the whole item.
+NoneIfInvalid = WrapValidator(_none_if_invalid)
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -45,9 +57,12 @@ def _empty_as_none(value: Any) -> Any:
     return None if value in ("", 0) else value
 
 
-# Unix seconds or ISO 8601; a time without a zone is UTC.
-Moment = Annotated[datetime, AfterValidator(_utc)]
-# The same, where "", 0 and null mean "not known".
-MaybeMoment = Annotated[Moment | None, BeforeValidator(_empty_as_none)]
 # Whole or fractional seconds, or "H:MM:SS" text (HaloRuns has sent both).
 RunTime = Annotated[float, BeforeValidator(parse_run_time)]
+# Unix seconds or ISO 8601; a time without a zone is UTC.
+Moment = Annotated[datetime, AfterValidator(_utc)]
+# The same, where "", 0, null and anything that is not a time mean "not known".
+MaybeMoment = Annotated[Moment | None, BeforeValidator(_empty_as_none), NoneIfInvalid]
+MaybeNumber = Annotated[float | None, NoneIfInvalid]
+MaybeCount = Annotated[int | None, NoneIfInvalid]
+MaybeRunTime = Annotated[RunTime | None, NoneIfInvalid]

@@ -216,6 +216,30 @@ class Request:
 Handler = Callable[[web.Request, re.Match[str], Any], Awaitable[web.Response]]
 
 
+EMBED_TOTAL_LIMIT = 6000  # Discord's limit on all text of one message's embeds, not in the OpenAPI file
+
+
+def embed_limit_problems(body: Any) -> list[str]:
+    """What Discord refuses in a message body that its OpenAPI description does not say."""
+    if not isinstance(body, dict):
+        return []
+    message: dict[str, Any] = body["data"] if isinstance(body.get("data"), dict) else body
+    embeds = message.get("embeds") or []
+    total = sum(
+        len(embed.get("title") or "")
+        + len(embed.get("description") or "")
+        + len((embed.get("footer") or {}).get("text") or "")
+        + len((embed.get("author") or {}).get("name") or "")
+        + sum(len(f.get("name") or "") + len(f.get("value") or "") for f in embed.get("fields") or [])
+        for embed in embeds
+    )
+    return (
+        [f"embeds hold {total} characters, more than {EMBED_TOTAL_LIMIT}"]
+        if total > EMBED_TOTAL_LIMIT
+        else []
+    )
+
+
 def json_response(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> web.Response:
     # discord.py only parses JSON when the content type is exactly application/json.
     return web.Response(
@@ -532,7 +556,7 @@ class FakeDiscord:
             ("/interactions/", "/webhooks/")
         ):
             return error_response(401, 0, "401: Unauthorized")
-        problems = discord_spec().violations(request.method, path, body)
+        problems = discord_spec().violations(request.method, path, body) + embed_limit_problems(body)
         if problems:
             self.violations += problems
             return error_response(

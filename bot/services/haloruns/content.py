@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from urllib.parse import quote, urljoin
 
 from bot.clients.haloruns import HaloRunsClient
-from bot.errors import UserFacingError
 from bot.models import haloruns_content as feeds
 from bot.models.haloruns import (
     COOP,
@@ -24,13 +23,15 @@ from bot.models.haloruns import (
     Level,
     Option,
     Run,
+    RunFeed,
     Runner,
     RunnerProfile,
     Stream,
 )
 from bot.services.haloruns.catalog import content_catalog
 
-ANY_DIFFICULTY = "Any Difficulty"
+PROFILE_REQUESTS = 8  # profiles fetched at once when filtering by country
+COUNTRY_HOW = "Countries from each runner's HaloRuns profile (the recent-runs feed has none)."
 HOLDERS_HOW = (
     "Taken from the world records in HaloRuns' latest-records feed (the current site has no list of"
     " all holders), so holders of older records are missing."
@@ -45,6 +46,7 @@ class ContentSource:
     def __init__(self, client: HaloRunsClient, site_url: str) -> None:
         self._client = client
         self._site = site_url
+        self._profiles = asyncio.Semaphore(PROFILE_REQUESTS)
 
     async def catalog(self) -> Catalog:
         return content_catalog(await self._client.get("/content/metadata/global.json", feeds.GLOBAL_METADATA))
@@ -85,20 +87,15 @@ class ContentSource:
     async def records(
         self, level: Level, category: Option | None, difficulty: Option | None
     ) -> list[BoardRecord]:
-        game = level.game
-        categories = [category] if category else [c for c in game.categories if c.name in (SOLO, COOP)]
-        extension = category is not None and category.name not in (SOLO, COOP)
-        difficulties = (
-            [difficulty]
-            if difficulty
-            else [d for d in game.difficulties if extension or d.name != ANY_DIFFICULTY]
-        )
+        """Every board of the level that has a record, extension categories and "Any Difficulty" included."""
+        categories = [category] if category else level.game.categories
+        difficulties = [difficulty] if difficulty else level.game.difficulties
         boards = await asyncio.gather(*(self._board(level, c, d) for c in categories for d in difficulties))
         return [board for board in boards if board is not None]
 
     async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
         board = await self._board(level, category, difficulty)
-        return board.runs[0].vod if board else None
+        return (board.runs[0].vod or "") if board else None
 
     def _feed_run(self, entry: feeds.FeedRun) -> Run:
         category = entry.category_name or {True: COOP, False: SOLO, None: ""}[entry.is_coop]
@@ -136,18 +133,27 @@ class ContentSource:
         feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS)
         return [self._feed_run(entry) for entry in feed.entries[:limit]]
 
-    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
-        if country:
-            raise UserFacingError(
-                "HaloRuns' current site has no country filter, so `country` cannot be used here."
-            )
+    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         feed = await self._client.get("/content/boards/recent.json", feeds.RECENT_RUNS)
-        return [self._feed_run(entry) for entry in feed.entries[:limit]]
+        runs = [self._feed_run(entry) for entry in feed.entries]
+        if country is None:
+            return RunFeed(tuple(runs[:limit]))
+        names = {runner.name for run in runs for runner in run.runners}
+        countries = dict(zip(names, await asyncio.gather(*map(self._country, names)), strict=True))
+        chosen = [run for run in runs if any(countries[runner.name] == country for runner in run.runners)]
+        return RunFeed(tuple(chosen[:limit]), COUNTRY_HOW)
+
+    async def _country(self, name: str) -> str | None:
+        async with self._profiles:
+            profile = await self._client.get_optional(self._profile_path(name), feeds.PROFILE)
+        return profile.country.lower() if profile and profile.country else None
+
+    @staticmethod
+    def _profile_path(name: str) -> str:
+        return f"/content/users/{quote(name, safe='')}/profile.json"
 
     async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
-        profile = await self._client.get_optional(
-            f"/content/users/{quote(name, safe='')}/profile.json", feeds.PROFILE
-        )
+        profile = await self._client.get_optional(self._profile_path(name), feeds.PROFILE)
         if profile is None:
             return None
         career = await self._client.get(

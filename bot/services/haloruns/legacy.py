@@ -13,6 +13,7 @@ from bot.models.haloruns import (
     Level,
     Option,
     Run,
+    RunFeed,
     Runner,
     RunnerProfile,
     Stream,
@@ -82,14 +83,14 @@ class LegacySource:
             "difficulty": difficulty.id,
         }
         vods = await self._client.get(PATH, api.VODS, params)
-        return vods[0].link if vods else None
+        return vods[0].link if vods else None  # the query API cannot tell "no video" from "no record"
 
     async def recent_records(self, limit: int) -> list[Run]:
         return [_run(record) for record in await self._query("recentRecords", limit=str(limit))][:limit]
 
-    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
-        params = {"limit": str(limit)} | ({"country": country.lower()} if country else {})
-        return [_run(record) for record in await self._query("recentRuns", **params)][:limit]
+    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
+        params = {"limit": str(limit)} | ({"country": country} if country else {})
+        return RunFeed(tuple(_run(record) for record in await self._query("recentRuns", **params))[:limit])
 
     async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
         user = await self._client.get_optional(

@@ -23,9 +23,11 @@ from bot.models.haloruns import (
     Level,
     Option,
     Run,
+    RunFeed,
     RunnerProfile,
     Stream,
 )
+from bot.rendering import plain
 from bot.services.haloruns.catalog import closest, find_levels, normalize, rank_levels, similar_levels
 from bot.services.haloruns.content import ContentSource
 from bot.services.haloruns.legacy import LegacySource
@@ -35,6 +37,7 @@ from bot.services.telemetry import Telemetry
 log = logging.getLogger(__name__)
 
 CATALOG_MAX_AGE = 24 * 3600.0
+CATALOG_RETRY = 300.0  # after a failed refresh, the old catalog serves this long before the next try
 # The longest a command waits for HaloRuns in all, whatever number of requests it needs.
 DEADLINE_SECONDS = 9.0
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
@@ -49,10 +52,12 @@ def _pick(options: Sequence[Option], text: str, what: str, level: Level) -> Opti
     if found:
         return found
     names = [option.name for option in options]
-    guesses = closest(names, text)
-    hint = f" Did you mean {' or '.join(f'**{g}**' for g in guesses)}?" if guesses else ""
+    guesses = " or ".join(f"**{plain(guess, 100)}**" for guess in closest(names, text))
+    known = ", ".join(plain(name, 100) for name in names) or "none"
     raise UserFacingError(
-        f"{level.game.name} has no {what} “{text}” on HaloRuns.{hint} It has: {', '.join(names) or 'none'}."
+        f"{plain(level.game.name, 100)} has no {what} “{plain(text, 100)}” on HaloRuns."
+        + (f" Did you mean {guesses}?" if guesses else "")
+        + f" It has: {known}."
     )
 
 
@@ -61,7 +66,7 @@ class HaloRuns:
         self._source = source
         self._deadline_seconds = deadline_seconds
         self._catalog: Catalog | None = None
-        self._catalog_fetched = 0.0
+        self._catalog_due = 0.0  # monotonic time of the next refresh
         self._catalog_lock = asyncio.Lock()
 
     @classmethod
@@ -75,7 +80,8 @@ class HaloRuns:
         return cls(source)
 
     @asynccontextmanager
-    async def _deadline(self) -> AsyncIterator[None]:
+    async def deadline(self) -> AsyncIterator[None]:
+        """Bounds the whole wait of a command for HaloRuns, however many requests it makes."""
         try:
             async with asyncio.timeout(self._deadline_seconds):
                 yield
@@ -87,15 +93,16 @@ class HaloRuns:
     async def catalog(self) -> Catalog:
         """The level catalog, fetched once and refreshed daily; a failed refresh keeps the old one."""
         async with self._catalog_lock:
-            if self._catalog is None or time.monotonic() - self._catalog_fetched > CATALOG_MAX_AGE:
+            if self._catalog is None or time.monotonic() > self._catalog_due:
                 try:
-                    async with self._deadline():
+                    async with self.deadline():
                         self._catalog = await self._source.catalog()
-                    self._catalog_fetched = time.monotonic()
+                    self._catalog_due = time.monotonic() + CATALOG_MAX_AGE
                     log.info("HaloRuns catalog: %d levels", len(self._catalog.levels))
                 except UpstreamError:
                     if self._catalog is None:
                         raise
+                    self._catalog_due = time.monotonic() + CATALOG_RETRY
                     log.warning(
                         "Could not refresh the HaloRuns catalog; keeping the one from before", exc_info=True
                     )
@@ -110,13 +117,14 @@ class HaloRuns:
         if len(found) == 1:
             return found[0]
         if found:
-            labels = ", ".join(f"**{level.label}**" for level in found)
+            labels = ", ".join(f"**{plain(level.label, 150)}**" for level in found[:5])
             raise UserFacingError(
-                f"“{text}” is a level of more than one game: {labels}. Pick one from the list."
+                f"“{plain(text, 100)}” is a level of more than one game: {labels}. Pick one from the list."
             )
-        guesses = similar_levels(catalog, text)
-        hint = f" Did you mean {' or '.join(f'**{level.label}**' for level in guesses)}?" if guesses else ""
-        raise UserFacingError(f"HaloRuns has no level “{text}”.{hint}")
+        guesses = " or ".join(f"**{plain(level.label, 150)}**" for level in similar_levels(catalog, text))
+        raise UserFacingError(
+            f"HaloRuns has no level “{plain(text, 100)}”." + (f" Did you mean {guesses}?" if guesses else "")
+        )
 
     def board(
         self, level: Level, category: str | None, difficulty: str | None
@@ -137,52 +145,45 @@ class HaloRuns:
         names = list(dict.fromkeys(c.name for game in games for c in game.categories))
         return [name for name in names if _key(text) in _key(name)] if text else names
 
-    # -- lookups -----------------------------------------------------------------------------------
+    # -- lookups (a command runs them inside ``deadline()``) -------------------------------------------
 
     async def records(self, level: Level, category: str | None, difficulty: str | None) -> list[BoardRecord]:
         chosen_category, chosen_difficulty = self.board(level, category, difficulty)
-        async with self._deadline():
-            return await self._source.records(level, chosen_category, chosen_difficulty)
+        return await self._source.records(level, chosen_category, chosen_difficulty)
 
     async def vod(
         self, level: Level, category: str | None, difficulty: str | None
     ) -> tuple[Option, Option, str | None]:
-        """The board (Solo and Easy unless told otherwise, as on HaloRuns) and its record's vod link."""
+        """The board (Solo and Easy unless told otherwise, as on HaloRuns) and its record's vod link:
+        ``None`` when the board has no record, ``""`` when the record has no video."""
         chosen_category = _pick(level.game.categories, category or SOLO, "category", level)
         chosen_difficulty = _pick(level.game.difficulties, difficulty or "Easy", "difficulty", level)
-        async with self._deadline():
-            return (
-                chosen_category,
-                chosen_difficulty,
-                await self._source.vod(level, chosen_category, chosen_difficulty),
-            )
+        return (
+            chosen_category,
+            chosen_difficulty,
+            await self._source.vod(level, chosen_category, chosen_difficulty),
+        )
 
     async def recent_records(self, limit: int) -> list[Run]:
-        async with self._deadline():
-            return await self._source.recent_records(limit)
+        return await self._source.recent_records(limit)
 
-    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
+    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         if country is not None and not _COUNTRY.fullmatch(country):
             raise UserFacingError(
-                f"“{country}” is not a country code: use two letters, like `us`, `gb` or `mx`."
+                f"“{plain(country, 20)}” is not a country code: use two letters, like `us`, `gb` or `mx`."
             )
-        async with self._deadline():
-            return await self._source.recent_runs(limit, country)
+        return await self._source.recent_runs(limit, country.lower() if country else None)
 
     async def runner(self, name: str) -> RunnerProfile:
-        catalog = await self.catalog()
-        async with self._deadline():
-            profile = await self._source.runner(name.strip(), catalog)
+        profile = await self._source.runner(name.strip(), await self.catalog())
         if profile is None:
             raise UserFacingError(
-                f"HaloRuns has no runner called “{name}”. Check the spelling on haloruns.com."
+                f"HaloRuns has no runner called “{plain(name, 100)}”. Check the spelling on haloruns.com."
             )
         return profile
 
     async def holders(self) -> Holders:
-        async with self._deadline():
-            return await self._source.holders()
+        return await self._source.holders()
 
     async def streams(self) -> list[Stream]:
-        async with self._deadline():
-            return await self._source.streams()
+        return await self._source.streams()

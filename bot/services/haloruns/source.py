@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.models.haloruns import BoardRecord, Catalog, Holders, Level, Option, Run, RunnerProfile, Stream
+from bot.models.haloruns import (
+    BoardRecord,
+    Catalog,
+    Holders,
+    Level,
+    Option,
+    Run,
+    RunFeed,
+    RunnerProfile,
+    Stream,
+)
 
 
 class HaloRunsSource(Protocol):
@@ -17,13 +27,13 @@ class HaloRunsSource(Protocol):
         """The world records of ``level``: of one board, or of all its main boards when not given."""
 
     async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
-        """The link to the world record's video, if there is one."""
+        """The link to the world record's video: ``""`` if it has none, ``None`` if there is no record."""
 
     async def recent_records(self, limit: int) -> list[Run]:
         """The most recent world records, newest first."""
 
-    async def recent_runs(self, limit: int, country: str | None) -> list[Run]:
-        """The most recent verified runs, newest first; ``country`` is an ISO 3166 code."""
+    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
+        """The most recent verified runs, newest first; ``country`` is a lower-case ISO 3166 code."""
 
     async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
         """A runner's profile, or ``None`` when HaloRuns knows no one of that name."""
