@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
@@ -74,3 +77,33 @@ async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]
 async def bot(discord_server: FakeDiscord, make_config: Callable[..., Config]) -> AsyncIterator[HaloBot]:
     async with running(make_config(), discord_server) as bot:
         yield bot
+
+
+POSTGRES_URL = os.environ.get(
+    "HALOBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://halobot:halobot@127.0.0.1:5432/halobot_test"
+)
+
+
+async def fresh_postgres() -> str:
+    """An emptied test database; skipped when no server is reachable, unless on CI or when a
+    server was named explicitly."""
+    engine = create_async_engine(POSTGRES_URL)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DROP SCHEMA public CASCADE"))
+            await connection.execute(text("CREATE SCHEMA public"))
+    except (OSError, ConnectionError) as error:
+        if os.environ.get("CI") or "HALOBOT_TEST_POSTGRES_URL" in os.environ:
+            pytest.fail(f"the PostgreSQL server at {POSTGRES_URL} is required here: {error}")
+        pytest.skip(f"no PostgreSQL server reachable at {POSTGRES_URL} ({error}); .ci/postgres.sh starts one")
+    finally:
+        await engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}"
+    else:
+        yield await fresh_postgres()

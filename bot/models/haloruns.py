@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,6 +74,7 @@ class Run:
     board_url: str | None = None
     tie: bool = False
     previous: Run | None = None
+    id: str | None = None  # HaloRuns' id of the run, where the API gives one
 
     @property
     def board(self) -> str:
@@ -82,6 +84,21 @@ class Run:
     @property
     def vod(self) -> str | None:
         return next((runner.vod for runner in self.runners if runner.vod), None)
+
+    @property
+    def extension(self) -> bool:
+        """In an extension category (neither Solo nor Coop)."""
+        return self.category not in (SOLO, COOP, "")
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the run: HaloRuns' id, else a digest of what makes the run."""
+        if self.id:
+            return f"id:{self.id}"
+        parts = [self.game, self.level, self.category, self.difficulty, f"{self.seconds:.3f}"]
+        parts += sorted(runner.name.casefold() for runner in self.runners)
+        parts.append(self.date.isoformat() if self.date else "")
+        return "sha1:" + hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

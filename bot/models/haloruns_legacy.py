@@ -48,6 +48,7 @@ Runner = Annotated[Named, _as_object("name")]
 
 
 class LegacyRecord(Payload):
+    id: Annotated[str | None, BeforeValidator(lambda value: None if value is None else str(value))] = None
     game_name: str = ""
     level_name: str = ""
     difficulty_name: str = Field("", validation_alias=AliasChoices("difficulty_name", "difficulty"))

@@ -1,6 +1,17 @@
 """The schema, as SQLAlchemy Core tables; migrations/ brings a database up to it."""
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 metadata = MetaData()
 
@@ -10,5 +21,43 @@ bot_state = Table(
     metadata,
     Column("key", String(200), primary_key=True),
     Column("value", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per server and feature ("announcements", "streams"): where to post and what.
+guild_settings = Table(
+    "guild_settings",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("feature", String(32), primary_key=True),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("role_id", BigInteger, nullable=True),
+    Column("filters", Text, nullable=False),  # JSON
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("failures", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every world record the bot has seen, in the order it saw them (id), with the run as JSON.
+wr_records = Table(
+    "wr_records",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(200), nullable=False, unique=True),
+    Column("run", Text, nullable=False),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per record and server: pending until Discord accepted the post (posted), or dropped.
+wr_deliveries = Table(
+    "wr_deliveries",
+    metadata,
+    Column("record_id", Integer, ForeignKey("wr_records.id"), primary_key=True),
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("message_id", BigInteger, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

@@ -127,6 +127,7 @@ class ContentSource:
             board_url=url,
             tie=isinstance(entry, feeds.LatestRecord) and entry.tie,
             previous=previous,
+            id=entry.run_id,
         )
 
     async def recent_records(self, limit: int) -> list[Run]:

@@ -38,6 +38,7 @@ def _run(record: api.LegacyRecord, *, tie: bool = False) -> Run:
         board_url=record.board_url,
         tie=tie,
         previous=previous if previous and previous.seconds else None,
+        id=record.id,
     )
 
 

@@ -1,0 +1,63 @@
+"""The settings and the world-record ledger on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.models.haloruns import Run, Runner
+from bot.storage.database import open_database
+from bot.storage.ledger import RecordLedger
+from bot.storage.settings import FeatureSetting, GuildSettings
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = await open_database(database_url)
+    yield engine
+    await engine.dispose()
+
+
+def record(level: str, seconds: float, run_id: str | None = None) -> Run:
+    return Run(
+        "Halo: Reach", level, "Solo", "Easy", seconds, (Runner("Sleepless", "https://youtu.be/x"),), id=run_id
+    )
+
+
+async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(engine: AsyncEngine) -> None:
+    settings = GuildSettings(engine)
+    await settings.save(FeatureSetting(1, "announcements", 10, None, {"games": ["Halo 3"]}))
+    await settings.save(FeatureSetting(1, "announcements", 11, 99))
+    await settings.save(FeatureSetting(2, "announcements", 20, None))
+
+    assert [(s.guild_id, s.channel_id, s.role_id) for s in await settings.enabled("announcements")] == [
+        (1, 11, 99),
+        (2, 20, None),
+    ]
+    assert not await settings.delivery_failed(2, "announcements", "Missing Access", limit=2)
+    assert await settings.delivery_failed(2, "announcements", "Missing Access", limit=2)
+    assert [s.guild_id for s in await settings.enabled("announcements")] == [1]
+    disabled = (await settings.of_guild(2))["announcements"]
+    assert disabled.disabled_reason == "Missing Access (2 times in a row)"
+
+
+async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted(engine: AsyncEngine) -> None:
+    ledger = RecordLedger(engine)
+    assert await ledger.is_empty()
+    older, newer = record("Nightfall", 600, "a"), record("Tip of the Spear", 754)
+
+    assert await ledger.add([older, newer], lambda run: [1, 2]) == [older, newer]
+    assert await ledger.add([older, newer], lambda run: [1, 2]) == []
+    pending = await ledger.pending()
+    assert [(d.run, d.guild_id) for d in pending] == [(older, 1), (older, 2), (newer, 1), (newer, 2)]
+
+    await ledger.posted(pending[0], message_id=555)
+    await ledger.failed(pending[1], "503 Service Unavailable")
+    await ledger.drop_pending(2, "announcements turned off")
+
+    assert [(d.run.level, d.guild_id, d.attempts) for d in await ledger.pending()] == [
+        ("Tip of the Spear", 1, 0)
+    ]
+    assert not await ledger.is_empty()
