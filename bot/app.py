@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 
 import aiohttp
 import discord
 import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
+from bot.services.haloruns.service import HaloRuns
 from bot.services.telemetry import Telemetry
+from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
 from bot.tree import HaloTree
 
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a feature is added to the bot by adding its cog here.
-COGS: Sequence[str] = ("cogs.status", "cogs.haloruns")
+COGS: Sequence[str] = ("cogs.status", "cogs.haloruns", "cogs.config", "cogs.announcements")
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 
@@ -53,8 +58,13 @@ class HaloBot(commands.Bot):
         self.state = BotState(engine)
         services = [*UPSTREAM_SERVICES, *(["Halo Waypoint"] if config.infinite.enabled else [])]
         self.telemetry = Telemetry(services)
+        self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
+        self.settings = GuildSettings(engine)
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
+        # Background jobs start once the bot is first ready (never during a bare `sync`).
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._job_tasks: set[asyncio.Task[None]] = set()
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -84,3 +94,36 @@ class HaloBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    def every(self, seconds: int, job: Callable[[], Awaitable[object]], *, name: str) -> None:
+        """Runs ``job`` every ``seconds`` once the bot is ready: never two at once, a failure logged."""
+
+        async def run() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._job_tasks.add(task)
+            try:
+                await job()
+            except Exception:
+                log.exception("Background job %s failed; it runs again in %d s", name, seconds)
+            finally:
+                self._job_tasks.discard(task)
+
+        self.scheduler.add_job(
+            run,
+            "interval",
+            seconds=seconds,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+
+    async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)  # cancels the jobs under way
+        await asyncio.gather(*self._job_tasks, return_exceptions=True)
+        await super().close()

@@ -17,7 +17,6 @@ from bot.interaction_replies import send_reply, thinking_if_slow
 from bot.pagination import send_pages
 from bot.run_times import parse_run_time
 from bot.services.haloruns.points import points
-from bot.services.haloruns.service import HaloRuns
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
-        self.haloruns = HaloRuns.from_config(bot.session, bot.config.haloruns, bot.telemetry)
+        self.haloruns = bot.haloruns
         self._warm_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:

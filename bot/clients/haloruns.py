@@ -51,19 +51,32 @@ class HaloRunsClient:
         )
         self._in_flight: dict[Key, asyncio.Task[Any]] = {}
 
-    async def get(self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None = None) -> T:
-        """``path`` parsed as ``shape``; a missing document (HTTP 404) is an error."""
-        found = await self.get_optional(path, shape, params)
+    async def get(
+        self,
+        path: str,
+        shape: TypeAdapter[T],
+        params: Mapping[str, str] | None = None,
+        *,
+        fresh: bool = False,
+    ) -> T:
+        """``path`` parsed as ``shape``; a missing document (HTTP 404) is an error. ``fresh`` skips
+        the cache (a request in flight is still shared, and the answer still cached)."""
+        found = await self.get_optional(path, shape, params, fresh=fresh)
         if found is None:
             raise UpstreamError(SERVICE, f"it has no {path}")
         return found
 
     async def get_optional(
-        self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None = None
+        self,
+        path: str,
+        shape: TypeAdapter[T],
+        params: Mapping[str, str] | None = None,
+        *,
+        fresh: bool = False,
     ) -> T | None:
         """``path`` parsed as ``shape``, or ``None`` when HaloRuns has no such document (HTTP 404)."""
         key: Key = (path, tuple(sorted((params or {}).items())))
-        if self._cache is not None:
+        if self._cache is not None and not fresh:
             cached = self._cache.get(key, _MISSING)  # one lookup: an entry may expire between two
             if cached is not _MISSING:
                 hit: T | None = cached

@@ -54,6 +54,32 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
     }
 
 
+TEXT_CHANNEL, NEWS_CHANNEL = 0, 5
+SEND_MESSAGES = 1 << 11
+
+
+def make_channel(
+    guild_id: int | str, name: str, *, kind: int = TEXT_CHANNEL, position: int = 0, deny_everyone: int = 0
+) -> dict[str, Any]:
+    """A guild text (or news) channel; ``deny_everyone`` takes permissions from @everyone there."""
+    overwrites = (
+        [{"id": str(guild_id), "type": 0, "allow": "0", "deny": str(deny_everyone)}] if deny_everyone else []
+    )
+    return {
+        "id": str(snowflake()),
+        "type": kind,
+        "guild_id": str(guild_id),
+        "name": name,
+        "position": position,
+        "permission_overwrites": overwrites,
+        "nsfw": False,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "parent_id": None,
+    }
+
+
 def make_guild(
     name: str = "Halo Speedrunning",
     *,
@@ -89,22 +115,7 @@ def make_guild(
         "roles": role_list,
         "emojis": [],
         "stickers": [],
-        "channels": [
-            {
-                "id": str(snowflake()),
-                "type": 0,
-                "guild_id": str(gid),
-                "name": channel,
-                "position": i,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "topic": None,
-                "last_message_id": None,
-                "rate_limit_per_user": 0,
-                "parent_id": None,
-            }
-            for i, channel in enumerate(channels)
-        ],
+        "channels": [make_channel(gid, channel, position=i) for i, channel in enumerate(channels)],
         "threads": [],
         "members": [],
         "presences": [],
@@ -204,6 +215,7 @@ class Failure:
     status: int
     times: int
     retry_after: float
+    after_processing: bool = False
 
 
 @dataclass
@@ -312,9 +324,19 @@ class FakeDiscord:
 
     # -- control for tests ---------------------------------------------------------------------------
 
-    def fail(self, method: str, path: str, status: int, *, times: int = 1, retry_after: float = 0.2) -> None:
-        """The next ``times`` calls of ``method`` on paths matching the ``path`` regex get ``status``."""
-        self._failures.append(Failure(method, re.compile(path), status, times, retry_after))
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        retry_after: float = 0.2,
+        after_processing: bool = False,
+    ) -> None:
+        """The next ``times`` calls of ``method`` on paths matching the ``path`` regex get ``status``;
+        with ``after_processing``, the request takes effect first (the answer is what is lost)."""
+        self._failures.append(Failure(method, re.compile(path), status, times, retry_after, after_processing))
 
     @property
     def channels(self) -> dict[str, dict[str, Any]]:
@@ -562,14 +584,19 @@ class FakeDiscord:
             return error_response(
                 400, 50035, "Invalid Form Body", {"_errors": [{"message": p} for p in problems]}
             )
-        for failure in self._failures:
-            if failure.times > 0 and failure.method == request.method and failure.path.search(path):
-                failure.times -= 1
+        failure = next(
+            (f for f in self._failures if f.times > 0 and f.method == request.method and f.path.search(path)),
+            None,
+        )
+        if failure is not None:
+            failure.times -= 1
+            if not failure.after_processing:
                 return self._failure_response(failure)
         for method, pattern, handler in self._routes:
             match = pattern.match(path)
             if method == request.method and match:
-                return await handler(request, match, body)
+                response = await handler(request, match, body)
+                return self._failure_response(failure) if failure is not None else response
         self.violations.append(f"{request.method} {path}: the local Discord server has no handler")
         return error_response(404, 0, "404: Not Found")
 
@@ -632,6 +659,21 @@ class FakeDiscord:
         @route("POST", hook)
         async def followup(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
             return self._followup(match["token"], body)
+
+        @route("GET", r"/guilds/(?P<guild>\d+)/members/(?P<user>\d+)")
+        async def member(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
+            if match["user"] != str(self.application_id):
+                return error_response(404, 10007, "Unknown Member")
+            return json_response(
+                {
+                    "user": self.bot_user,
+                    "roles": [],
+                    "joined_at": iso_now(),
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                }
+            )
 
         @route("POST", r"/channels/(?P<channel>\d+)/messages")
         async def create_message(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
@@ -813,7 +855,7 @@ class FakeDiscord:
         return json_response(message.data)
 
     def _create_message(self, channel_id: str, body: dict[str, Any]) -> web.Response:
-        if channel_id not in {c["id"] for c in self.channels.values()}:
+        if channel_id not in {c["id"] for guild in self.guilds for c in guild["channels"]}:
             return error_response(404, 10003, "Unknown Channel")
         if body.get("enforce_nonce") and body.get("nonce") is not None:
             for message in self.messages.values():

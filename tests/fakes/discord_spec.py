@@ -1,7 +1,8 @@
 """Checks REST bodies against Discord's official OpenAPI description (../shared/discord-api-spec).
 
 Read as apis.md §4 says: every ``oneOf`` as ``anyOf`` (the spec's unions overlap), and an
-integer-parseable string is accepted where the spec says integer.
+integer-parseable string is accepted where the spec says integer. A snowflake may also be a JSON
+integer, as Discord accepts and discord.py sends in ``allowed_mentions``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,10 @@ def _any_of(node: Any) -> Any:
 class DiscordSpec:
     def __init__(self, spec: dict[str, Any]) -> None:
         self._components = _any_of(spec["components"])
+        snowflake = self._components["schemas"]["SnowflakeType"]
+        self._components["schemas"]["SnowflakeType"] = {
+            "anyOf": [snowflake, {"type": "integer", "minimum": 0}]
+        }
         # (method, pattern, literal segments, operation)
         self._operations: list[tuple[str, re.Pattern[str], int, dict[str, Any]]] = []
         for template, item in spec["paths"].items():

@@ -130,8 +130,8 @@ class ContentSource:
             id=entry.run_id,
         )
 
-    async def recent_records(self, limit: int) -> list[Run]:
-        feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS)
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+        feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS, fresh=fresh)
         return [self._feed_run(entry) for entry in feed.entries[:limit]]
 
     async def recent_runs(self, limit: int, country: str | None) -> RunFeed:

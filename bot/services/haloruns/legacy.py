@@ -47,8 +47,11 @@ class LegacySource:
         self._client = client
         self._catalog = legacy_catalog()
 
-    async def _query(self, query: str, **params: str) -> list[api.LegacyRecord]:
-        return await self._client.get(PATH, api.RECORDS, {"query": query, "format": "json", **params})
+    async def _query(
+        self, query: str, params: dict[str, str] | None = None, *, fresh: bool = False
+    ) -> list[api.LegacyRecord]:
+        query_params = {"query": query, "format": "json", **(params or {})}
+        return await self._client.get(PATH, api.RECORDS, query_params, fresh=fresh)
 
     async def catalog(self) -> Catalog:
         return self._catalog
@@ -61,7 +64,7 @@ class LegacySource:
             params["isCoop"] = category.id
         if difficulty:
             params["difficulty"] = difficulty.id
-        records = await self._query("records", **params)
+        records = await self._query("records", params)
         boards: dict[tuple[str, str], list[api.LegacyRecord]] = {}
         for record in records:
             boards.setdefault((COOP if record.is_coop else SOLO, record.difficulty_name), []).append(record)
@@ -86,12 +89,13 @@ class LegacySource:
         vods = await self._client.get(PATH, api.VODS, params)
         return vods[0].link if vods else None  # the query API cannot tell "no video" from "no record"
 
-    async def recent_records(self, limit: int) -> list[Run]:
-        return [_run(record) for record in await self._query("recentRecords", limit=str(limit))][:limit]
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+        records = await self._query("recentRecords", {"limit": str(limit)}, fresh=fresh)
+        return [_run(record) for record in records][:limit]
 
     async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         params = {"limit": str(limit)} | ({"country": country} if country else {})
-        return RunFeed(tuple(_run(record) for record in await self._query("recentRuns", **params))[:limit])
+        return RunFeed(tuple(_run(record) for record in await self._query("recentRuns", params))[:limit])
 
     async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
         user = await self._client.get_optional(

@@ -164,8 +164,8 @@ class HaloRuns:
             await self._source.vod(level, chosen_category, chosen_difficulty),
         )
 
-    async def recent_records(self, limit: int) -> list[Run]:
-        return await self._source.recent_records(limit)
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+        return await self._source.recent_records(limit, fresh=fresh)
 
     async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         if country is not None and not _COUNTRY.fullmatch(country):

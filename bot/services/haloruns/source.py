@@ -29,8 +29,8 @@ class HaloRunsSource(Protocol):
     async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
         """The link to the world record's video: ``""`` if it has none, ``None`` if there is no record."""
 
-    async def recent_records(self, limit: int) -> list[Run]:
-        """The most recent world records, newest first."""
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+        """The most recent world records, newest first; ``fresh`` asks HaloRuns, not the cache."""
 
     async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         """The most recent verified runs, newest first; ``country`` is a lower-case ISO 3166 code."""

@@ -1,0 +1,55 @@
+"""The world-record announcement: one embed per new record."""
+
+from __future__ import annotations
+
+import discord
+
+from bot.embeds.haloruns import COLOUR, runners
+from bot.models.haloruns import Run
+from bot.rendering import duration, plain, safe_link, timestamp
+from bot.run_times import format_run_time
+
+GOLD = discord.Colour.gold()
+
+
+def _time(run: Run) -> str:
+    time = f"**{format_run_time(run.seconds)}**"
+    vod = safe_link(run.vod)
+    return f"[{time}]({vod})" if vod else time
+
+
+def _previous(run: Run) -> tuple[str, str]:
+    previous = run.previous
+    if previous is None:
+        return "First record", "The first world record on this board."
+    held = f"{format_run_time(previous.seconds)} by {runners(previous.runners)}"
+    if run.tie:
+        return "Ties the record of", held
+    lines = [f"{held}, beaten by {format_run_time(previous.seconds - run.seconds)}"]
+    if previous.date:
+        stood = (
+            f" (stood {duration(run.date - previous.date)})" if run.date and run.date > previous.date else ""
+        )
+        lines.append(f"set {timestamp(previous.date, 'D')}{stood}")
+    return "Previous record", "\n".join(lines)
+
+
+def record_embed(run: Run) -> discord.Embed:
+    headline = "World record tied" if run.tie else "New world record"
+    embed = discord.Embed(
+        title=plain(f"{headline}: {run.game} — {run.level}", 256),
+        url=safe_link(run.board_url),
+        colour=COLOUR if run.tie else GOLD,
+        timestamp=run.date,
+    )
+    embed.description = f"{_time(run)} by {runners(run.runners)}"
+    board = " ".join(filter(None, [run.category, run.difficulty])) or "unknown"
+    embed.add_field(name="Game", value=plain(run.game, 200) or "unknown")
+    embed.add_field(name="Level", value=plain(run.level, 200) or "unknown")
+    embed.add_field(name="Board", value=plain(board, 200))
+    name, value = _previous(run)
+    embed.add_field(name=name, value=value, inline=False)
+    if run.date:
+        embed.add_field(name="Set", value=f"{timestamp(run.date, 'f')} ({timestamp(run.date)})", inline=False)
+    embed.set_footer(text="HaloRuns")
+    return embed

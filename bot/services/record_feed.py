@@ -1,0 +1,141 @@
+"""World-record announcements: poll the record feed, keep the ledger, post each new record once.
+
+The feed is read every ``haloruns.records_poll_seconds``. Records never seen before are stored with
+one pending delivery per server whose announcements are on (and whose filters they pass); the very
+first poll, with an empty ledger, only remembers the feed. Deliveries are then made oldest first
+within each server, servers side by side, and each is marked posted only once Discord accepted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.errors import UpstreamError
+from bot.models.haloruns import Run
+from bot.services.haloruns.catalog import normalize
+from bot.services.haloruns.service import HaloRuns
+from bot.storage.ledger import Delivery, RecordLedger
+from bot.storage.settings import FeatureSetting, GuildSettings
+
+log = logging.getLogger(__name__)
+
+FEED_SIZE = 50
+FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
+SERVERS_AT_ONCE = 50
+
+
+class DeliveryRefused(Exception):
+    """Discord refused the post for a reason only the server's admins can fix."""
+
+
+# Posts ``run`` as the server's settings say, with ``nonce``; returns the message id.
+Poster = Callable[[FeatureSetting, Run, str], Awaitable[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    new: int
+    posted: int
+    failed: int
+
+
+def wanted(setting: FeatureSetting, run: Run) -> bool:
+    """Whether the run passes the server's filters (games, difficulties, extension categories)."""
+    games = {normalize(game) for game in setting.filters.get("games", [])}
+    difficulties = {normalize(d) for d in setting.filters.get("difficulties", [])}
+    if games and normalize(run.game) not in games:
+        return False
+    if difficulties and normalize(run.difficulty) not in difficulties:
+        return False
+    return bool(setting.filters.get("extensions", True)) or not run.extension
+
+
+def nonce(run: Run, guild_id: int) -> str:
+    """The same for every attempt to post one record in one server (Discord keeps at most 25 chars)."""
+    return hashlib.sha1(f"{run.key}/{guild_id}".encode(), usedforsecurity=False).hexdigest()[:25]
+
+
+def oldest_first(runs: list[Run]) -> list[Run]:
+    """The feed lists the newest first; records without a date keep their place in it."""
+    undated = datetime.max.replace(tzinfo=UTC)
+    ordered = sorted(enumerate(runs), key=lambda item: (item[1].date or undated, -item[0]))
+    return [run for _, run in ordered]
+
+
+class RecordFeed:
+    def __init__(
+        self, haloruns: HaloRuns, ledger: RecordLedger, settings: GuildSettings, post: Poster
+    ) -> None:
+        self._haloruns = haloruns
+        self._ledger = ledger
+        self._settings = settings
+        self._post = post
+        self._servers = asyncio.Semaphore(SERVERS_AT_ONCE)
+
+    async def poll(self) -> PollResult:
+        """One round: read the feed, record what is new, deliver everything pending."""
+        try:
+            async with self._haloruns.deadline():
+                runs = oldest_first(await self._haloruns.recent_records(FEED_SIZE, fresh=True))
+        except UpstreamError as error:
+            log.warning("World-record feed skipped this poll: %s", error)
+            return PollResult(0, 0, 0)
+        if await self._ledger.is_empty():
+            await self._ledger.add(runs, lambda run: [])
+            log.info("First look at the world-record feed: %d records remembered, none posted", len(runs))
+            return PollResult(0, 0, 0)
+        targets = await self._settings.enabled("announcements")
+        new = await self._ledger.add(runs, lambda run: [t.guild_id for t in targets if wanted(t, run)])
+        if new:
+            log.info("%d new world record(s)", len(new))
+        posted, failed = await self.deliver()
+        return PollResult(len(new), posted, failed)
+
+    async def deliver(self) -> tuple[int, int]:
+        """Every pending post, oldest first in each server; returns (posted, failed)."""
+        by_guild: dict[int, list[Delivery]] = {}
+        for delivery in await self._ledger.pending():
+            by_guild.setdefault(delivery.guild_id, []).append(delivery)
+        settings = {s.guild_id: s for s in await self._settings.enabled("announcements")}
+        for guild_id in by_guild.keys() - settings.keys():
+            await self._ledger.drop_pending(guild_id, "announcements are off in this server")
+        results = await asyncio.gather(
+            *(self._deliver_to(settings[g], queue) for g, queue in by_guild.items() if g in settings)
+        )
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    async def _deliver_to(self, setting: FeatureSetting, queue: list[Delivery]) -> tuple[int, int]:
+        posted = 0
+        async with self._servers:
+            for delivery in queue:
+                try:
+                    message_id = await self._post(
+                        setting, delivery.run, nonce(delivery.run, setting.guild_id)
+                    )
+                except DeliveryRefused as refusal:
+                    await self._refused(setting, delivery, str(refusal))
+                    return posted, 1
+                except Exception as error:  # one server's trouble never stops the others
+                    log.warning(
+                        "Posting a record in server %s failed; will retry", setting.guild_id, exc_info=True
+                    )
+                    await self._ledger.failed(delivery, f"{type(error).__name__}: {error}")
+                    return posted, 1  # keep the order: the rest waits for the next poll
+                await self._ledger.posted(delivery, message_id)
+                await self._settings.delivered(setting.guild_id, "announcements")
+                posted += 1
+        return posted, 0
+
+    async def _refused(self, setting: FeatureSetting, delivery: Delivery, reason: str) -> None:
+        log.warning("Server %s refused a world-record post: %s", setting.guild_id, reason)
+        await self._ledger.failed(delivery, reason)
+        if await self._settings.delivery_failed(
+            setting.guild_id, "announcements", reason, limit=FAILURE_LIMIT
+        ):
+            log.warning("Announcements turned off in server %s: %s", setting.guild_id, reason)
+            await self._ledger.drop_pending(setting.guild_id, reason)

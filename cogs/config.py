@@ -1,0 +1,201 @@
+"""/config: where this server gets world-record announcements and stream alerts (Manage Server)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.app import HaloBot
+from bot.errors import UserFacingError
+from bot.rendering import plain
+from bot.services.haloruns.catalog import closest, normalize
+from bot.storage.settings import FEATURES, Feature, FeatureSetting
+
+DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
+# What the bot needs in a channel to post there, as Discord names it.
+NEEDED = (
+    ("view_channel", "View Channel"),
+    ("send_messages", "Send Messages"),
+    ("embed_links", "Embed Links"),
+)
+
+
+IN_A_SERVER = "Use this command in a server."
+
+
+def _guild_id(interaction: discord.Interaction) -> int:
+    if interaction.guild_id is None:
+        raise UserFacingError(IN_A_SERVER)
+    return interaction.guild_id
+
+
+def _listed(text: str | None) -> list[str]:
+    return [part.strip() for part in (text or "").split(",") if part.strip()]
+
+
+def _match(names: list[str], known: list[str], what: str) -> list[str]:
+    """Each of ``names`` spelled as HaloRuns spells it; an unknown one is an error with suggestions."""
+    by_key = {normalize(name): name for name in known}
+    chosen = []
+    for name in names:
+        if normalize(name) not in by_key:
+            guesses = " or ".join(f"**{plain(g, 100)}**" for g in closest(known, name))
+            hint = f" Did you mean {guesses}?" if guesses else ""
+            raise UserFacingError(f"HaloRuns has no {what} “{plain(name, 100)}”.{hint}")
+        chosen.append(by_key[normalize(name)])
+    return chosen
+
+
+def describe(setting: FeatureSetting) -> str:
+    lines = [
+        f"Channel: <#{setting.channel_id}>",
+        f"Role pinged: {f'<@&{setting.role_id}>' if setting.role_id else 'none'}",
+    ]
+    filters = setting.filters
+    if filters.get("games"):
+        lines.append(f"Games: {', '.join(plain(g, 100) for g in filters['games'])}")
+    if filters.get("difficulties"):
+        lines.append(f"Difficulties: {', '.join(filters['difficulties'])}")
+    if "extensions" in filters:
+        lines.append(f"Extension categories: {'included' if filters['extensions'] else 'left out'}")
+    if not setting.enabled:
+        lines.insert(0, f"**Off**: {plain(setting.disabled_reason or 'turned off', 300)}")
+    return "\n".join(lines)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Config(
+    commands.GroupCog,
+    group_name="config",
+    group_description="Where this server gets world records and stream alerts.",
+):
+    """Server settings for announcements and stream alerts."""
+
+    def __init__(self, bot: HaloBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def _games(self, text: str | None) -> list[str]:
+        catalog = await self.bot.haloruns.catalog()
+        return _match(_listed(text), [game.name for game in catalog.games], "game")
+
+    async def _check_channel(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None,
+    ) -> str:
+        """Refuses a channel the bot cannot post in; returns a warning about the role, if any."""
+        guild = interaction.guild
+        if guild is None or self.bot.user is None:
+            raise UserFacingError(IN_A_SERVER)
+        target = guild.get_channel(channel.id)
+        if not isinstance(target, discord.TextChannel):
+            raise UserFacingError("Pick a text or announcement channel.")
+        me = guild.me or await guild.fetch_member(self.bot.user.id)
+        permissions = target.permissions_for(me)
+        missing = [name for flag, name in NEEDED if not getattr(permissions, flag)]
+        if missing:
+            raise UserFacingError(
+                f"The bot cannot post in {target.mention}: it needs {', '.join(missing)} there. "
+                "Give it those permissions (or pick another channel) and run the command again."
+            )
+        if role and not role.mentionable and not permissions.mention_everyone:
+            return (
+                f"\nNote: {role.mention} is not mentionable and the bot may not mention every role, "
+                "so it will not be pinged. Make the role mentionable or allow the bot to mention it."
+            )
+        return ""
+
+    async def _save(
+        self, interaction: discord.Interaction, setting: FeatureSetting, summary: str, warning: str
+    ) -> None:
+        await self.bot.settings.save(setting)
+        await interaction.response.send_message(f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where new world records are posted",
+        role="A role to ping with each record (none unless given)",
+        games="Only these games, comma-separated (all unless given)",
+        difficulties="Only these difficulties, comma-separated (all unless given)",
+        extensions="Include extension categories (yes unless given)",
+    )
+    async def announcements(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None = None,
+        games: str | None = None,
+        difficulties: str | None = None,
+        extensions: bool = True,
+    ) -> None:
+        """Post every new HaloRuns world record in a channel."""
+        filters = {
+            "games": await self._games(games),
+            "difficulties": _match(_listed(difficulties), list(DIFFICULTIES), "difficulty"),
+            "extensions": extensions,
+        }
+        warning = await self._check_channel(interaction, channel, role)
+        setting = FeatureSetting(
+            _guild_id(interaction), "announcements", channel.id, role.id if role else None, filters
+        )
+        await self._save(interaction, setting, "World-record announcements are on.", warning)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where stream alerts are posted",
+        role="A role to ping when someone goes live (none unless given)",
+        games="Only these games, comma-separated (all unless given)",
+    )
+    async def streams(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None = None,
+        games: str | None = None,
+    ) -> None:
+        """Post an alert when a runner goes live on HaloRuns."""
+        filters = {"games": await self._games(games)}
+        warning = await self._check_channel(interaction, channel, role)
+        setting = FeatureSetting(
+            _guild_id(interaction), "streams", channel.id, role.id if role else None, filters
+        )
+        await self._save(interaction, setting, "Stream alerts are on.", warning)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction) -> None:
+        """This server's settings for announcements and stream alerts."""
+        settings = await self.bot.settings.of_guild(_guild_id(interaction))
+        embed = discord.Embed(title="Settings of this server", colour=discord.Colour.blurple())
+        for feature in FEATURES:
+            setting = settings.get(feature)
+            embed.add_field(
+                name=feature.capitalize(), value=describe(setting) if setting else "Off", inline=False
+            )
+        await interaction.response.send_message(embed=embed, ephemeral=True)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(feature="What to turn off")
+    async def disable(
+        self, interaction: discord.Interaction, feature: Literal["announcements", "streams"]
+    ) -> None:
+        """Turn off world-record announcements or stream alerts in this server."""
+        chosen: Feature = feature
+        turned_off = await self.bot.settings.disable(
+            _guild_id(interaction), chosen, f"turned off by {interaction.user}"
+        )
+        message = f"{feature.capitalize()} are off." if turned_off else f"{feature.capitalize()} were not on."
+        await interaction.response.send_message(message, ephemeral=True)
+
+
+async def setup(bot: HaloBot) -> None:
+    await bot.add_cog(Config(bot))

@@ -1,0 +1,269 @@
+"""World-record announcements end to end: /config, the polling job, the posts, restarts, failures."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from tests.conftest import running
+from tests.fakes.discord_server import (
+    MANAGE_GUILD,
+    NEWS_CHANNEL,
+    SEND_MESSAGES,
+    FakeDiscord,
+    Message,
+    make_channel,
+    make_guild,
+)
+from tests.fakes.haloruns_server import DATA, FakeHaloRuns
+from tests.fakes.local_config import local_settings
+
+FEED = "/content/feeds/latestRecords.json"
+POLL = {"haloruns": {"records_poll_seconds": 1}}
+
+
+def feed_entries() -> list[dict[str, Any]]:
+    return list(json.loads((DATA / FEED.lstrip("/")).read_text())["Entries"])
+
+
+def new_record(number: int, **changes: Any) -> dict[str, Any]:
+    entry = {
+        **feed_entries()[0],
+        "RunId": f"new-record-{number}",
+        "LevelName": "Nightfall",
+        "Duration": 500 - number,
+        "OccuredAt": (datetime(2024, 6, 1, tzinfo=UTC) + timedelta(hours=number)).isoformat(),
+        "Participants": [
+            {"Username": f"Fast Runner {number}", "EvidenceLink": f"https://youtu.be/new{number}"}
+        ],
+    }
+    return {**entry, **changes}
+
+
+def publish(haloruns: FakeHaloRuns, *records: dict[str, Any]) -> None:
+    """Puts ``records`` at the top of the latest-records feed, newest first."""
+    haloruns.overrides[FEED] = {
+        "UpdatedAt": "2024-06-30T00:00:00Z",
+        "Entries": [*reversed(records), *feed_entries()],
+    }
+
+
+async def polls(haloruns: FakeHaloRuns, count: int = 2) -> None:
+    """Waits until the bot has read the feed ``count`` more times."""
+    target = haloruns.count("latestRecords") + count
+    async with asyncio.timeout(15):
+        while haloruns.count("latestRecords") < target:
+            await asyncio.sleep(0.05)
+
+
+async def configure(
+    server: FakeDiscord, options: dict[str, Any], guild: dict[str, Any] | None = None
+) -> Message:
+    interaction = await server.invoke("config announcements", options, permissions=MANAGE_GUILD, guild=guild)
+    return await interaction.reply()
+
+
+def posts(server: FakeDiscord, channel: str = "world-records") -> list[Message]:
+    """The bot's own posts in ``channel`` (not its answers to commands)."""
+    return [m for m in server.channel_messages(server.channels[channel]["id"]) if m.data["type"] == 0]
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    return make_config(**POLL)
+
+
+async def test_configuring_needs_manage_server(discord_server: FakeDiscord, config: Config) -> None:
+    async with running(config, discord_server):
+        channel = discord_server.channels["world-records"]["id"]
+        refused = await (await discord_server.invoke("config announcements", {"channel": channel})).reply()
+        shown = await (await discord_server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+
+    assert refused.ephemeral
+    assert refused.content == "You are missing Manage Server permission(s) to run this command."
+    assert shown.embeds[0]["fields"][0] == {"name": "Announcements", "value": "Off", "inline": False}
+    definition = next(c for c in discord_server.commands[None] if c["name"] == "config")
+    assert str(definition["default_member_permissions"]) == str(MANAGE_GUILD), (
+        "hidden from members by default"
+    )
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_refused(
+    discord_server: FakeDiscord, config: Config
+) -> None:
+    guild = discord_server.guilds[0]
+    guild["channels"].append(make_channel(guild["id"], "read-only", deny_everyone=SEND_MESSAGES))
+    async with running(config, discord_server):
+        reply = await configure(discord_server, {"channel": discord_server.channels["read-only"]["id"]})
+
+    assert reply.ephemeral
+    assert "The bot cannot post in <#" in reply.content
+    assert "it needs Send Messages" in reply.content
+
+
+async def test_a_new_record_is_posted_once_and_not_again_after_a_restart(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    role = discord_server.guilds[0]["roles"][1]
+    async with running(config, discord_server):
+        saved = await configure(
+            discord_server, {"channel": discord_server.channels["world-records"]["id"], "role": role["id"]}
+        )
+        await polls(haloruns_server)
+        publish(haloruns_server, new_record(1))
+        await polls(haloruns_server)
+    async with running(config, discord_server):
+        await polls(haloruns_server)
+
+    assert saved.content.startswith("World-record announcements are on.")
+    [post] = posts(discord_server)
+    assert post.content == f"<@&{role['id']}>"
+    assert post.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}, "only the role may be pinged"
+    embed = post.embeds[0]
+    assert embed["title"] == "New world record: Halo: Reach — Nightfall"
+    assert embed["description"] == "[**8:19**](https://youtu.be/new1) by Fast Runner 1"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Board"] == "Solo Easy"
+    assert fields["Previous record"].startswith("12:50 by Mythic Vex, beaten by 4:31\nset <t:")
+    assert "(stood 1y 5d" in fields["Previous record"] or "(stood " in fields["Previous record"]
+    assert posts(discord_server, "general") == []
+
+
+async def test_records_that_appear_while_the_bot_is_down_are_posted_once_oldest_first(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
+        await polls(haloruns_server)
+    publish(haloruns_server, new_record(1), new_record(2))
+    async with running(config, discord_server):
+        await polls(haloruns_server)
+    async with running(config, discord_server):
+        await polls(haloruns_server)
+
+    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == [
+        "Fast Runner 1",
+        "Fast Runner 2",
+    ]
+    assert all(p.content == "" and p.allowed_mentions == {"parse": []} for p in posts(discord_server)), (
+        "no role configured: no ping"
+    )
+
+
+async def test_the_first_start_remembers_a_full_feed_without_posting(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    publish(haloruns_server, *(new_record(n) for n in range(1, 51)))
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
+        await polls(haloruns_server, 3)
+
+    assert posts(discord_server) == []
+
+
+async def test_one_servers_refusal_does_not_stop_the_others_and_turns_it_off(
+    haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    server = FakeDiscord(guilds=[make_guild("First"), make_guild("Second")])
+    await server.start()
+    first, second = server.guilds
+    channel_of = {
+        g["id"]: next(c for c in g["channels"] if c["name"] == "world-records")["id"] for g in server.guilds
+    }
+    try:
+        settings = local_settings(server, tmp_path, haloruns_server)
+        config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
+        async with running(config, server):
+            await configure(server, {"channel": channel_of[first["id"]]}, guild=first)
+            await configure(server, {"channel": channel_of[second["id"]]}, guild=second)
+            server.fail("POST", f"/channels/{channel_of[second['id']]}/messages", 403, times=100)
+            await polls(haloruns_server)
+            publish(haloruns_server, new_record(1))
+            await polls(haloruns_server, 4)
+            shown = await (await server.invoke("config show", permissions=MANAGE_GUILD, guild=second)).reply()
+    finally:
+        await server.stop()
+
+    assert len(server.channel_messages(channel_of[first["id"]])) == 1
+    assert server.channel_messages(channel_of[second["id"]]) == []
+    assert shown.embeds[0]["fields"][0]["value"].startswith(
+        "**Off**: the bot may not post in #world-records (Missing Permissions) (3 times in a row)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "after_processing"), [(429, False), (500, False), (500, True), (503, True)]
+)
+async def test_a_failed_post_is_retried_and_still_posted_exactly_once(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    config: Config,
+    status: int,
+    after_processing: bool,
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": channel})
+        await polls(haloruns_server)
+        discord_server.fail(
+            "POST", f"/channels/{channel}/messages", status, after_processing=after_processing
+        )
+        publish(haloruns_server, new_record(1))
+        await polls(haloruns_server, 3)
+
+    assert len(posts(discord_server)) == 1
+
+
+async def test_posts_in_an_announcement_channel_are_published(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    guild = discord_server.guilds[0]
+    guild["channels"].append(make_channel(guild["id"], "wr-news", kind=NEWS_CHANNEL))
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": discord_server.channels["wr-news"]["id"]})
+        await polls(haloruns_server)
+        publish(haloruns_server, new_record(1))
+        await polls(haloruns_server)
+
+    [post] = posts(discord_server, "wr-news")
+    assert int(post.data["flags"]) & 1, "crossposted to following servers"
+
+
+async def test_filters_leave_out_other_games(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        reply = await configure(
+            discord_server,
+            {"channel": discord_server.channels["world-records"]["id"], "games": "halo 4, Halo CE"},
+        )
+        await polls(haloruns_server)
+        publish(haloruns_server, new_record(1), new_record(2, GameName="Halo 4", LevelName="Dawn"))
+        await polls(haloruns_server)
+
+    assert "Games: Halo 4, Halo CE" in reply.content
+    assert [p.embeds[0]["title"] for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
+
+
+async def test_a_failed_feed_skips_the_poll_and_shows_in_status(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
+        await polls(haloruns_server)
+        haloruns_server.fail("latestRecords", "html")
+        publish(haloruns_server, new_record(1))
+        await polls(haloruns_server, 3)
+        status = await (await discord_server.invoke("status")).reply()
+
+    assert len(posts(discord_server)) == 1, "the next good poll caught up"
+    fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
+    assert "last error" in fields["HaloRuns"]
+    assert "it sent an error page instead of data" in fields["HaloRuns"]
