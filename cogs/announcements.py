@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
-from bot.services.record_feed import DeliveryRefused, RecordFeed
+from bot.services.record_feed import DeliveryRefused, RecordFeed, SlowDown
 from bot.storage.ledger import RecordLedger
 from bot.storage.settings import FeatureSetting
 
@@ -59,6 +59,10 @@ class Announcements(commands.Cog):
             raise DeliveryRefused(f"the bot may not post in #{channel.name} ({error.text})") from None
         except discord.NotFound:
             raise DeliveryRefused("the announcement channel no longer exists") from None
+        except discord.HTTPException as error:
+            if error.status != 429:
+                raise
+            raise SlowDown(float(error.response.headers.get("Retry-After", 1))) from None
         if channel.is_news():
             try:
                 await message.publish()

@@ -15,6 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from aiolimiter import AsyncLimiter
+
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
 from bot.services.haloruns.catalog import normalize
@@ -27,10 +29,21 @@ log = logging.getLogger(__name__)
 FEED_SIZE = 50
 FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
 SERVERS_AT_ONCE = 50
+# Discord allows a bot 50 requests a second in all: posts keep below it, leaving room for commands.
+POSTS_PER_SECOND = 40
+RATE_LIMITED_TRIES = 5
 
 
 class DeliveryRefused(Exception):
     """Discord refused the post for a reason only the server's admins can fix."""
+
+
+class SlowDown(Exception):
+    """Discord is rate limiting the bot beyond what its HTTP client retries: wait ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited for {seconds:g} s")
+        self.seconds = seconds
 
 
 # Posts ``run`` as the server's settings say, with ``nonce``; returns the message id.
@@ -76,6 +89,7 @@ class RecordFeed:
         self._settings = settings
         self._post = post
         self._servers = asyncio.Semaphore(SERVERS_AT_ONCE)
+        self._pace = AsyncLimiter(1, 1 / POSTS_PER_SECOND)  # evenly spaced: no burst over the limit
 
     async def poll(self) -> PollResult:
         """One round: read the feed, record what is new, deliver everything pending."""
@@ -114,9 +128,7 @@ class RecordFeed:
         async with self._servers:
             for delivery in queue:
                 try:
-                    message_id = await self._post(
-                        setting, delivery.run, nonce(delivery.run, setting.guild_id)
-                    )
+                    message_id = await self._post_paced(setting, delivery.run)
                 except DeliveryRefused as refusal:
                     await self._refused(setting, delivery, str(refusal))
                     return posted, 1
@@ -127,9 +139,21 @@ class RecordFeed:
                     await self._ledger.failed(delivery, f"{type(error).__name__}: {error}")
                     return posted, 1  # keep the order: the rest waits for the next poll
                 await self._ledger.posted(delivery, message_id)
-                await self._settings.delivered(setting.guild_id, "announcements")
+                if setting.failures:
+                    await self._settings.delivered(setting.guild_id, "announcements")
                 posted += 1
         return posted, 0
+
+    async def _post_paced(self, setting: FeatureSetting, run: Run) -> int:
+        """Posts within the pace; waits and tries again while Discord says to slow down."""
+        for _ in range(RATE_LIMITED_TRIES - 1):
+            await self._pace.acquire()
+            try:
+                return await self._post(setting, run, nonce(run, setting.guild_id))
+            except SlowDown as slow_down:
+                await asyncio.sleep(slow_down.seconds)
+        await self._pace.acquire()
+        return await self._post(setting, run, nonce(run, setting.guild_id))
 
     async def _refused(self, setting: FeatureSetting, delivery: Delivery, reason: str) -> None:
         log.warning("Server %s refused a world-record post: %s", setting.guild_id, reason)

@@ -293,6 +293,11 @@ class FakeDiscord:
         self.port = 0
         self.resume_gateway_url: str | None = None  # default: this server's gateway
         self.gateway_down = False  # refuse gateway connections, as during an outage
+        # Discord's global limit (50 requests a second per bot), off unless a test or bench sets it.
+        self.global_rate_limit: float | None = None
+        self.rate_limited = 0  # requests answered 429 by that limit
+        self._bucket_tokens = 0.0
+        self._bucket_time = 0.0
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._add_routes()
 
@@ -570,10 +575,36 @@ class FakeDiscord:
 
         return register
 
+    def _over_global_limit(self) -> float:
+        """Seconds to wait when the global limit is exhausted (a token bucket), else 0."""
+        if self.global_rate_limit is None:
+            return 0.0
+        now = time.monotonic()
+        rate = self.global_rate_limit
+        self._bucket_tokens = min(rate, self._bucket_tokens + (now - self._bucket_time) * rate)
+        self._bucket_time = now
+        if self._bucket_tokens >= 1:
+            self._bucket_tokens -= 1
+            return 0.0
+        return (1 - self._bucket_tokens) / rate
+
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
         body = await request.json() if request.can_read_body else None
         self.requests.append(Request(request.method, path, body))
+        wait = self._over_global_limit()
+        if wait:
+            self.rate_limited += 1
+            return json_response(
+                {"message": "You are being rate limited.", "retry_after": round(wait, 3), "global": True},
+                429,
+                {
+                    "Retry-After": str(round(wait, 3)),
+                    "X-RateLimit-Global": "true",
+                    "X-RateLimit-Scope": "global",
+                    "Via": "1.1 google",
+                },
+            )
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(
             ("/interactions/", "/webhooks/")
         ):

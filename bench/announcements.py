@@ -1,0 +1,148 @@
+"""World-record announcements: from a new record in the feed to the last post, and database cost.
+
+Run from the repository root: ``.venv/bin/python -m bench.announcements``. It prints figures; it
+checks nothing. The real bot runs against the local Discord server (which enforces Discord's
+global limit of 50 requests a second, answering 429 beyond it) and the local HaloRuns, all in this
+process on 127.0.0.1, with SQLite in a temporary directory.
+
+For 1 and 1,000 servers with announcements on: the bot starts and takes its first look at the
+feed; a new record is put in the feed; one poll is run and timed until Discord holds the last
+post. In production a record also waits up to ``haloruns.records_poll_seconds`` for that poll.
+The database statements of that poll and of an idle poll (nothing new) are counted and timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import HaloBot
+from bot.config import Config
+from bot.logging_setup import setup_logging
+from bot.services.record_feed import RecordFeed
+from bot.storage.ledger import RecordLedger
+from bot.storage.settings import FeatureSetting
+from tests.conftest import running
+from tests.fakes.discord_server import FakeDiscord, make_guild
+from tests.fakes.discord_spec import discord_spec
+from tests.fakes.haloruns_server import FakeHaloRuns
+from tests.fakes.local_config import local_settings
+from tests.test_announcements import new_record, publish
+
+DISCORD_GLOBAL_LIMIT = 50.0  # requests a second
+
+
+class Statements:
+    """Counts and times the SQL statements an engine runs."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.count = 0
+        self.seconds = 0.0
+        self._started: dict[int, float] = {}
+        sync = engine.sync_engine
+        event.listen(sync, "before_cursor_execute", self._before)
+        event.listen(sync, "after_cursor_execute", self._after)
+
+    def _before(self, conn: Any, cursor: Any, *args: Any) -> None:
+        self._started[id(cursor)] = time.perf_counter()
+
+    def _after(self, conn: Any, cursor: Any, *args: Any) -> None:
+        self.count += 1
+        self.seconds += time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
+
+    @contextmanager
+    def measure(self) -> Iterator[dict[str, float]]:
+        figures: dict[str, float] = {}
+        count, seconds = self.count, self.seconds
+        yield figures
+        figures["statements"] = self.count - count
+        figures["ms"] = (self.seconds - seconds) * 1000
+
+
+async def scenario(servers: int, data_dir: Path) -> list[tuple[str, str]]:
+    discord = FakeDiscord(guilds=[make_guild(f"Guild {i}") for i in range(servers)])
+    haloruns = FakeHaloRuns()
+    await discord.start()
+    await haloruns.start()
+    settings = local_settings(discord, data_dir, haloruns)
+    config = Config(**settings | {"haloruns": settings["haloruns"] | {"records_poll_seconds": 3600}})
+    try:
+        async with running(config, discord) as bot:
+            await bot.wait_until_ready()
+            return await measure(bot, discord, haloruns, servers)
+    finally:
+        await haloruns.stop()
+        await discord.stop()
+
+
+async def measure(
+    bot: HaloBot, discord: FakeDiscord, haloruns: FakeHaloRuns, servers: int
+) -> list[tuple[str, str]]:
+    ledger = RecordLedger(bot.engine)
+    async with asyncio.timeout(30):
+        while await ledger.is_empty():  # noqa: ASYNC110 - the job's first look at the feed, in the database
+            await asyncio.sleep(0.05)
+    for guild in discord.guilds:
+        channel = next(c for c in guild["channels"] if c["name"] == "world-records")
+        await bot.settings.save(FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None))
+    # The cog's module is loaded by discord.py as its own copy: reach its feed by attribute.
+    feed = getattr(bot.get_cog("Announcements"), "feed", None)
+    if not isinstance(feed, RecordFeed):
+        raise RuntimeError(f"the announcements cog is not loaded: {bot.cogs}")
+    statements = Statements(bot.engine)
+    discord.global_rate_limit = DISCORD_GLOBAL_LIMIT
+
+    with statements.measure() as idle:
+        await feed.poll()
+    publish(haloruns, new_record(1))
+    before = len(discord.messages)
+    started = time.perf_counter()
+    with statements.measure() as busy:
+        result = await feed.poll()
+    elapsed = time.perf_counter() - started
+    posted = len(discord.messages) - before
+    if result.posted != servers or posted != servers:
+        raise RuntimeError(f"{result.posted} posted by the bot, {posted} seen by Discord, {servers} expected")
+    label = f"{servers:,} server{'s' if servers > 1 else ''}"
+    rate = [(f"{label}: posts a second", f"{servers / elapsed:.1f}")] if servers > 1 else []
+    return [
+        (f"{label}: new record in the feed → last post (one poll)", f"{elapsed:.2f} s"),
+        *rate,
+        (f"{label}: 429s from Discord's global limit", f"{discord.rate_limited:,}"),
+        (f"{label}: database statements, poll with the new record", f"{busy['statements']:,.0f}"),
+        (f"{label}: database time, poll with the new record", f"{busy['ms']:.1f} ms"),
+        (f"{label}: database statements, idle poll", f"{idle['statements']:,.0f}"),
+        (f"{label}: database time, idle poll", f"{idle['ms']:.1f} ms"),
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.announcements", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--servers", type=int, action="append", help="default: 1 and 1000")
+    args = parser.parse_args()
+    setup_logging("WARNING", [])
+    discord_spec()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="halobot-bench-") as tmp:
+        for servers in args.servers or [1, 1000]:
+            rows += asyncio.run(scenario(servers, Path(tmp) / str(servers)))
+            print(f"{servers} servers: done", flush=True)
+    width = max(len(name) for name, _ in rows)
+    print(f"\n{'figure':<{width}}  value\n{'-' * width}  {'-' * 12}")
+    for name, value in rows:
+        print(f"{name:<{width}}  {value:>12}")
+
+
+if __name__ == "__main__":
+    main()
