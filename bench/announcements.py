@@ -28,8 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.app import HaloBot
 from bot.config import Config
 from bot.logging_setup import setup_logging
-from bot.services.record_feed import RecordFeed
-from bot.storage.ledger import RecordLedger
+from bot.services.record_feed import FEED_STATE, RecordFeed
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord, make_guild
@@ -87,9 +86,8 @@ async def scenario(servers: int, data_dir: Path) -> list[tuple[str, str]]:
 async def measure(
     bot: HaloBot, discord: FakeDiscord, haloruns: FakeHaloRuns, servers: int
 ) -> list[tuple[str, str]]:
-    ledger = RecordLedger(bot.engine)
     async with asyncio.timeout(30):
-        while await ledger.is_empty():  # noqa: ASYNC110 - the job's first look at the feed, in the database
+        while await bot.state.get(FEED_STATE) is None:  # noqa: ASYNC110 - the job's first look, in the database
             await asyncio.sleep(0.05)
     for guild in discord.guilds:
         channel = next(c for c in guild["channels"] if c["name"] == "world-records")

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 COGS: Sequence[str] = ("cogs.status", "cogs.haloruns", "cogs.config", "cogs.announcements")
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
+JOB_GRACE_SECONDS = 5.0
 
 
 class HaloBot(commands.Bot):
@@ -65,6 +66,7 @@ class HaloBot(commands.Bot):
         # Background jobs start once the bot is first ready (never during a bare `sync`).
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._job_tasks: set[asyncio.Task[None]] = set()
+        self._stopping = False
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -122,8 +124,16 @@ class HaloBot(commands.Bot):
             next_run_time=datetime.now(UTC),
         )
 
+    @property
+    def stopping(self) -> bool:
+        """Set once shutdown begins: jobs finish the item in hand and stop taking new ones."""
+        return self._stopping
+
     async def close(self) -> None:
+        self._stopping = True
+        if self._job_tasks:  # a post under way is finished and recorded rather than cut off
+            await asyncio.wait(set(self._job_tasks), timeout=JOB_GRACE_SECONDS)
         if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)  # cancels the jobs under way
+            self.scheduler.shutdown(wait=False)  # cancels what is still running
         await asyncio.gather(*self._job_tasks, return_exceptions=True)
         await super().close()

@@ -80,7 +80,10 @@ class Config(
         super().__init__()
 
     async def _games(self, text: str | None) -> list[str]:
-        catalog = await self.bot.haloruns.catalog()
+        if not _listed(text):
+            return []
+        async with self.bot.haloruns.deadline():
+            catalog = await self.bot.haloruns.catalog()
         return _match(_listed(text), [game.name for game in catalog.games], "game")
 
     async def _check_channel(
@@ -89,10 +92,17 @@ class Config(
         channel: discord.TextChannel,
         role: discord.Role | None,
     ) -> str:
-        """Refuses a channel the bot cannot post in; returns a warning about the role, if any."""
+        """Refuses a channel the bot cannot post in, or a role it cannot ping; returns a warning
+        about the role, if any. Answers "thinking…" first: fetching the bot's member takes a call."""
         guild = interaction.guild
         if guild is None or self.bot.user is None:
             raise UserFacingError(IN_A_SERVER)
+        if role is not None and (role.is_default() or role.managed):
+            raise UserFacingError(
+                f"“{plain(role.name, 100)}” cannot be pinged by the bot: pick a role members can have."
+            )
+        if not interaction.response.is_done():
+            await interaction.response.defer(ephemeral=True, thinking=True)
         target = guild.get_channel(channel.id)
         if not isinstance(target, discord.TextChannel):
             raise UserFacingError("Pick a text or announcement channel.")
@@ -115,7 +125,7 @@ class Config(
         self, interaction: discord.Interaction, setting: FeatureSetting, summary: str, warning: str
     ) -> None:
         await self.bot.settings.save(setting)
-        await interaction.response.send_message(f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
+        await interaction.followup.send(f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -136,12 +146,12 @@ class Config(
         extensions: bool = True,
     ) -> None:
         """Post every new HaloRuns world record in a channel."""
+        warning = await self._check_channel(interaction, channel, role)
         filters = {
             "games": await self._games(games),
             "difficulties": _match(_listed(difficulties), list(DIFFICULTIES), "difficulty"),
             "extensions": extensions,
         }
-        warning = await self._check_channel(interaction, channel, role)
         setting = FeatureSetting(
             _guild_id(interaction), "announcements", channel.id, role.id if role else None, filters
         )
@@ -162,8 +172,8 @@ class Config(
         games: str | None = None,
     ) -> None:
         """Post an alert when a runner goes live on HaloRuns."""
-        filters = {"games": await self._games(games)}
         warning = await self._check_channel(interaction, channel, role)
+        filters = {"games": await self._games(games)}
         setting = FeatureSetting(
             _guild_id(interaction), "streams", channel.id, role.id if role else None, filters
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,7 +46,6 @@ async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(
 
 async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted(engine: AsyncEngine) -> None:
     ledger = RecordLedger(engine)
-    assert await ledger.is_empty()
     older, newer = record("Nightfall", 600, "a"), record("Tip of the Spear", 754)
 
     assert await ledger.add([older, newer], lambda run: [1, 2]) == [older, newer]
@@ -60,4 +60,22 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
     assert [(d.run.level, d.guild_id, d.attempts) for d in await ledger.pending()] == [
         ("Tip of the Spear", 1, 0)
     ]
-    assert not await ledger.is_empty()
+
+
+async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEngine) -> None:
+    ledger = RecordLedger(engine)
+    without_id = record("Nightfall", 600)
+    await ledger.add([without_id], lambda run: [1])
+
+    assert await ledger.add([record("Nightfall", 600, "run-17")], lambda run: [1]) == [], "the id came later"
+
+
+async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: AsyncEngine) -> None:
+    ledger = RecordLedger(engine)
+    await ledger.add([record("Nightfall", 600, "a"), record("Exodus", 700, "b")], lambda run: [1])
+    first, _ = await ledger.pending()
+    await ledger.posted(first, message_id=1)
+    await ledger.drop(first, "gone")
+
+    assert await ledger.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
+    assert [d.run.level for d in await ledger.pending()] == ["Exodus"]

@@ -267,3 +267,27 @@ async def test_a_failed_feed_skips_the_poll_and_shows_in_status(
     fields = {f["name"]: f["value"] for f in status.embeds[0]["fields"]}
     assert "last error" in fields["HaloRuns"]
     assert "it sent an error page instead of data" in fields["HaloRuns"]
+
+
+async def test_the_everyone_role_is_refused_as_a_ping(discord_server: FakeDiscord, config: Config) -> None:
+    everyone = discord_server.guilds[0]["roles"][0]
+    async with running(config, discord_server):
+        channel = discord_server.channels["world-records"]["id"]
+        reply = await configure(discord_server, {"channel": channel, "role": everyone["id"]})
+
+    assert reply.ephemeral
+    assert reply.content.startswith("“@\u200beveryone” cannot be pinged by the bot")
+
+
+async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_come(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": channel})
+        await polls(haloruns_server)
+        discord_server.fail("POST", f"/channels/{channel}/messages", 400)
+        publish(haloruns_server, new_record(1), new_record(2))
+        await polls(haloruns_server, 3)
+
+    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]

@@ -23,9 +23,10 @@ def _previous(run: Run) -> tuple[str, str]:
     if previous is None:
         return "First record", "The first world record on this board."
     held = f"{format_run_time(previous.seconds)} by {runners(previous.runners)}"
-    if run.tie:
+    margin = previous.seconds - run.seconds
+    if run.tie or abs(margin) < 0.0005:
         return "Ties the record of", held
-    lines = [f"{held}, beaten by {format_run_time(previous.seconds - run.seconds)}"]
+    lines = [f"{held}, beaten by {format_run_time(margin)}" if margin > 0 else held]
     if previous.date:
         stood = (
             f" (stood {duration(run.date - previous.date)})" if run.date and run.date > previous.date else ""
@@ -35,11 +36,12 @@ def _previous(run: Run) -> tuple[str, str]:
 
 
 def record_embed(run: Run) -> discord.Embed:
-    headline = "World record tied" if run.tie else "New world record"
+    tie = run.tie or (run.previous is not None and abs(run.previous.seconds - run.seconds) < 0.0005)
+    headline = "World record tied" if tie else "New world record"
     embed = discord.Embed(
         title=plain(f"{headline}: {run.game} — {run.level}", 256),
         url=safe_link(run.board_url),
-        colour=COLOUR if run.tie else GOLD,
+        colour=COLOUR if tie else GOLD,
         timestamp=run.date,
     )
     embed.description = f"{_time(run)} by {runners(run.runners)}"

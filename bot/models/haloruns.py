@@ -92,13 +92,16 @@ class Run:
 
     @property
     def key(self) -> str:
-        """Stable identity of the run: HaloRuns' id, else a digest of what makes the run."""
-        if self.id:
-            return f"id:{self.id}"
+        """Identity of the run: HaloRuns' id, else its fingerprint."""
+        return f"id:{self.id}" if self.id else self.fingerprint
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what makes the run (board, time, runners), whatever else the feed adds or drops."""
         parts = [self.game, self.level, self.category, self.difficulty, f"{self.seconds:.3f}"]
         parts += sorted(runner.name.casefold() for runner in self.runners)
-        parts.append(self.date.isoformat() if self.date else "")
-        return "sha1:" + hashlib.sha1("\x1f".join(parts).encode(), usedforsecurity=False).hexdigest()
+        text = "\x1f".join(part.casefold() for part in parts)
+        return "sha1:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,9 +1,10 @@
 """World-record announcements: poll the record feed, keep the ledger, post each new record once.
 
 The feed is read every ``haloruns.records_poll_seconds``. Records never seen before are stored with
-one pending delivery per server whose announcements are on (and whose filters they pass); the very
-first poll, with an empty ledger, only remembers the feed. Deliveries are then made oldest first
-within each server, servers side by side, and each is marked posted only once Discord accepted it.
+one pending delivery per server whose announcements are on (and whose filters they pass). The
+first poll (and the first after ``haloruns.api`` changed) only remembers the feed. Deliveries are
+made oldest first within each server, servers side by side, paced below Discord's global limit,
+and each is marked posted only once Discord accepted it.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiolimiter import AsyncLimiter
 
@@ -23,19 +25,28 @@ from bot.services.haloruns.catalog import normalize
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.ledger import Delivery, RecordLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
+from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
 
 FEED_SIZE = 50
+FEED_STATE = "records.feed.api"  # which API generation the ledger's records came from
 FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
+ATTEMPTS_LIMIT = 10  # polls a post is retried after other failures before it is given up
 SERVERS_AT_ONCE = 50
 # Discord allows a bot 50 requests a second in all: posts keep below it, leaving room for commands.
 POSTS_PER_SECOND = 40
 RATE_LIMITED_TRIES = 5
+KEEP_DELIVERIES = timedelta(days=30)
+PRUNE_EVERY = 24 * 3600.0
 
 
 class DeliveryRefused(Exception):
     """Discord refused the post for a reason only the server's admins can fix."""
+
+
+class PostRejected(Exception):
+    """Discord rejected this one post (a 4xx other than refusals and rate limits): it is given up."""
 
 
 class SlowDown(Exception):
@@ -82,14 +93,26 @@ def oldest_first(runs: list[Run]) -> list[Run]:
 
 class RecordFeed:
     def __init__(
-        self, haloruns: HaloRuns, ledger: RecordLedger, settings: GuildSettings, post: Poster
+        self,
+        haloruns: HaloRuns,
+        ledger: RecordLedger,
+        settings: GuildSettings,
+        state: BotState,
+        *,
+        api: str,
+        post: Poster,
+        stopping: Callable[[], bool],
     ) -> None:
         self._haloruns = haloruns
         self._ledger = ledger
         self._settings = settings
+        self._state = state
+        self._api = api
         self._post = post
+        self._stopping = stopping
         self._servers = asyncio.Semaphore(SERVERS_AT_ONCE)
         self._pace = AsyncLimiter(1, 1 / POSTS_PER_SECOND)  # evenly spaced: no burst over the limit
+        self._pruned = 0.0
 
     async def poll(self) -> PollResult:
         """One round: read the feed, record what is new, deliver everything pending."""
@@ -98,16 +121,22 @@ class RecordFeed:
                 runs = oldest_first(await self._haloruns.recent_records(FEED_SIZE, fresh=True))
         except UpstreamError as error:
             log.warning("World-record feed skipped this poll: %s", error)
-            return PollResult(0, 0, 0)
-        if await self._ledger.is_empty():
+            return PollResult(0, *await self.deliver())  # posts still owed need no feed
+        if await self._state.get(FEED_STATE) != self._api:
             await self._ledger.add(runs, lambda run: [])
-            log.info("First look at the world-record feed: %d records remembered, none posted", len(runs))
+            await self._state.set(FEED_STATE, self._api)
+            log.info(
+                "First look at the %s record feed: %d records remembered, none posted", self._api, len(runs)
+            )
             return PollResult(0, 0, 0)
         targets = await self._settings.enabled("announcements")
         new = await self._ledger.add(runs, lambda run: [t.guild_id for t in targets if wanted(t, run)])
         if new:
             log.info("%d new world record(s)", len(new))
         posted, failed = await self.deliver()
+        if time.monotonic() - self._pruned > PRUNE_EVERY:
+            self._pruned = time.monotonic()
+            await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
         return PollResult(len(new), posted, failed)
 
     async def deliver(self) -> tuple[int, int]:
@@ -124,25 +153,37 @@ class RecordFeed:
         return sum(r[0] for r in results), sum(r[1] for r in results)
 
     async def _deliver_to(self, setting: FeatureSetting, queue: list[Delivery]) -> tuple[int, int]:
-        posted = 0
+        posted = failed = 0
         async with self._servers:
             for delivery in queue:
+                if self._stopping():
+                    break  # the bot is shutting down: the rest stays pending
                 try:
                     message_id = await self._post_paced(setting, delivery.run)
                 except DeliveryRefused as refusal:
                     await self._refused(setting, delivery, str(refusal))
-                    return posted, 1
-                except Exception as error:  # one server's trouble never stops the others
+                    return posted, failed + 1
+                except PostRejected as rejection:
                     log.warning(
-                        "Posting a record in server %s failed; will retry", setting.guild_id, exc_info=True
+                        "Discord rejected a record post in server %s: %s", setting.guild_id, rejection
                     )
-                    await self._ledger.failed(delivery, f"{type(error).__name__}: {error}")
-                    return posted, 1  # keep the order: the rest waits for the next poll
+                    await self._ledger.drop(delivery, str(rejection))
+                    failed += 1
+                    continue
+                except Exception as error:  # one server's trouble never stops the others
+                    log.warning("Posting a record in server %s failed", setting.guild_id, exc_info=True)
+                    reason = f"{type(error).__name__}: {error}"
+                    if delivery.attempts + 1 < ATTEMPTS_LIMIT:
+                        await self._ledger.failed(delivery, reason)
+                        return posted, failed + 1  # keep the order: the rest waits for the next poll
+                    await self._ledger.drop(delivery, f"given up after {ATTEMPTS_LIMIT} attempts: {reason}")
+                    failed += 1
+                    continue
                 await self._ledger.posted(delivery, message_id)
                 if setting.failures:
                     await self._settings.delivered(setting.guild_id, "announcements")
                 posted += 1
-        return posted, 0
+        return posted, failed
 
     async def _post_paced(self, setting: FeatureSetting, run: Run) -> int:
         """Posts within the pace; waits and tries again while Discord says to slow down."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Run
@@ -33,26 +33,29 @@ class RecordLedger:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def is_empty(self) -> bool:
-        async with self._engine.connect() as connection:
-            return not await connection.scalar(select(func.count()).select_from(wr_records))
-
     async def add(self, runs: Iterable[Run], recipients: Callable[[Run], Iterable[int]]) -> list[Run]:
-        """Records the runs not seen before, in the given order (oldest first), each pending for
-        the servers ``recipients`` names; returns the new ones."""
+        """Records the runs not seen before (by key or by fingerprint), in the given order (oldest
+        first), each pending for the servers ``recipients`` names; returns the new ones."""
         runs = list({run.key: run for run in runs}.values())
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            known = set(
-                await connection.scalars(
-                    select(wr_records.c.key).where(wr_records.c.key.in_([r.key for r in runs]))
+            seen = await connection.execute(
+                select(wr_records.c.key, wr_records.c.fingerprint).where(
+                    wr_records.c.key.in_([r.key for r in runs])
+                    | wr_records.c.fingerprint.in_([r.fingerprint for r in runs])
                 )
             )
-            new = [run for run in runs if run.key not in known]
+            known = {value for row in seen for value in row}
+            new = [run for run in runs if run.key not in known and run.fingerprint not in known]
             for run in new:
                 record_id = await connection.scalar(
                     wr_records.insert()
-                    .values(key=run.key, run=_RUN.dump_json(run).decode(), seen_at=now)
+                    .values(
+                        key=run.key,
+                        fingerprint=run.fingerprint,
+                        run=_RUN.dump_json(run).decode(),
+                        seen_at=now,
+                    )
                     .returning(wr_records.c.id)
                 )
                 rows = [
@@ -96,6 +99,21 @@ class RecordLedger:
         await self._update(
             delivery.record_id, delivery.guild_id, attempts=delivery.attempts + 1, last_error=error[:1000]
         )
+
+    async def drop(self, delivery: Delivery, reason: str) -> None:
+        """Gives up one post that cannot be made."""
+        await self._update(delivery.record_id, delivery.guild_id, status=DROPPED, last_error=reason[:1000])
+
+    async def prune(self, before: datetime) -> int:
+        """Forgets posted and dropped deliveries last touched before ``before`` (records stay, so
+        that one still in the feed is never taken for new)."""
+        async with self._engine.begin() as connection:
+            deleted = await connection.execute(
+                wr_deliveries.delete().where(
+                    (wr_deliveries.c.status != PENDING) & (wr_deliveries.c.updated_at < before)
+                )
+            )
+        return int(deleted.rowcount)
 
     async def drop_pending(self, guild_id: int, reason: str) -> None:
         """Gives up the server's pending posts (its announcements were turned off)."""

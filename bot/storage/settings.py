@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.tables import guild_settings
@@ -56,15 +57,16 @@ class GuildSettings:
             "failures": 0,
             "updated_at": datetime.now(UTC),
         }
-        key = (guild_settings.c.guild_id == setting.guild_id) & (guild_settings.c.feature == setting.feature)
+        row = {"guild_id": setting.guild_id, "feature": setting.feature, **values}
+        key = [guild_settings.c.guild_id, guild_settings.c.feature]
         async with self._engine.begin() as connection:
-            updated = await connection.execute(guild_settings.update().where(key).values(**values))
-            if updated.rowcount == 0:
-                await connection.execute(
-                    guild_settings.insert().values(
-                        guild_id=setting.guild_id, feature=setting.feature, **values
-                    )
-                )
+            # INSERT ... ON CONFLICT DO UPDATE: two saves at once cannot clash.
+            if connection.dialect.name == "postgresql":
+                upsert = postgresql.insert(guild_settings).values(row)
+                await connection.execute(upsert.on_conflict_do_update(index_elements=key, set_=values))
+            else:
+                insert = sqlite.insert(guild_settings).values(row)
+                await connection.execute(insert.on_conflict_do_update(index_elements=key, set_=values))
 
     async def of_guild(self, guild_id: int) -> dict[Feature, FeatureSetting]:
         async with self._engine.connect() as connection:

@@ -45,6 +45,7 @@ wr_records = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, unique=True),
+    Column("fingerprint", String(200), nullable=False, index=True),  # a record seen under another key
     Column("run", Text, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
 )

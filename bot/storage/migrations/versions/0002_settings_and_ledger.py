@@ -30,6 +30,7 @@ def upgrade() -> None:
         "wr_records",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("key", sa.String(200), nullable=False, unique=True),
+        sa.Column("fingerprint", sa.String(200), nullable=False, index=True),
         sa.Column("run", sa.Text, nullable=False),
         sa.Column("seen_at", sa.DateTime(timezone=True), nullable=False),
     )
