@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.figures import print_figures
 from bot.app import HaloBot
 from bot.config import Config
 from bot.logging_setup import setup_logging
@@ -136,10 +137,7 @@ def main() -> None:
         for servers in args.servers or [1, 1000]:
             rows += asyncio.run(scenario(servers, Path(tmp) / str(servers)))
             print(f"{servers} servers: done", flush=True)
-    width = max(len(name) for name, _ in rows)
-    print(f"\n{'figure':<{width}}  value\n{'-' * width}  {'-' * 12}")
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:>12}")
+    print_figures(rows)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bench.figures import print_figures
 from bot.config import Config
 from bot.logging_setup import setup_logging
 from tests.conftest import running
@@ -132,10 +133,7 @@ def main() -> None:
         for api in args.api or ["content", "legacy"]:
             rows += asyncio.run(measure(api, Path(tmp)))
             print(f"{api}: done", flush=True)
-    width = max(len(name) for name, _ in rows)
-    print(f"\n{'figure':<{width}}  value\n{'-' * width}  {'-' * 12}")
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:>12}")
+    print_figures(rows)
 
 
 if __name__ == "__main__":
