@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
+from bot.services.delivery import post_pace
 from bot.services.haloruns.service import HaloRuns
 from bot.services.telemetry import Telemetry
 from bot.storage.settings import GuildSettings
@@ -61,6 +62,7 @@ class HaloBot(commands.Bot):
         self.telemetry = Telemetry(services)
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.settings = GuildSettings(engine)
+        self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
         # Background jobs start once the bot is first ready (never during a bare `sync`).

@@ -82,6 +82,8 @@ class HaloRunsConfig(_Section):
     records_poll_seconds: PollSeconds = 60
     streams_poll_seconds: PollSeconds = 300
     cache_seconds: Annotated[int, Field(ge=0)] = 60
+    stream_rejoin_minutes: Annotated[int, Field(ge=0)] = 10
+    stream_edit_minutes: Annotated[int, Field(ge=0)] = 3
 
 
 class SpeedrunConfig(_Section):

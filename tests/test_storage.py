@@ -18,10 +18,15 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
             tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
             revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
         await engine.dispose()
-        assert {"bot_state", "guild_settings", "wr_records", "wr_deliveries", "alembic_version"} <= set(
-            tables
-        )
-        assert revision == "0002"
+        assert {
+            "bot_state",
+            "guild_settings",
+            "wr_records",
+            "wr_deliveries",
+            "stream_alerts",
+            "alembic_version",
+        } <= set(tables)
+        assert revision == "0003"
 
 
 async def test_state_survives_a_restart(database_url: str) -> None:

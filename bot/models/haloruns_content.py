@@ -113,6 +113,9 @@ class LiveStream(Payload):
     viewers: MaybeCount = Field(None, alias="Viewers")
     started_at: MaybeMoment = Field(None, alias="StartedAt")
     stream_url: str | None = Field(None, alias="StreamUrl")
+    twitch_id: Text = Field("", alias="TwitchId")
+    user_id: str | None = Field(None, alias="UserId")
+    profile_image_url: str | None = Field(None, alias="ProfileImageUrl")
 
 
 class StreamList(Payload):

@@ -21,6 +21,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
+from bot.services.delivery import FAILURE_LIMIT, DeliveryRefused, PostRejected, paced
 from bot.services.haloruns.catalog import normalize
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.ledger import Delivery, RecordLedger
@@ -31,30 +32,10 @@ log = logging.getLogger(__name__)
 
 FEED_SIZE = 50
 FEED_STATE = "records.feed.api"  # which API generation the ledger's records came from
-FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
 ATTEMPTS_LIMIT = 10  # polls a post is retried after other failures before it is given up
 SERVERS_AT_ONCE = 50
-# Discord allows a bot 50 requests a second in all: posts keep below it, leaving room for commands.
-POSTS_PER_SECOND = 40
-RATE_LIMITED_TRIES = 5
 KEEP_DELIVERIES = timedelta(days=30)
 PRUNE_EVERY = 24 * 3600.0
-
-
-class DeliveryRefused(Exception):
-    """Discord refused the post for a reason only the server's admins can fix."""
-
-
-class PostRejected(Exception):
-    """Discord rejected this one post (a 4xx other than refusals and rate limits): it is given up."""
-
-
-class SlowDown(Exception):
-    """Discord is rate limiting the bot beyond what its HTTP client retries: wait ``seconds``."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"rate limited for {seconds:g} s")
-        self.seconds = seconds
 
 
 # Posts ``run`` as the server's settings say, with ``nonce``; returns the message id.
@@ -101,6 +82,7 @@ class RecordFeed:
         *,
         api: str,
         post: Poster,
+        pace: AsyncLimiter,
         stopping: Callable[[], bool],
     ) -> None:
         self._haloruns = haloruns
@@ -111,7 +93,7 @@ class RecordFeed:
         self._post = post
         self._stopping = stopping
         self._servers = asyncio.Semaphore(SERVERS_AT_ONCE)
-        self._pace = AsyncLimiter(1, 1 / POSTS_PER_SECOND)  # evenly spaced: no burst over the limit
+        self._pace = pace
         self._pruned = 0.0
 
     async def poll(self) -> PollResult:
@@ -186,15 +168,7 @@ class RecordFeed:
         return posted, failed
 
     async def _post_paced(self, setting: FeatureSetting, run: Run) -> int:
-        """Posts within the pace; waits and tries again while Discord says to slow down."""
-        for _ in range(RATE_LIMITED_TRIES - 1):
-            await self._pace.acquire()
-            try:
-                return await self._post(setting, run, nonce(run, setting.guild_id))
-            except SlowDown as slow_down:
-                await asyncio.sleep(slow_down.seconds)
-        await self._pace.acquire()
-        return await self._post(setting, run, nonce(run, setting.guild_id))
+        return await paced(self._pace, lambda: self._post(setting, run, nonce(run, setting.guild_id)))
 
     async def _refused(self, setting: FeatureSetting, delivery: Delivery, reason: str) -> None:
         log.warning("Server %s refused a world-record post: %s", setting.guild_id, reason)

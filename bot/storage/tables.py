@@ -62,3 +62,17 @@ wr_deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# One row per stream and server while its alert is open: live, or ended less than the rejoin time ago.
+stream_alerts = Table(
+    "stream_alerts",
+    metadata,
+    Column("stream_key", String(200), primary_key=True),
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("stream", Text, nullable=False),  # the stream as last seen, JSON
+    Column("live_since", DateTime(timezone=True), nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),  # null while live
+    Column("edited_at", DateTime(timezone=True), nullable=False),
+)

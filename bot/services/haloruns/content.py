@@ -195,8 +195,8 @@ class ContentSource:
         ]
         return Holders.of(names, HOLDERS_HOW)
 
-    async def streams(self) -> list[Stream]:
-        feed = await self._client.get("/content/feeds/streamList.json", feeds.STREAM_LIST)
+    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+        feed = await self._client.get("/content/feeds/streamList.json", feeds.STREAM_LIST, fresh=fresh)
         return [
             Stream(
                 entry.username or entry.twitch_username or "someone",
@@ -206,6 +206,8 @@ class ContentSource:
                 entry.stream_url
                 or (f"https://www.twitch.tv/{entry.twitch_username}" if entry.twitch_username else None),
                 entry.game_name,
+                entry.profile_image_url,
+                entry.twitch_id or entry.user_id,
             )
             for entry in feed.entries
         ]

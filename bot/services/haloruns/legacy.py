@@ -110,11 +110,7 @@ class LegacySource:
         holders = await self._client.get(PATH, api.HOLDERS, {"query": "wrHolders", "format": "json"})
         return Holders.of(holder.name for holder in holders)
 
-    async def streams(self) -> list[Stream]:
-        streams = await self._client.get(PATH, api.STREAMS, {"query": "streams", "format": "json"})
-        return [
-            Stream(
-                s.name, s.title, s.viewers, s.started_at, s.url or f"https://www.twitch.tv/{s.name}", s.game
-            )
-            for s in streams
-        ]
+    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+        params = {"query": "streams", "format": "json"}
+        streams = await self._client.get(PATH, api.STREAMS, params, fresh=fresh)
+        return [Stream(s.name, s.title, s.viewers, s.started_at, s.url, s.game) for s in streams]

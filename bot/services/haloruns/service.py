@@ -185,5 +185,5 @@ class HaloRuns:
     async def holders(self) -> Holders:
         return await self._source.holders()
 
-    async def streams(self) -> list[Stream]:
-        return await self._source.streams()
+    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+        return await self._source.streams(fresh=fresh)

@@ -41,5 +41,5 @@ class HaloRunsSource(Protocol):
     async def holders(self) -> Holders:
         """Everyone who has held a world record."""
 
-    async def streams(self) -> list[Stream]:
-        """Who is live now."""
+    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+        """Who is live now; ``fresh`` asks HaloRuns, not the cache."""

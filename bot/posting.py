@@ -1,0 +1,100 @@
+"""The Discord side of posting to a server's configured channel, with failures made typed.
+
+A refusal only the server's admins can fix becomes ``DeliveryRefused``; a rate limit beyond
+discord.py's own retries ``SlowDown``; another 4xx ``PostRejected``; a server out of reach
+``ServerUnavailable``. Anything else (5xx, network) is left as it is, to be retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+
+import discord
+
+from bot.services.delivery import DeliveryRefused, PostRejected, ServerUnavailable, SlowDown
+
+log = logging.getLogger(__name__)
+
+PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
+
+
+class MessageGone(Exception):
+    """The message the bot keeps up to date was deleted (by a moderator, say)."""
+
+
+async def configured_channel(client: discord.Client, guild_id: int, channel_id: int) -> discord.TextChannel:
+    """The channel; only one Discord says is gone (or not a text channel) counts as a refusal."""
+    guild = client.get_guild(guild_id)
+    if guild is None or guild.unavailable:
+        raise ServerUnavailable(f"server {guild_id} is not available right now")
+    channel: object = guild.get_channel(channel_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            raise DeliveryRefused("the channel no longer exists") from None
+    if not isinstance(channel, discord.TextChannel):
+        raise DeliveryRefused("the channel is no longer a text channel")
+    return channel
+
+
+def role_ping(
+    channel: discord.abc.GuildChannel, role_id: int | None
+) -> tuple[str | None, discord.AllowedMentions]:
+    """The configured role's mention, and the only mention the message allows (none without a role)."""
+    role = channel.guild.get_role(role_id) if role_id else None
+    if role is None:
+        return None, discord.AllowedMentions.none()
+    return role.mention, discord.AllowedMentions(
+        everyone=False, users=False, roles=[role], replied_user=False
+    )
+
+
+@contextmanager
+def typed_failures(channel: discord.TextChannel) -> Iterator[None]:
+    try:
+        yield
+    except discord.Forbidden as error:
+        raise DeliveryRefused(f"the bot may not post in #{channel.name} ({error.text})") from None
+    except discord.NotFound:
+        raise DeliveryRefused("the channel no longer exists") from None
+    except discord.HTTPException as error:
+        if error.status == 429:
+            raise SlowDown(float(error.response.headers.get("Retry-After", 1))) from None
+        if 400 <= error.status < 500:
+            raise PostRejected(f"HTTP {error.status}: {error.text}") from None
+        raise
+
+
+async def post(
+    channel: discord.TextChannel, embed: discord.Embed, *, role_id: int | None, nonce: str
+) -> discord.Message:
+    """Posts ``embed`` (pinging the role, if any), and publishes it in an announcement channel."""
+    content, mentions = role_ping(channel, role_id)
+    with typed_failures(channel):
+        message = await channel.send(content, embed=embed, nonce=nonce, allowed_mentions=mentions)
+    if channel.is_news():
+        try:
+            async with asyncio.timeout(PUBLISH_SECONDS):
+                await message.publish()
+        except (discord.HTTPException, TimeoutError) as error:
+            log.warning("Could not publish the post in #%s: %r", channel.name, error)
+    return message
+
+
+async def on_message(
+    channel: discord.TextChannel,
+    message_id: int,
+    change: Callable[[discord.PartialMessage], Awaitable[object]],
+) -> None:
+    """Edits or deletes a message the bot posted; ``MessageGone`` if it is not there any more."""
+    try:
+        with typed_failures(channel):
+            await change(channel.get_partial_message(message_id))
+    except DeliveryRefused as refusal:
+        if "no longer exists" in str(refusal):
+            raise MessageGone(str(refusal)) from None
+        raise

@@ -1,0 +1,56 @@
+"""Posting to many servers: what can go wrong with one post, and the pace all posts keep.
+
+Discord allows a bot 50 requests a second in all. The bot's posts (announcements, stream alerts)
+share one pace below that, evenly spaced, which leaves room for answering commands.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from aiolimiter import AsyncLimiter
+
+POSTS_PER_SECOND = 40
+RATE_LIMITED_TRIES = 5
+FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
+
+T = TypeVar("T")
+
+
+class DeliveryRefused(Exception):
+    """Discord refused the post for a reason only the server's admins can fix."""
+
+
+class PostRejected(Exception):
+    """Discord rejected this one post (a 4xx other than refusals and rate limits): it is given up."""
+
+
+class SlowDown(Exception):
+    """Discord is rate limiting the bot beyond what its HTTP client retries: wait ``seconds``."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"rate limited for {seconds:g} s")
+        self.seconds = seconds
+
+
+class ServerUnavailable(Exception):
+    """The server is out of reach for now (an outage, a reconnect): the post waits for a later poll."""
+
+
+def post_pace() -> AsyncLimiter:
+    """The pace every post of one bot keeps: evenly spaced, no burst over the limit."""
+    return AsyncLimiter(1, 1 / POSTS_PER_SECOND)
+
+
+async def paced(pace: AsyncLimiter, attempt: Callable[[], Awaitable[T]]) -> T:
+    """``attempt()`` within the pace, again after a wait while Discord says to slow down."""
+    for _ in range(RATE_LIMITED_TRIES - 1):
+        await pace.acquire()
+        try:
+            return await attempt()
+        except SlowDown as slow_down:
+            await asyncio.sleep(slow_down.seconds)
+    await pace.acquire()
+    return await attempt()

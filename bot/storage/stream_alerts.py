@@ -1,0 +1,78 @@
+"""The open stream alerts: which message in which server shows which stream, live or just ended."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.models.haloruns import Stream
+from bot.storage.tables import stream_alerts
+
+_STREAM: TypeAdapter[Stream] = TypeAdapter(Stream)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back times without their zone; every time stored is UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    stream_key: str
+    guild_id: int
+    channel_id: int
+    message_id: int
+    stream: Stream
+    live_since: datetime
+    ended_at: datetime | None
+    edited_at: datetime
+
+
+class StreamAlerts:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def open(self) -> list[Alert]:
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(select(stream_alerts).order_by(stream_alerts.c.live_since))
+            return [
+                Alert(
+                    row.stream_key,
+                    row.guild_id,
+                    row.channel_id,
+                    row.message_id,
+                    _STREAM.validate_json(row.stream),
+                    _utc(row.live_since) or datetime.now(UTC),
+                    _utc(row.ended_at),
+                    _utc(row.edited_at) or datetime.now(UTC),
+                )
+                for row in rows
+            ]
+
+    async def save(self, alert: Alert) -> None:
+        values = {
+            "channel_id": alert.channel_id,
+            "message_id": alert.message_id,
+            "stream": _STREAM.dump_json(alert.stream).decode(),
+            "live_since": alert.live_since,
+            "ended_at": alert.ended_at,
+            "edited_at": alert.edited_at,
+        }
+        key = (stream_alerts.c.stream_key == alert.stream_key) & (stream_alerts.c.guild_id == alert.guild_id)
+        async with self._engine.begin() as connection:
+            updated = await connection.execute(stream_alerts.update().where(key).values(**values))
+            if updated.rowcount == 0:
+                await connection.execute(
+                    stream_alerts.insert().values(
+                        stream_key=alert.stream_key, guild_id=alert.guild_id, **values
+                    )
+                )
+
+    async def close(self, alert: Alert) -> None:
+        key = (stream_alerts.c.stream_key == alert.stream_key) & (stream_alerts.c.guild_id == alert.guild_id)
+        async with self._engine.begin() as connection:
+            await connection.execute(stream_alerts.delete().where(key))
