@@ -26,7 +26,13 @@ from bot.tree import HaloTree
 log = logging.getLogger(__name__)
 
 # Loaded in this order by setup_hook; a feature is added to the bot by adding its cog here.
-COGS: Sequence[str] = ("cogs.status", "cogs.haloruns", "cogs.config", "cogs.announcements")
+COGS: Sequence[str] = (
+    "cogs.status",
+    "cogs.haloruns",
+    "cogs.config",
+    "cogs.announcements",
+    "cogs.stream_alerts",
+)
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 JOB_GRACE_SECONDS = 5.0

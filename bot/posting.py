@@ -14,15 +14,11 @@ from contextlib import contextmanager
 
 import discord
 
-from bot.services.delivery import DeliveryRefused, PostRejected, ServerUnavailable, SlowDown
+from bot.services.delivery import DeliveryRefused, MessageGone, PostRejected, ServerUnavailable, SlowDown
 
 log = logging.getLogger(__name__)
 
 PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
-
-
-class MessageGone(Exception):
-    """The message the bot keeps up to date was deleted (by a moderator, say)."""
 
 
 async def configured_channel(client: discord.Client, guild_id: int, channel_id: int) -> discord.TextChannel:

@@ -59,6 +59,9 @@ def describe(setting: FeatureSetting) -> str:
         lines.append(f"Games: {', '.join(plain(g, 100) for g in filters['games'])}")
     if filters.get("difficulties"):
         lines.append(f"Difficulties: {', '.join(filters['difficulties'])}")
+    if "on_end" in filters:
+        ending = "the alert is deleted" if filters["on_end"] == "delete" else "the alert says so"
+        lines.append(f"When a stream ends: {ending}")
     if "extensions" in filters:
         lines.append(f"Extension categories: {'included' if filters['extensions'] else 'left out'}")
     if not setting.enabled:
@@ -163,6 +166,7 @@ class Config(
         channel="Where stream alerts are posted",
         role="A role to ping when someone goes live (none unless given)",
         games="Only these games, comma-separated (all unless given)",
+        on_end="When a stream ends: edit the alert to say so (unless given), or delete it",
     )
     async def streams(
         self,
@@ -170,10 +174,11 @@ class Config(
         channel: discord.TextChannel,
         role: discord.Role | None = None,
         games: str | None = None,
+        on_end: Literal["edit", "delete"] = "edit",
     ) -> None:
         """Post an alert when a runner goes live on HaloRuns."""
         warning = await self._check_channel(interaction, channel, role)
-        filters = {"games": await self._games(games)}
+        filters = {"games": await self._games(games), "on_end": on_end}
         setting = FeatureSetting(
             _guild_id(interaction), "streams", channel.id, role.id if role else None, filters
         )

@@ -35,6 +35,10 @@ class SlowDown(Exception):
         self.seconds = seconds
 
 
+class MessageGone(Exception):
+    """A message the bot keeps up to date is not there any more (deleted by a moderator, say)."""
+
+
 class ServerUnavailable(Exception):
     """The server is out of reach for now (an outage, a reconnect): the post waits for a later poll."""
 

@@ -1,0 +1,62 @@
+"""Stream alerts: the polling job, and the alert messages in each server that asked for them."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime, timedelta
+
+import discord
+from discord.ext import commands
+
+from bot.app import HaloBot
+from bot.embeds.streams import stream_embed
+from bot.models.haloruns import Stream
+from bot.posting import configured_channel, on_message, post
+from bot.services.stream_alerts import StreamWatcher
+from bot.storage.settings import FeatureSetting
+from bot.storage.stream_alerts import Alert, StreamAlerts
+
+JOB = "stream-alerts"
+
+
+class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
+    """Alerts when runners go live on HaloRuns, kept up to date until the stream ends."""
+
+    def __init__(self, bot: HaloBot) -> None:
+        self.bot = bot
+        config = bot.config.haloruns
+        self.watcher = StreamWatcher(
+            bot.haloruns,
+            StreamAlerts(bot.engine),
+            bot.settings,
+            self,
+            pace=bot.post_pace,
+            rejoin=timedelta(minutes=config.stream_rejoin_minutes),
+            edit_every=timedelta(minutes=config.stream_edit_minutes),
+            stopping=lambda: bot.stopping,
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.every(self.bot.config.haloruns.streams_poll_seconds, self.watcher.poll, name=JOB)
+
+    async def cog_unload(self) -> None:
+        with contextlib.suppress(LookupError):
+            self.bot.scheduler.remove_job(JOB)
+
+    async def post(self, setting: FeatureSetting, stream: Stream, live_since: datetime, nonce: str) -> int:
+        channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
+        message = await post(channel, stream_embed(stream, live_since), role_id=setting.role_id, nonce=nonce)
+        return message.id
+
+    async def show(self, alert: Alert) -> None:
+        channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)
+        embed = stream_embed(alert.stream, alert.live_since, alert.ended_at)
+        await on_message(channel, alert.message_id, lambda message: message.edit(embed=embed))
+
+    async def delete(self, alert: Alert) -> None:
+        channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)
+        await on_message(channel, alert.message_id, discord.PartialMessage.delete)
+
+
+async def setup(bot: HaloBot) -> None:
+    await bot.add_cog(StreamAlertsCog(bot))

@@ -1,0 +1,194 @@
+"""Stream alerts end to end: live, updated, ended, flapping, restarts, failed polls, refusals."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from tests.conftest import running
+from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message, make_channel, make_guild
+from tests.fakes.haloruns_server import FakeHaloRuns
+from tests.fakes.local_config import local_settings
+
+STREAMS = "/content/feeds/streamList.json"
+FAST = {"streams_poll_seconds": 1, "stream_edit_minutes": 0}
+
+
+def stream(name: str = "Sleepless", **changes: Any) -> dict[str, Any]:
+    entry = {
+        "TwitchId": f"twitch-{name}",
+        "TwitchUsername": name.lower(),
+        "GameName": "Halo: Reach",
+        "Title": "WR attempts on **Tip of the Spear** @everyone",
+        "Viewers": 123,
+        "StartedAt": "2024-05-20T10:00:00Z",
+        "UserId": f"user-{name}",
+        "Username": name,
+        "StreamUrl": f"https://www.twitch.tv/{name.lower()}",
+        "ProfileImageUrl": f"https://static-cdn.jtvnw.net/{name.lower()}.png",
+    }
+    return {**entry, **changes}
+
+
+def live(haloruns: FakeHaloRuns, *streams: dict[str, Any]) -> None:
+    haloruns.overrides[STREAMS] = {"UpdatedAt": "2024-05-20T12:00:00Z", "Entries": list(streams)}
+
+
+async def polls(haloruns: FakeHaloRuns, count: int = 2) -> None:
+    target = haloruns.count("streamList") + count
+    async with asyncio.timeout(15):
+        while haloruns.count("streamList") < target:
+            await asyncio.sleep(0.05)
+
+
+def alerts(server: FakeDiscord, guild: dict[str, Any] | None = None) -> list[Message]:
+    guild = guild or server.guilds[0]
+    channel = next(c for c in guild["channels"] if c["name"] == "live-now")
+    return [m for m in server.channel_messages(channel["id"]) if m.data["type"] == 0]
+
+
+def with_live_channel(guild: dict[str, Any]) -> dict[str, Any]:
+    guild["channels"].append(make_channel(guild["id"], "live-now"))
+    return guild
+
+
+async def turn_on(server: FakeDiscord, guild: dict[str, Any] | None = None, **options: Any) -> Message:
+    guild = guild or server.guilds[0]
+    channel = next(c for c in guild["channels"] if c["name"] == "live-now")
+    interaction = await server.invoke(
+        "config streams", {"channel": channel["id"], **options}, permissions=MANAGE_GUILD, guild=guild
+    )
+    return await interaction.reply()
+
+
+@pytest.fixture
+def config(
+    make_config: Callable[..., Config], discord_server: FakeDiscord, haloruns_server: FakeHaloRuns
+) -> Config:
+    with_live_channel(discord_server.guilds[0])
+    live(haloruns_server)
+    return make_config(haloruns=FAST)
+
+
+async def test_a_stream_going_live_gets_one_alert_kept_up_to_date(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    role = discord_server.guilds[0]["roles"][1]
+    async with running(config, discord_server):
+        saved = await turn_on(discord_server, role=role["id"])
+        await polls(haloruns_server)
+        live(haloruns_server, stream())
+        await polls(haloruns_server)
+        [alert] = alerts(discord_server)
+        first = dict(alert.embeds[0])
+        live(haloruns_server, stream(Title="Full game now", GameName="Halo CE"))
+        await polls(haloruns_server)
+
+    assert saved.content.startswith("Stream alerts are on.")
+    assert first["title"] == "Sleepless is live"
+    assert first["description"] == "WR attempts on \\*\\*Tip of the Spear\\*\\* @\u200beveryone"
+    assert first["url"] == "https://www.twitch.tv/sleepless"
+    assert first["thumbnail"]["url"] == "https://static-cdn.jtvnw.net/sleepless.png"
+    assert "<t:1716199200:R>" in {f["name"]: f["value"] for f in first["fields"]}["Live since"]
+    assert alert.content == f"<@&{role['id']}>"
+    assert alert.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}
+    assert alerts(discord_server) == [alert], "a title change edits the alert, it posts no new one"
+    assert alert.embeds[0]["description"] == "Full game now"
+    assert {f["name"]: f["value"] for f in alert.embeds[0]["fields"]}["Game"] == "Halo CE"
+
+
+async def test_an_ended_stream_is_closed_and_one_back_soon_continues_its_alert(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        await turn_on(discord_server)
+        live(haloruns_server, stream())
+        await polls(haloruns_server)
+        live(haloruns_server)
+        await polls(haloruns_server, 3)  # an empty list counts on its second poll
+        [alert] = alerts(discord_server)
+        ended = dict(alert.embeds[0])
+        live(haloruns_server, stream())
+        await polls(haloruns_server)
+
+    assert ended["title"] == "Sleepless was live"
+    assert {f["name"] for f in ended["fields"]} >= {"Streamed"}
+    assert alerts(discord_server) == [alert], "back within the rejoin time: the same alert, live again"
+    assert alert.embeds[0]["title"] == "Sleepless is live"
+
+
+async def test_an_ended_alert_is_deleted_when_the_server_asked_for_it(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    with_live_channel(discord_server.guilds[0])
+    live(haloruns_server, stream(), stream("Mythic Vex"))
+    async with running(make_config(haloruns=FAST | {"stream_rejoin_minutes": 0}), discord_server):
+        reply = await turn_on(discord_server, on_end="delete")
+        await polls(haloruns_server)
+        live(haloruns_server, stream("Mythic Vex"))
+        await polls(haloruns_server, 3)
+
+    assert "When a stream ends: the alert is deleted" in reply.content
+    assert [a.embeds[0]["title"] for a in alerts(discord_server)] == ["Mythic Vex is live"]
+
+
+async def test_a_restart_keeps_live_alerts_and_closes_streams_that_ended_meanwhile(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        await turn_on(discord_server)
+        live(haloruns_server, stream(), stream("Mythic Vex"))
+        await polls(haloruns_server)
+    async with running(config, discord_server):
+        await polls(haloruns_server)
+    live(haloruns_server, stream("Mythic Vex"))
+    async with running(config, discord_server):
+        await polls(haloruns_server)
+
+    titles = sorted(a.embeds[0]["title"] for a in alerts(discord_server))
+    assert titles == ["Mythic Vex is live", "Sleepless was live"], "no second alert; the ended one closed"
+
+
+async def test_a_failed_poll_ends_no_stream(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server):
+        await turn_on(discord_server)
+        live(haloruns_server, stream())
+        await polls(haloruns_server)
+        haloruns_server.fail("streamList", "500", times=3)
+        await polls(haloruns_server, 4)
+
+    [alert] = alerts(discord_server)
+    assert alert.embeds[0]["title"] == "Sleepless is live"
+    assert alert.edits == 0
+
+
+async def test_one_servers_refusal_does_not_stop_the_others(
+    haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    server = FakeDiscord(
+        guilds=[with_live_channel(make_guild("First")), with_live_channel(make_guild("Second"))]
+    )
+    await server.start()
+    first, second = server.guilds
+    refusing = next(c for c in second["channels"] if c["name"] == "live-now")["id"]
+    live(haloruns_server)
+    try:
+        settings = local_settings(server, tmp_path, haloruns_server)
+        async with running(Config(**settings | {"haloruns": settings["haloruns"] | FAST}), server):
+            await turn_on(server, first)
+            await turn_on(server, second)
+            server.fail("POST", f"/channels/{refusing}/messages", 403, times=100)
+            live(haloruns_server, stream())
+            await polls(haloruns_server, 3)
+    finally:
+        await server.stop()
+
+    assert len(alerts(server, first)) == 1
+    assert alerts(server, second) == []
