@@ -87,10 +87,8 @@ async def on_message(
     change: Callable[[discord.PartialMessage], Awaitable[object]],
 ) -> None:
     """Edits or deletes a message the bot posted; ``MessageGone`` if it is not there any more."""
-    try:
-        with typed_failures(channel):
+    with typed_failures(channel):
+        try:
             await change(channel.get_partial_message(message_id))
-    except DeliveryRefused as refusal:
-        if "no longer exists" in str(refusal):
-            raise MessageGone(str(refusal)) from None
-        raise
+        except discord.NotFound:
+            raise MessageGone(f"message {message_id} is not in #{channel.name} any more") from None

@@ -29,6 +29,7 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
             bot.haloruns,
             StreamAlerts(bot.engine),
             bot.settings,
+            bot.state,
             self,
             pace=bot.post_pace,
             rejoin=timedelta(minutes=config.stream_rejoin_minutes),

@@ -138,12 +138,11 @@ class Stream:
     url: str | None
     game: str | None = None
     image: str | None = None  # the runner's picture
-    id: str | None = None  # the channel's id, where the API gives one
 
     @property
     def key(self) -> str:
-        """Who is streaming: the channel's id, else the runner's name."""
-        return f"id:{self.id}" if self.id else f"name:{self.runner.casefold()}"
+        """Who is streaming: the runner's name, which both API generations give every time."""
+        return f"name:{self.runner.casefold()}"
 
 
 @dataclass(frozen=True, slots=True)

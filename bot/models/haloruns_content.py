@@ -113,13 +113,12 @@ class LiveStream(Payload):
     viewers: MaybeCount = Field(None, alias="Viewers")
     started_at: MaybeMoment = Field(None, alias="StartedAt")
     stream_url: str | None = Field(None, alias="StreamUrl")
-    twitch_id: Text = Field("", alias="TwitchId")
-    user_id: str | None = Field(None, alias="UserId")
     profile_image_url: str | None = Field(None, alias="ProfileImageUrl")
 
 
 class StreamList(Payload):
-    entries: Annotated[list[LiveStream], SkipInvalid] = Field([], alias="Entries")
+    # Required: a document without the list is a failure, not "nobody is live".
+    entries: Annotated[list[LiveStream], SkipInvalid] = Field(alias="Entries")
 
 
 class Profile(Payload):

@@ -50,7 +50,7 @@ NoneIfInvalid = WrapValidator(_none_if_invalid)
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _empty_as_none(value: Any) -> Any:

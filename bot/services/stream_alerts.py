@@ -6,8 +6,9 @@ server whose alerts are on gets a message; a live alert is edited when the title
 is edited to say it ended. A stream back within ``haloruns.stream_rejoin_minutes`` continues its
 alert; after that the alert is closed (its message deleted, if the server asked for that).
 
-A failed poll is no information. An empty list while streams are live must be seen twice in a
-row before it counts: a feed that briefly comes back empty does not end everyone's stream.
+A failed poll is no information. An empty list while streams are live counts only once it has
+lasted past HaloRuns' own refresh of the list (5 minutes): a feed that briefly comes back empty
+does not end everyone's stream. A stream ends at the last poll that still saw it.
 """
 
 from __future__ import annotations
@@ -18,21 +19,33 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Stream
-from bot.services.delivery import FAILURE_LIMIT, DeliveryRefused, MessageGone, PostRejected, paced
+from bot.services.delivery import (
+    FAILURE_LIMIT,
+    DeliveryRefused,
+    MessageGone,
+    PostRejected,
+    ServerUnavailable,
+    paced,
+)
 from bot.services.haloruns.catalog import normalize
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import FeatureSetting, GuildSettings
+from bot.storage.state import BotState
 from bot.storage.stream_alerts import Alert, StreamAlerts
 
 log = logging.getLogger(__name__)
 
 ALERTS_AT_ONCE = 50
+EMPTY_LIST_CONFIRMED = timedelta(minutes=5)  # HaloRuns refreshes the list every 5 minutes
+LAST_GOOD_POLL = "streams.last_good_poll"
+NO_MESSAGE = 0  # the alert's message was deleted by someone: the stream is followed without one
 
 
 class StreamDesk(Protocol):
@@ -64,6 +77,7 @@ class StreamWatcher:
         haloruns: HaloRuns,
         alerts: StreamAlerts,
         settings: GuildSettings,
+        state: BotState,
         desk: StreamDesk,
         *,
         pace: AsyncLimiter,
@@ -74,13 +88,14 @@ class StreamWatcher:
         self._haloruns = haloruns
         self._alerts = alerts
         self._settings = settings
+        self._state = state
         self._desk = desk
         self._pace = pace
         self._rejoin = rejoin
         self._edit_every = edit_every
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(ALERTS_AT_ONCE)
-        self._empty_once = False
+        self._empty_since: datetime | None = None
 
     async def poll(self) -> None:
         try:
@@ -89,98 +104,142 @@ class StreamWatcher:
         except UpstreamError as error:
             log.warning("Stream list skipped this poll (no stream is ended for it): %s", error)
             return
-        alerts = await self._alerts.open()
-        if not streams and any(alert.ended_at is None for alert in alerts) and not self._empty_once:
-            self._empty_once = True
-            log.info("The stream list came back empty; waiting for the next poll before ending streams")
-            return
-        self._empty_once = False
-        live = {stream.key: stream for stream in streams}
-        settings = {s.guild_id: s for s in await self._settings.enabled("streams")}
         now = datetime.now(UTC)
-        await asyncio.gather(
-            *(self._follow(alert, live.get(alert.stream_key), settings, now) for alert in alerts)
+        alerts = await self._alerts.open()
+        if not streams and any(alert.ended_at is None for alert in alerts):
+            self._empty_since = self._empty_since or now
+            if now - self._empty_since < EMPTY_LIST_CONFIRMED:
+                log.info("The stream list is empty; streams are ended only if it stays so")
+                return
+        else:
+            self._empty_since = None
+        last_good = await self._state.get(LAST_GOOD_POLL)
+        seen_last = datetime.fromisoformat(last_good) if last_good else now
+        await self._state.set(LAST_GOOD_POLL, now.isoformat())
+        live = {stream.key: stream for stream in streams}
+        settings = await self._settings.enabled("streams")
+        on_end = {s.guild_id: s.filters.get("on_end", "edit") for s in settings}
+        still_open = await asyncio.gather(
+            *(self._follow(alert, live.get(alert.stream_key), on_end, now, seen_last) for alert in alerts)
         )
-        open_ = {(alert.stream_key, alert.guild_id) for alert in alerts}
+        covered = {
+            (a.stream_key, a.guild_id) for a, is_open in zip(alerts, still_open, strict=True) if is_open
+        }
         await asyncio.gather(
             *(
-                self._start(setting, stream, now)
-                for stream in streams
-                for setting in settings.values()
-                if (stream.key, setting.guild_id) not in open_ and wanted(setting, stream)
+                self._start(
+                    setting, [s for s in live.values() if (s.key, setting.guild_id) not in covered], now
+                )
+                for setting in settings
             )
         )
 
     async def _follow(
-        self, alert: Alert, stream: Stream | None, settings: dict[int, FeatureSetting], now: datetime
-    ) -> None:
-        """Brings one open alert up to date with what the list says of its stream."""
+        self, alert: Alert, stream: Stream | None, on_end: dict[int, str], now: datetime, seen_last: datetime
+    ) -> bool:
+        """Brings one open alert up to date with what the list says of its stream; ``False`` once
+        the alert is closed."""
         if alert.ended_at is None:
             if stream is None:
-                await self._change(alert, replace(alert, ended_at=now, edited_at=now))
-            elif (stream.title, stream.game) != (alert.stream.title, alert.stream.game) and (
+                return await self._change(
+                    alert, replace(alert, ended_at=max(seen_last, alert.live_since), edited_at=now)
+                )
+            if (stream.title, stream.game) != (alert.stream.title, alert.stream.game) and (
                 now - alert.edited_at >= self._edit_every
             ):
-                await self._change(alert, replace(alert, stream=stream, edited_at=now))
-        elif stream is not None and now - alert.ended_at <= self._rejoin:
-            await self._change(alert, replace(alert, stream=stream, ended_at=None, edited_at=now))
-        elif now - alert.ended_at > self._rejoin:
-            setting = settings.get(alert.guild_id)
-            if setting is not None and setting.filters.get("on_end") == "delete":
-                await self._do(alert, lambda: self._desk.delete(alert))
-            await self._alerts.close(alert)
+                return await self._change(alert, replace(alert, stream=stream, edited_at=now))
+            return True
+        if stream is not None and now - alert.ended_at <= self._rejoin:
+            return await self._change(alert, replace(alert, stream=stream, ended_at=None, edited_at=now))
+        if now - alert.ended_at <= self._rejoin:
+            return True
+        if on_end.get(alert.guild_id) == "delete" and alert.message_id != NO_MESSAGE:
+            done = await self._do(alert, lambda: self._desk.delete(alert))
+            if done is None:
+                return True  # try the delete again next poll
+        await self._alerts.close(alert)
+        return False
 
-    async def _change(self, alert: Alert, changed: Alert) -> None:
-        if await self._do(alert, lambda: self._desk.show(changed)):
-            await self._alerts.save(changed)
+    async def _change(self, alert: Alert, changed: Alert) -> bool:
+        if alert.message_id != NO_MESSAGE:
+            done = await self._do(alert, lambda: self._desk.show(changed))
+            if done is None:
+                return True  # not shown yet: the next poll tries again
+            if not done:
+                await self._alerts.close(alert)
+                return False
+        await self._alerts.save(changed)
+        return True
 
-    async def _do(self, alert: Alert, action: Callable[[], Awaitable[None]]) -> bool:
-        """Runs one Discord action on an alert's message within the pace; ``True`` if it was done."""
+    async def _do(self, alert: Alert, action: Callable[[], Awaitable[None]]) -> bool | None:
+        """One Discord action on an alert's message, within the pace. ``True`` when done, ``False``
+        when it can never be done (the alert is then closed, or followed without its message),
+        ``None`` when it may work on a later poll."""
         async with self._at_once:
             try:
                 await paced(self._pace, action)
             except MessageGone:
-                await self._alerts.close(alert)  # nothing left to keep up to date
+                if alert.ended_at is None:
+                    await self._alerts.save(replace(alert, message_id=NO_MESSAGE))
+                    return None
+                return False
             except (DeliveryRefused, PostRejected) as error:
-                log.warning("Stream alert in server %s not updated: %s", alert.guild_id, error)
+                log.warning("Stream alert in server %s closed: %s", alert.guild_id, error)
+                return False
+            except ServerUnavailable:
+                return None
             except Exception:
                 log.warning(
                     "Stream alert in server %s not updated; next poll tries again",
                     alert.guild_id,
                     exc_info=True,
                 )
-            else:
-                return True
-        return False
+                return None
+        return True
 
-    async def _start(self, setting: FeatureSetting, stream: Stream, now: datetime) -> None:
-        if self._stopping():
-            return
-        live_since = stream.started_at or now
-        async with self._at_once:
-            try:
-                message_id = await paced(
-                    self._pace,
-                    lambda: self._desk.post(
-                        setting, stream, live_since, nonce(stream, setting.guild_id, live_since)
-                    ),
-                )
-            except DeliveryRefused as refusal:
-                log.warning("Server %s refused a stream alert: %s", setting.guild_id, refusal)
-                if await self._settings.delivery_failed(
-                    setting.guild_id, "streams", str(refusal), limit=FAILURE_LIMIT
-                ):
-                    log.warning("Stream alerts turned off in server %s: %s", setting.guild_id, refusal)
-                return
-            except Exception:
-                log.warning(
-                    "Stream alert in server %s not posted; next poll tries again",
-                    setting.guild_id,
-                    exc_info=True,
-                )
-                return
-        await self._alerts.save(
-            Alert(stream.key, setting.guild_id, setting.channel_id, message_id, stream, live_since, None, now)
-        )
+    async def _start(self, setting: FeatureSetting, streams: list[Stream], now: datetime) -> None:
+        """New alerts in one server, one after the other; its first refusal ends its turn."""
+        for stream in streams:
+            if not wanted(setting, stream):
+                continue
+            live_since = stream.started_at or now
+            async with self._at_once:
+                if self._stopping():
+                    return
+                try:
+                    post = partial(
+                        self._desk.post,
+                        setting,
+                        stream,
+                        live_since,
+                        nonce(stream, setting.guild_id, live_since),
+                    )
+                    message_id = await paced(self._pace, post)
+                    await self._alerts.save(
+                        Alert(
+                            stream.key,
+                            setting.guild_id,
+                            setting.channel_id,
+                            message_id,
+                            stream,
+                            live_since,
+                            None,
+                            now,
+                        )
+                    )
+                except DeliveryRefused as refusal:
+                    log.warning("Server %s refused a stream alert: %s", setting.guild_id, refusal)
+                    if await self._settings.delivery_failed(
+                        setting.guild_id, "streams", str(refusal), limit=FAILURE_LIMIT
+                    ):
+                        log.warning("Stream alerts turned off in server %s: %s", setting.guild_id, refusal)
+                    return
+                except Exception:
+                    log.warning(
+                        "Stream alert in server %s not posted; next poll tries again",
+                        setting.guild_id,
+                        exc_info=True,
+                    )
+                    return
         if setting.failures:
             await self._settings.delivered(setting.guild_id, "streams")

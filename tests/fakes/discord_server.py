@@ -137,6 +137,7 @@ class Message:
     allowed_mentions: dict[str, Any] | None = None
     deleted: bool = False
     edits: int = 0
+    created: float = field(default_factory=time.monotonic)
 
     @property
     def id(self) -> int:
@@ -293,6 +294,8 @@ class FakeDiscord:
         self.port = 0
         self.resume_gateway_url: str | None = None  # default: this server's gateway
         self.gateway_down = False  # refuse gateway connections, as during an outage
+        # Discord matches an enforced nonce for a few minutes; tests of restarts set 0 to see doubles.
+        self.nonce_seconds = 300.0
         # Discord's global limit (50 requests a second per bot), off unless a test or bench sets it.
         self.global_rate_limit: float | None = None
         self.rate_limited = 0  # requests answered 429 by that limit
@@ -890,7 +893,11 @@ class FakeDiscord:
             return error_response(404, 10003, "Unknown Channel")
         if body.get("enforce_nonce") and body.get("nonce") is not None:
             for message in self.messages.values():
-                if message.data["channel_id"] == channel_id and message.data.get("nonce") == body["nonce"]:
+                if (
+                    message.data["channel_id"] == channel_id
+                    and message.data.get("nonce") == body["nonce"]
+                    and time.monotonic() - message.created < self.nonce_seconds
+                ):
                     return json_response(message.data)
         return json_response(self._new_message(channel_id, body).data)
 

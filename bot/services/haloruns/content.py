@@ -207,7 +207,6 @@ class ContentSource:
                 or (f"https://www.twitch.tv/{entry.twitch_username}" if entry.twitch_username else None),
                 entry.game_name,
                 entry.profile_image_url,
-                entry.twitch_id or entry.user_id,
             )
             for entry in feed.entries
         ]
