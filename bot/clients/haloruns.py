@@ -7,15 +7,14 @@ the caller's pydantic type; whatever goes wrong becomes an ``UpstreamError`` nam
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
-from cachetools import TTLCache
 from pydantic import TypeAdapter, ValidationError
 
+from bot.clients.shared_requests import SharedRequests
 from bot.config import HaloRunsConfig
 from bot.errors import UpstreamError
 from bot.services.telemetry import Telemetry
@@ -24,12 +23,9 @@ log = logging.getLogger(__name__)
 
 SERVICE = "HaloRuns"
 REQUEST_SECONDS = 6.0
-CACHE_ENTRIES = 2048
 MAX_BYTES = 8 * 1024 * 1024  # the largest document read; HaloRuns' feeds are far smaller
-_MISSING = object()
 
 T = TypeVar("T")
-Key = tuple[str, tuple[tuple[str, str], ...]]
 
 
 class HaloRunsClient:
@@ -46,10 +42,7 @@ class HaloRunsClient:
         self._telemetry = telemetry
         self._timeout = aiohttp.ClientTimeout(total=request_seconds)
         self._request_seconds = request_seconds
-        self._cache: TTLCache[Key, Any] | None = (
-            TTLCache(CACHE_ENTRIES, config.cache_seconds) if config.cache_seconds else None
-        )
-        self._in_flight: dict[Key, asyncio.Task[Any]] = {}
+        self._requests = SharedRequests(config.cache_seconds)
 
     async def get(
         self,
@@ -75,27 +68,8 @@ class HaloRunsClient:
         fresh: bool = False,
     ) -> T | None:
         """``path`` parsed as ``shape``, or ``None`` when HaloRuns has no such document (HTTP 404)."""
-        key: Key = (path, tuple(sorted((params or {}).items())))
-        if self._cache is not None and not fresh:
-            cached = self._cache.get(key, _MISSING)  # one lookup: an entry may expire between two
-            if cached is not _MISSING:
-                hit: T | None = cached
-                return hit
-        task = self._in_flight.get(key)
-        if task is None:
-            task = asyncio.create_task(self._fetch(path, shape, params))
-            self._in_flight[key] = task
-            task.add_done_callback(lambda done: self._settle(key, done))
-        # Shielded: a caller that gives up does not cancel the request the others are waiting for.
-        result: T | None = await asyncio.shield(task)
-        return result
-
-    def _settle(self, key: Key, task: asyncio.Task[Any]) -> None:
-        self._in_flight.pop(key, None)
-        if task.cancelled() or task.exception() is not None:
-            return  # failures are not cached: the next command asks again
-        if self._cache is not None:
-            self._cache[key] = task.result()
+        key = (path, tuple(sorted((params or {}).items())))
+        return await self._requests.get(key, lambda: self._fetch(path, shape, params), fresh=fresh)
 
     async def _fetch(self, path: str, shape: TypeAdapter[T], params: Mapping[str, str] | None) -> T | None:
         url = f"{self._base_url}{path}"
