@@ -14,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.clients.speedrun import SpeedrunClient
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
 from bot.services.delivery import post_pace
@@ -32,6 +33,7 @@ COGS: Sequence[str] = (
     "cogs.config",
     "cogs.announcements",
     "cogs.stream_alerts",
+    "cogs.speedrun",
 )
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
@@ -67,6 +69,7 @@ class HaloBot(commands.Bot):
         services = [*UPSTREAM_SERVICES, *(["Halo Waypoint"] if config.infinite.enabled else [])]
         self.telemetry = Telemetry(services)
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
+        self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
         self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False

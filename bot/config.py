@@ -91,6 +91,7 @@ class SpeedrunConfig(_Section):
     api_key: SecretStr = SecretStr("")
     games: list[str] = []
     poll_seconds: PollSeconds = 120
+    requests_per_minute: Annotated[int, Field(ge=2)] = 100
 
 
 class InfiniteConfig(_Section):

@@ -18,6 +18,7 @@ from bot.config import Config
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
+from tests.fakes.speedrun_server import FakeSpeedrun
 
 
 @pytest.fixture
@@ -27,6 +28,14 @@ async def discord_server() -> AsyncIterator[FakeDiscord]:
     yield server
     await server.stop()
     assert server.violations == [], "the bot sent requests that Discord would reject"
+
+
+@pytest.fixture
+async def speedrun_server() -> AsyncIterator[FakeSpeedrun]:
+    server = FakeSpeedrun()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture
@@ -45,10 +54,10 @@ def free_port() -> int:
 
 @pytest.fixture
 def make_config(
-    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, speedrun_server: FakeSpeedrun, tmp_path: Path
 ) -> Callable[..., Config]:
     def make(**sections: dict[str, Any]) -> Config:
-        settings = local_settings(discord_server, tmp_path, haloruns_server)
+        settings = local_settings(discord_server, tmp_path, haloruns_server, speedrun_server)
         for name, values in sections.items():
             settings[name] = {**settings.get(name, {}), **values}
         return Config(**settings)

@@ -1,0 +1,163 @@
+"""The HTTP client for speedrun.com's REST API v1: one per bot, for commands and the poller alike.
+
+It keeps the whole bot within ``speedrun.requests_per_minute`` (speedrun.com allows 100), waits
+out 420 and 429 answers and tries again, sends ``X-API-Key`` when configured, keeps games,
+categories and levels for an hour and other answers for a minute, and shares one request among
+identical callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from typing import TypeVar
+from urllib.parse import quote
+
+import aiohttp
+from aiolimiter import AsyncLimiter
+from pydantic import TypeAdapter, ValidationError
+
+from bot.clients.shared_requests import SharedRequests
+from bot.config import SpeedrunConfig
+from bot.errors import UpstreamError, UserFacingError
+from bot.models import speedrun as api
+from bot.services.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+SERVICE = "speedrun.com"
+REQUEST_SECONDS = 8.0
+RATE_LIMITED_TRIES = 3
+STATIC_SECONDS = 3600  # games, categories, levels, variables
+LOOKUP_SECONDS = 60
+
+T = TypeVar("T")
+
+
+class NotFound(UserFacingError):
+    """speedrun.com has no such thing; the message says what was looked for."""
+
+
+class SpeedrunClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        config: SpeedrunConfig,
+        telemetry: Telemetry,
+        *,
+        minute: float = 60.0,
+    ) -> None:
+        self._session = session
+        self._base_url = config.base_url
+        self._telemetry = telemetry
+        self._headers = (
+            {"X-API-Key": config.api_key.get_secret_value()} if config.api_key.get_secret_value() else {}
+        )
+        # A bucket of a fifth of the budget, draining the rest each minute: no minute holds more.
+        burst = max(1, config.requests_per_minute // 5)
+        self._budget = AsyncLimiter(burst, burst * minute / (config.requests_per_minute - burst))
+        self._timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
+        self._static = SharedRequests(STATIC_SECONDS)
+        self._lookups = SharedRequests(LOOKUP_SECONDS)
+
+    # -- what the bot asks ------------------------------------------------------------------------
+
+    async def game(self, ref: str) -> api.Game:
+        """A game by id, abbreviation or name (an exact name first, else the best match)."""
+        ref = ref.strip()
+        by_id = await self._static.get(
+            ("game", ref), lambda: self._get_optional(f"/games/{quote(ref, safe='')}", api.GAME)
+        )
+        if by_id is not None:
+            return by_id.data
+        for params in ({"abbreviation": ref}, {"name": ref}):
+            found = await self.search_games(params)
+            exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
+            if exact or found:
+                return exact or found[0]
+        raise NotFound(f"speedrun.com has no game “{ref}”: try its name, abbreviation or id.")
+
+    async def search_games(self, params: Mapping[str, str]) -> list[api.Game]:
+        key = ("games", tuple(sorted(params.items())))
+        page = await self._static.get(key, lambda: self._get("/games", api.GAMES, {**params, "max": "20"}))
+        return page.data
+
+    async def categories(self, game_id: str) -> list[api.Category]:
+        path = f"/games/{quote(game_id, safe='')}/categories"
+        return (await self._static.get(path, lambda: self._get(path, api.CATEGORIES))).data
+
+    async def levels(self, game_id: str) -> list[api.Level]:
+        path = f"/games/{quote(game_id, safe='')}/levels"
+        return (await self._static.get(path, lambda: self._get(path, api.LEVELS))).data
+
+    async def run(self, run_id: str) -> api.Run:
+        path = f"/runs/{quote(run_id.strip(), safe='')}"
+        params = {"embed": "game,category,level,players"}
+        found = await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
+        if found is None:
+            raise NotFound(f"speedrun.com has no run “{run_id}”.")
+        return found.data
+
+    # -- HTTP -------------------------------------------------------------------------------------
+
+    async def _get(
+        self,
+        path: str,
+        shape: TypeAdapter[T],
+        params: Mapping[str, str] | None = None,
+    ) -> T:
+        found = await self._get_optional(path, shape, params)
+        if found is None:
+            raise NotFound(f"speedrun.com has no {path}.")
+        return found
+
+    async def _get_optional(
+        self,
+        path: str,
+        shape: TypeAdapter[T],
+        params: Mapping[str, str] | None = None,
+    ) -> T | None:
+        """``path`` parsed as ``shape``; ``None`` on 404. Waits for the budget, and after 420/429."""
+        for attempt in range(RATE_LIMITED_TRIES):
+            await self._budget.acquire()
+            async with self._telemetry.upstream_call(SERVICE):
+                status, retry_after, body = await self._request(path, params)
+                if status in (420, 429) and attempt < RATE_LIMITED_TRIES - 1:
+                    log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
+                elif status == 404:
+                    return None
+                else:
+                    return self._parse(path, status, body, shape)
+            await asyncio.sleep(retry_after)
+        raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
+
+    async def _request(self, path: str, params: Mapping[str, str] | None) -> tuple[int, float, bytes]:
+        url = f"{self._base_url}{path}"
+        try:
+            async with self._session.get(
+                url, params=params, headers=self._headers, timeout=self._timeout
+            ) as response:
+                retry_after = float(response.headers.get("Retry-After", 5) or 5)
+                return response.status, min(retry_after, 60.0), await response.read()
+        except TimeoutError:
+            raise UpstreamError(SERVICE, f"it did not answer within {REQUEST_SECONDS:g} seconds") from None
+        except aiohttp.ClientError as error:
+            log.warning("speedrun.com request %s failed: %s", path, error)
+            raise UpstreamError(SERVICE, "it could not be reached") from None
+
+    @staticmethod
+    def _parse(path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
+        if 400 <= status < 500:
+            try:
+                message = api.API_ERROR.validate_json(body).message
+            except ValidationError:
+                message = f"HTTP {status}"
+            raise UserFacingError(f"speedrun.com refused the request: {message}")
+        if status >= 400:
+            raise UpstreamError(SERVICE, f"it answered HTTP {status}")
+        try:
+            return shape.validate_json(body)
+        except ValidationError as error:
+            log.warning("speedrun.com sent %s in an unexpected shape: %s", path, error)
+            raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None

@@ -1,0 +1,104 @@
+"""Embeds for speedrun.com answers; every text from speedrun.com is escaped, links only if http(s)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time
+
+import discord
+
+from bot.models import speedrun as api
+from bot.rendering import FIELD_LIMIT, clip, link, plain, safe_link, timestamp
+from bot.run_times import format_run_time
+
+COLOUR = discord.Colour.from_rgb(0xFF, 0xB8, 0x00)
+
+
+def _names(items: Sequence[str]) -> str:
+    return clip(", ".join(plain(item, 100) for item in items), FIELD_LIMIT) or "none"
+
+
+def game_embed(
+    game: api.Game, categories: Sequence[api.Category], levels: Sequence[api.Level]
+) -> discord.Embed:
+    embed = discord.Embed(title=plain(game.name, 256), url=safe_link(game.weblink), colour=COLOUR)
+    if game.abbreviation:
+        embed.add_field(name="Abbreviation", value=plain(game.abbreviation, 100))
+    if game.released:
+        embed.add_field(name="Released", value=str(game.released))
+    embed.add_field(name="Id", value=f"`{game.id}`")
+    full_game = [c.name for c in categories if c.type == "per-game" and not c.miscellaneous]
+    misc = [c.name for c in categories if c.type == "per-game" and c.miscellaneous]
+    per_level = [c.name for c in categories if c.type == "per-level"]
+    embed.add_field(name="Full-game categories", value=_names(full_game), inline=False)
+    if misc:
+        embed.add_field(name="Miscellaneous categories", value=_names(misc), inline=False)
+    if per_level:
+        embed.add_field(name="Level categories", value=_names(per_level), inline=False)
+    if levels:
+        embed.add_field(
+            name=f"Levels ({len(levels)})", value=_names([level.name for level in levels]), inline=False
+        )
+    return embed
+
+
+def players(run: api.Run) -> str:
+    return clip(" & ".join(plain(p.display_name, 64) for p in run.players), 300) or "unknown"
+
+
+def _times(run: api.Run) -> str:
+    times = run.times
+    lines = [f"**{format_run_time(times.primary_t)}**"]
+    for label, seconds in (
+        ("Real time", times.realtime_t),
+        ("Without loads", times.realtime_noloads_t),
+        ("In-game", times.ingame_t),
+    ):
+        if seconds:
+            lines.append(f"{label}: {format_run_time(seconds)}")
+    return "\n".join(lines)
+
+
+def _status(run: api.Run) -> str:
+    status = run.status
+    if status.status == "verified":
+        when = f" {timestamp(status.verify_date, 'D')}" if status.verify_date else ""
+        examiner = f" by `{status.examiner}`" if status.examiner else ""
+        return f"Verified{examiner}{when}"
+    if status.status == "rejected":
+        return f"Rejected: {plain(status.reason or 'no reason given', 500)}"
+    return "Awaiting verification"
+
+
+def run_embed(run: api.Run) -> discord.Embed:
+    game = run.game.name if isinstance(run.game, api.Game) else run.game
+    parts = [
+        run.category.name if isinstance(run.category, api.Category) else None,
+        run.level.name if isinstance(run.level, api.Level) else None,
+    ]
+    title = " — ".join([game, *filter(None, parts)])
+    embed = discord.Embed(title=plain(title, 256), url=safe_link(run.weblink), colour=COLOUR)
+    embed.add_field(name="Players", value=players(run), inline=False)
+    embed.add_field(name="Time", value=_times(run))
+    if run.played:
+        embed.add_field(name="Played", value=timestamp(datetime.combine(run.played, time(12), UTC), "D"))
+    if run.submitted:
+        embed.add_field(name="Submitted", value=timestamp(run.submitted, "D"))
+    embed.add_field(name="Status", value=_status(run), inline=False)
+    system = [f"platform `{run.system.platform}`" if run.system.platform else None]
+    system.append("emulated" if run.system.emulated else None)
+    if any(system):
+        embed.add_field(name="System", value=", ".join(filter(None, system)))
+    videos = [
+        link(f"video {n}", v.uri) for n, v in enumerate(run.videos.links if run.videos else [], start=1)
+    ]
+    shown = [v for v in videos if v]
+    if shown:
+        embed.add_field(name="Videos", value=clip(" · ".join(shown), FIELD_LIMIT), inline=False)
+    if run.comment:
+        embed.add_field(name="Comment", value=plain(run.comment, FIELD_LIMIT), inline=False)
+    splits = link("splits", run.splits.uri if run.splits else None)
+    if splits:
+        embed.add_field(name="Splits", value=splits)
+    embed.set_footer(text=f"speedrun.com run {run.id}")
+    return embed

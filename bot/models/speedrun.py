@@ -1,0 +1,173 @@
+"""Payloads of speedrun.com's REST API v1 (``docs/apis.md`` §2, fixtures in ``fixtures/speedrun``).
+
+Everything comes in an envelope, ``{"data": ...}``, lists with ``pagination``. An embedded object
+(``embed=game,category,level,players``) replaces its id with ``{"data": object}``; the embedded
+level of a full-game run is ``{"data": []}``. Both forms parse into the same models here.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import BeforeValidator, Field, TypeAdapter
+
+from bot.models.lenient import MaybeMoment, Payload, SkipInvalid
+
+T = TypeVar("T")
+
+
+class Link(Payload):
+    rel: str | None = None
+    uri: str
+
+
+class Names(Payload):
+    international: str
+    japanese: str | None = None
+
+
+class Category(Payload):
+    id: str
+    name: str
+    type: str = "per-game"  # or "per-level"
+    weblink: str | None = None
+    miscellaneous: bool = False
+
+
+class Level(Payload):
+    id: str
+    name: str
+    weblink: str | None = None
+
+
+class Game(Payload):
+    id: str
+    names: Names
+    abbreviation: str | None = None
+    weblink: str | None = None
+    released: int | None = None
+
+    @property
+    def name(self) -> str:
+        return self.names.international
+
+
+class Player(Payload):
+    """A user (with ``names`` when embedded) or a guest (``name``)."""
+
+    rel: str = "user"
+    id: str | None = None
+    name: str | None = None
+    names: Names | None = None
+    weblink: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return (self.names.international if self.names else None) or self.name or self.id or "someone"
+
+
+class Times(Payload):
+    primary_t: float = 0
+    realtime_t: float | None = 0
+    realtime_noloads_t: float | None = 0
+    ingame_t: float | None = 0
+
+
+class Status(Payload):
+    status: str
+    examiner: str | None = None
+    verify_date: MaybeMoment = Field(None, alias="verify-date")
+    reason: str | None = None
+
+
+class System(Payload):
+    platform: str | None = None
+    emulated: bool = False
+
+
+class Videos(Payload):
+    text: str | None = None
+    links: Annotated[list[Link], SkipInvalid] = Field(default_factory=list)
+
+
+def _unwrap(value: Any) -> Any:
+    """An embedded ``{"data": x}`` becomes ``x``; an empty embedded level (``[]``) becomes ``None``."""
+    if isinstance(value, dict) and set(value) == {"data"}:
+        value = value["data"]
+    return None if value == [] else value
+
+
+class Run(Payload):
+    id: str
+    weblink: str | None = None
+    game: Annotated[str | Game, BeforeValidator(_unwrap)]
+    level: Annotated[str | Level | None, BeforeValidator(_unwrap)] = None
+    category: Annotated[str | Category | None, BeforeValidator(_unwrap)] = None
+    videos: Videos | None = None
+    comment: str | None = None
+    status: Status
+    players: Annotated[list[Player], BeforeValidator(_unwrap), SkipInvalid] = Field(default_factory=list)
+    played: date | None = Field(None, alias="date")
+    submitted: MaybeMoment = None
+    times: Times
+    system: System = System()
+    splits: Link | None = None
+    values: dict[str, str] = Field(default_factory=dict)
+
+    @property
+    def game_id(self) -> str:
+        return self.game if isinstance(self.game, str) else self.game.id
+
+    @property
+    def category_id(self) -> str | None:
+        return self.category.id if isinstance(self.category, Category) else self.category
+
+
+class Pagination(Payload):
+    offset: int = 0
+    max: int = 20
+    size: int = 0
+    links: list[Link] = Field(default_factory=list)
+
+    @property
+    def next(self) -> str | None:
+        return next((link.uri for link in self.links if link.rel == "next"), None)
+
+
+class Page(Payload, Generic[T]):
+    data: Annotated[list[T], SkipInvalid]
+    pagination: Pagination | None = None
+
+
+class One(Payload, Generic[T]):
+    data: T
+
+
+class Place(Payload):
+    place: int
+    run: Run
+
+
+class Leaderboard(Payload):
+    weblink: str | None = None
+    game: str
+    category: str
+    level: str | None = None
+    runs: Annotated[list[Place], SkipInvalid] = Field(default_factory=list)
+    players: Annotated[list[Player], BeforeValidator(_unwrap), SkipInvalid] = Field(default_factory=list)
+
+
+class ApiError(Payload):
+    status: int | None = None
+    message: str = ""
+
+
+RUN: TypeAdapter[One[Run]] = TypeAdapter(One[Run])
+RUNS: TypeAdapter[Page[Run]] = TypeAdapter(Page[Run])
+GAME: TypeAdapter[One[Game]] = TypeAdapter(One[Game])
+GAMES: TypeAdapter[Page[Game]] = TypeAdapter(Page[Game])
+CATEGORIES: TypeAdapter[Page[Category]] = TypeAdapter(Page[Category])
+LEVELS: TypeAdapter[Page[Level]] = TypeAdapter(Page[Level])
+LEADERBOARD: TypeAdapter[One[Leaderboard]] = TypeAdapter(One[Leaderboard])
+API_ERROR: TypeAdapter[ApiError] = TypeAdapter(ApiError)

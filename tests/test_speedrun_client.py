@@ -1,0 +1,50 @@
+"""The speedrun.com client's request budget and its handling of 420, against the local server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import aiohttp
+
+from bot.clients.speedrun import SpeedrunClient
+from bot.config import SpeedrunConfig
+from bot.services.telemetry import Telemetry
+from tests.fakes.speedrun_server import FakeSpeedrun
+
+MINUTE = 2.0  # both sides count a shortened minute, so that a whole window is seen quickly
+
+
+async def test_a_burst_of_lookups_never_trips_the_limit_and_all_are_answered_slower() -> None:
+    server = FakeSpeedrun(limit_per_minute=15, minute=MINUTE)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            config = SpeedrunConfig(base_url=server.base_url, requests_per_minute=15)
+            client = SpeedrunClient(session, config, Telemetry(["speedrun.com"]), minute=MINUTE)
+            started = time.perf_counter()
+            runs = await asyncio.gather(*(client.run(run_id) for run_id in list(server.runs)[:30]))
+            elapsed = time.perf_counter() - started
+    finally:
+        await server.stop()
+
+    assert len({run.id for run in runs}) == 30
+    assert server.rate_limited == 0
+    assert elapsed > MINUTE, "30 lookups at 15 a minute take more than one minute"
+
+
+async def test_a_420_is_waited_out_and_the_request_tried_again() -> None:
+    server = FakeSpeedrun(limit_per_minute=1, minute=0.5)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            config = SpeedrunConfig(base_url=server.base_url, requests_per_minute=100)
+            client = SpeedrunClient(session, config, Telemetry(["speedrun.com"]))
+            first, second = list(server.runs)[:2]
+            await client.run(first)
+            run = await client.run(second)  # answered 420 first: the fake allows one request each 0.5 s
+    finally:
+        await server.stop()
+
+    assert run.id == second
+    assert server.rate_limited >= 1
