@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import discord
 from discord import app_commands
@@ -10,10 +11,26 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
-from bot.errors import UpstreamError
+from bot.errors import UpstreamError, UserFacingError
 from bot.interaction_replies import send_reply, thinking_if_slow
+from bot.pagination import send_pages
+from bot.services import speedrun
 
 AUTOCOMPLETE_SECONDS = 2.0
+RUNS_SHOWN = 50
+# GET /runs orderings, as the seed lists them.
+OrderBy = Literal[
+    "game",
+    "category",
+    "level",
+    "platform",
+    "region",
+    "emulated",
+    "date",
+    "submitted",
+    "status",
+    "verify-date",
+]
 
 
 class Speedrun(commands.Cog):
@@ -36,6 +53,136 @@ class Speedrun(commands.Cog):
         followed = {ref.casefold() for ref in self.bot.config.speedrun.games}
         found.sort(key=lambda g: not ({g.id.casefold(), (g.abbreviation or "").casefold()} & followed))
         return [app_commands.Choice(name=g.name[:100], value=g.id) for g in found[:25]]
+
+    async def _category_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """The chosen game's categories (level categories when a level is chosen)."""
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                game = await self.bot.speedrun.game(str(interaction.namespace.game or ""))
+                categories = await self.bot.speedrun.categories(game.id)
+        except (TimeoutError, UserFacingError):
+            return []
+        kind = "per-level" if getattr(interaction.namespace, "level", None) else "per-game"
+        names = [c.name for c in categories if c.type == kind and current.casefold() in c.name.casefold()]
+        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
+
+    async def _level_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                game = await self.bot.speedrun.game(str(interaction.namespace.game or ""))
+                levels = await self.bot.speedrun.levels(game.id)
+        except (TimeoutError, UserFacingError):
+            return []
+        names = [level.name for level in levels if current.casefold() in level.name.casefold()]
+        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
+
+    async def _subcategory_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        namespace = interaction.namespace
+        try:
+            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
+                game = await self.bot.speedrun.game(str(namespace.game or ""))
+                category, _ = await speedrun.board(
+                    self.bot.speedrun, game, namespace.category, namespace.level
+                )
+                variables = await self.bot.speedrun.variables(category.id) if category else []
+        except (TimeoutError, UserFacingError):
+            return []
+        choices = [
+            app_commands.Choice(name=f"{v.name}: {value.label}"[:100], value=f"{v.id}={value_id}")
+            for v in variables
+            if v.is_subcategory
+            for value_id, value in v.values.values.items()
+            if current.casefold() in f"{v.name} {value.label}".casefold()
+        ]
+        return choices[:25]
+
+    @src.command(name="runs")
+    @app_commands.describe(
+        game="A speedrun.com game: its name, abbreviation or id",
+        category="Only this category",
+        level="Only this level",
+        user="Only runs of this speedrun.com user",
+        status="Only runs with this status",
+        orderby="Order by (speedrun.com's default: the game)",
+        direction="Ascending or descending",
+    )
+    @app_commands.autocomplete(game=_game_choices, category=_category_choices, level=_level_choices)
+    async def runs(
+        self,
+        interaction: discord.Interaction,
+        game: str,
+        category: str | None = None,
+        level: str | None = None,
+        user: str | None = None,
+        status: Literal["new", "verified", "rejected"] | None = None,
+        orderby: OrderBy | None = None,
+        direction: Literal["asc", "desc"] | None = None,
+    ) -> None:
+        """speedrun.com runs of a game, filtered and ordered as you ask."""
+        async with thinking_if_slow(interaction):
+            found = await self.bot.speedrun.game(game)
+            chosen_category, chosen_level = await speedrun.board(self.bot.speedrun, found, category, level)
+            filters = {"game": found.id}
+            if chosen_category:
+                filters["category"] = chosen_category.id
+            if chosen_level:
+                filters["level"] = chosen_level.id
+            if user:
+                filters["user"] = (await self.bot.speedrun.user(user)).id or ""
+            filters |= {
+                key: value
+                for key, value in (("status", status), ("orderby", orderby), ("direction", direction))
+                if value
+            }
+            runs, more = await self.bot.speedrun.runs(filters, count=RUNS_SHOWN)
+        await send_pages(interaction, embeds.run_pages(f"{found.name}: runs", runs, more))
+
+    @src.command(name="leaderboard")
+    @app_commands.describe(
+        game="A speedrun.com game: its name, abbreviation or id",
+        category="The category",
+        level="A level (for a level category)",
+        top="How many places (1 to 100, 10 unless given)",
+        subcategory="A subcategory, where the category has them",
+    )
+    @app_commands.autocomplete(
+        game=_game_choices, category=_category_choices, level=_level_choices, subcategory=_subcategory_choices
+    )
+    async def leaderboard(
+        self,
+        interaction: discord.Interaction,
+        game: str,
+        category: str,
+        level: str | None = None,
+        top: app_commands.Range[int, 1, 100] = 10,
+        subcategory: str | None = None,
+    ) -> None:
+        """A speedrun.com leaderboard: places, times and players; ties share a place."""
+        async with thinking_if_slow(interaction):
+            found = await self.bot.speedrun.game(game)
+            chosen_category, chosen_level = await speedrun.board(self.bot.speedrun, found, category, level)
+            if chosen_category is None:  # a category was given: board() always picks one
+                raise UserFacingError("Pick a category.")
+            variables = speedrun.subcategory(
+                await self.bot.speedrun.variables(chosen_category.id), subcategory
+            )
+            board = await self.bot.speedrun.leaderboard(
+                found.id,
+                chosen_category.id,
+                chosen_level.id if chosen_level else None,
+                top=top,
+                variables=variables,
+            )
+        title = " — ".join(
+            n for n in (found.name, chosen_category.name, chosen_level.name if chosen_level else None) if n
+        )
+        await send_pages(interaction, embeds.leaderboard_pages(title, board))
 
     @src.command(name="game")
     @app_commands.describe(name="A speedrun.com game: its name, abbreviation or id")

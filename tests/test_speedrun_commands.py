@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -71,3 +72,80 @@ async def test_what_speedrun_com_does_not_have_is_said_plainly(
 
     assert reply.ephemeral
     assert reply.content == message
+
+
+async def test_runs_of_a_game_page_with_buttons(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    options = {
+        "game": "Dead Cells",
+        "category": "any%",
+        "status": "verified",
+        "orderby": "submitted",
+        "direction": "desc",
+    }
+    interaction = await discord_server.invoke("src runs", options)
+    reply = await interaction.reply()
+
+    embed = reply.embeds[0]
+    assert embed["title"] == "Dead Cells: runs"
+    assert embed["description"].count("\n") == 9
+    assert embed["footer"]["text"] == "The first 50 runs; narrow the search to see others. · Page 1/5"
+    assert "**" in embed["description"].split("\n")[0]
+    await discord_server.click(reply, "Next")
+    async with asyncio.timeout(5):
+        while not reply.embeds[0]["footer"]["text"].endswith("Page 2/5"):
+            await asyncio.sleep(0.02)
+
+
+async def test_runs_of_one_user(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    reply = await (await discord_server.invoke("src runs", {"game": "deadcells", "user": "zeta"})).reply()
+
+    lines = reply.embeds[0]["description"].split("\n")
+    assert all(" by Zeta · Any% · verified" in line for line in lines)
+
+
+async def test_a_user_speedrun_com_does_not_know(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    reply = await (await discord_server.invoke("src runs", {"game": "deadcells", "user": "nobody"})).reply()
+
+    assert reply.ephemeral
+    assert reply.content == "speedrun.com has no user “nobody”."
+
+
+async def test_a_leaderboard_shares_places_between_ties(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    board = [run for run in speedrun_server.runs.values() if run["values"].get("e8m661ql") == "z19e788q"]
+    fastest = min(board, key=lambda run: run["times"]["primary_t"])
+    speedrun_server.runs["tiedrun1"] = {
+        **fastest,
+        "id": "tiedrun1",
+        "players": [{"rel": "user", "id": "48g10dr8"}],
+    }
+    options = {"game": "Dead Cells", "category": "Any%", "top": 5, "subcategory": "e8m661ql=z19e788q"}
+    reply = await (await discord_server.invoke("src leaderboard", options)).reply()
+
+    embed = reply.embeds[0]
+    assert embed["title"] == "Dead Cells — Any%"
+    lines = embed["description"].split("\n")
+    assert [line.split(".**")[0].removeprefix("**") for line in lines[:3]] == ["1", "1", "3"]
+    assert any(line.startswith("**1.** 2:56.990 by Zeta") for line in lines)
+
+
+async def test_subcategories_are_offered_for_the_category(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    interaction = await discord_server.invoke(
+        "src leaderboard", {"game": "deadcells", "category": "Any%", "subcategory": ""}, focused="subcategory"
+    )
+    choices = await interaction.autocomplete_choices()
+
+    assert choices == [
+        {"name": "Version: 1.0", "value": "e8m661ql=z19e788q"},
+        {"name": "Version: Daily", "value": "e8m661ql=p12vx6ql"},
+    ]
+
+
+async def test_an_unknown_category_gets_a_did_you_mean(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    reply = await (
+        await discord_server.invoke("src leaderboard", {"game": "deadcells", "category": "anny"})
+    ).reply()
+
+    assert reply.ephemeral
+    assert reply.content == "Dead Cells has no category “anny” on speedrun.com. Did you mean **Any%**?"

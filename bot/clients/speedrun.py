@@ -99,6 +99,37 @@ class SpeedrunClient:
             raise NotFound(f"speedrun.com has no run “{run_id}”.")
         return found.data
 
+    async def variables(self, category_id: str) -> list[api.Variable]:
+        path = f"/categories/{quote(category_id, safe='')}/variables"
+        return (await self._static.get(path, lambda: self._get(path, api.VARIABLES))).data
+
+    async def user(self, name: str) -> api.Player:
+        """A user by name (exact, any case)."""
+        params = {"lookup": name.strip()}
+        page = await self._lookups.get(
+            ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
+        )
+        if not page.data:
+            raise NotFound(f"speedrun.com has no user “{name}”.")
+        return page.data[0]
+
+    async def runs(self, filters: Mapping[str, str], *, count: int) -> tuple[list[api.Run], bool]:
+        """Up to ``count`` runs matching ``filters`` (GET /runs), and whether there are more."""
+        params = {**filters, "embed": "players,category,level", "max": str(min(count, 200))}
+        key = ("runs", tuple(sorted(params.items())))
+        page = await self._lookups.get(key, lambda: self._get("/runs", api.RUNS, params))
+        more = bool(page.pagination and page.pagination.next)
+        return page.data[:count], more
+
+    async def leaderboard(
+        self, game_id: str, category_id: str, level_id: str | None, *, top: int, variables: Mapping[str, str]
+    ) -> api.Leaderboard:
+        where = f"level/{quote(level_id, safe='')}/" if level_id else "category/"
+        path = f"/leaderboards/{quote(game_id, safe='')}/{where}{quote(category_id, safe='')}"
+        params = {"top": str(top), "embed": "players", **{f"var-{k}": v for k, v in variables.items()}}
+        key = (path, tuple(sorted(params.items())))
+        return (await self._lookups.get(key, lambda: self._get(path, api.LEADERBOARD, params))).data
+
     # -- HTTP -------------------------------------------------------------------------------------
 
     async def _get(

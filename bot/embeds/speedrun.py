@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 import discord
 
 from bot.models import speedrun as api
-from bot.rendering import FIELD_LIMIT, clip, link, plain, safe_link, timestamp
+from bot.rendering import DESCRIPTION_LIMIT, FIELD_LIMIT, clip, link, pages_of, plain, safe_link, timestamp
 from bot.run_times import format_run_time
 
 COLOUR = discord.Colour.from_rgb(0xFF, 0xB8, 0x00)
@@ -102,3 +102,58 @@ def run_embed(run: api.Run) -> discord.Embed:
         embed.add_field(name="Splits", value=splits)
     embed.set_footer(text=f"speedrun.com run {run.id}")
     return embed
+
+
+def _board_name(run: api.Run) -> str:
+    parts = [
+        run.category.name if isinstance(run.category, api.Category) else None,
+        run.level.name if isinstance(run.level, api.Level) else None,
+    ]
+    return plain(" — ".join(filter(None, parts)), 150)
+
+
+def run_line(run: api.Run) -> str:
+    parts = [
+        f"**{format_run_time(run.times.primary_t)}** by {players(run)}",
+        _board_name(run) or None,
+        run.status.status,
+        timestamp(run.submitted) if run.submitted else None,
+        link("run", run.weblink),
+    ]
+    return " · ".join(part for part in parts if part)
+
+
+def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[discord.Embed]:
+    pages = pages_of([run_line(run) for run in runs], per_page=10, budget=DESCRIPTION_LIMIT - 96)
+    embeds = [discord.Embed(title=plain(title, 256), description=page, colour=COLOUR) for page in pages]
+    if not embeds:
+        embeds = [discord.Embed(title=plain(title, 256), description="No runs match.", colour=COLOUR)]
+    if more:
+        for embed in embeds:
+            embed.set_footer(text=f"The first {len(runs)} runs; narrow the search to see others.")
+    return embeds
+
+
+def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]:
+    names = {p.id: p.display_name for p in board.players if p.id}
+
+    def who(run: api.Run) -> str:
+        shown = [
+            names.get(p.id or "", p.display_name) if p.rel == "user" else p.display_name for p in run.players
+        ]
+        return clip(" & ".join(plain(n, 64) for n in shown), 300) or "unknown"
+
+    lines = [
+        f"**{place.place}.** {format_run_time(place.run.times.primary_t)} by {who(place.run)}"
+        + (
+            f" · {link('video', place.run.videos.links[0].uri)}"
+            if place.run.videos and place.run.videos.links
+            else ""
+        )
+        for place in board.runs
+    ]
+    pages = pages_of(lines, per_page=20, budget=DESCRIPTION_LIMIT - 96) or ["No runs on this board yet."]
+    return [
+        discord.Embed(title=plain(title, 256), url=safe_link(board.weblink), description=page, colour=COLOUR)
+        for page in pages
+    ]

@@ -53,6 +53,23 @@ class Game(Payload):
         return self.names.international
 
 
+class VariableValue(Payload):
+    label: str
+
+
+class VariableValues(Payload):
+    values: dict[str, VariableValue] = Field(default_factory=dict)
+    default: str | None = None
+
+
+class Variable(Payload):
+    id: str
+    name: str
+    category: str | None = None
+    is_subcategory: bool = Field(False, alias="is-subcategory")
+    values: VariableValues = VariableValues()
+
+
 class Player(Payload):
     """A user (with ``names`` when embedded) or a guest (``name``)."""
 
@@ -170,4 +187,6 @@ GAMES: TypeAdapter[Page[Game]] = TypeAdapter(Page[Game])
 CATEGORIES: TypeAdapter[Page[Category]] = TypeAdapter(Page[Category])
 LEVELS: TypeAdapter[Page[Level]] = TypeAdapter(Page[Level])
 LEADERBOARD: TypeAdapter[One[Leaderboard]] = TypeAdapter(One[Leaderboard])
+VARIABLES: TypeAdapter[Page[Variable]] = TypeAdapter(Page[Variable])
+USERS: TypeAdapter[Page[Player]] = TypeAdapter(Page[Player])
 API_ERROR: TypeAdapter[ApiError] = TypeAdapter(ApiError)

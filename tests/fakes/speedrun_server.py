@@ -39,9 +39,48 @@ class FakeSpeedrun:
         }
         self.levels: dict[str, list[dict[str, Any]]] = {}
         self.runs: dict[str, dict[str, Any]] = {run["id"]: run for run in _load("runs.json")["data"]}
-        self.users: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {
+            "48g10dr8": {"names": {"international": "Zeta"}},
+            "dx39g5ex": {"names": {"international": "@everyone **bold**"}},
+        }
+        self.variables: dict[str, list[dict[str, Any]]] = {}
+        self._add_dead_cells()
         self._runner: web.AppRunner | None = None
         self.port = 0
+
+    def _add_dead_cells(self) -> None:
+        """The game, category and subcategory that the recorded runs (Dead Cells) belong to."""
+        self.games.append(
+            {
+                "id": "nd2ee5ed",
+                "names": {"international": "Dead Cells"},
+                "abbreviation": "deadcells",
+                "weblink": "https://www.speedrun.com/deadcells",
+                "released": 2018,
+            }
+        )
+        self.categories["nd2ee5ed"] = [
+            {
+                "id": "7kjp314k",
+                "name": "Any%",
+                "type": "per-game",
+                "weblink": "https://www.speedrun.com/deadcells#Any",
+            },
+            {"id": "lvlcat01", "name": "Biome", "type": "per-level"},
+        ]
+        self.levels["nd2ee5ed"] = [{"id": "lvl00001", "name": "Prisoners' Quarters"}]
+        self.variables["7kjp314k"] = [
+            {
+                "id": "e8m661ql",
+                "name": "Version",
+                "category": "7kjp314k",
+                "is-subcategory": True,
+                "values": {
+                    "values": {"z19e788q": {"label": "1.0"}, "p12vx6ql": {"label": "Daily"}},
+                    "default": "z19e788q",
+                },
+            }
+        ]
 
     async def start(self) -> None:
         app = web.Application(middlewares=[self._limit])
@@ -50,6 +89,11 @@ class FakeSpeedrun:
         app.router.add_get("/api/v1/games/{game}/categories", self._categories)
         app.router.add_get("/api/v1/games/{game}/levels", self._levels)
         app.router.add_get("/api/v1/runs/{run}", self._run)
+        app.router.add_get("/api/v1/runs", self._runs)
+        app.router.add_get("/api/v1/users", self._users)
+        app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
+        app.router.add_get("/api/v1/leaderboards/{game}/category/{category}", self._leaderboard)
+        app.router.add_get("/api/v1/leaderboards/{game}/level/{level}/{category}", self._leaderboard)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -146,3 +190,87 @@ class FakeSpeedrun:
             "weblink": f"https://www.speedrun.com/user/{player['id']}",
             **user,
         }
+
+    async def _runs(self, request: web.Request) -> web.Response:
+        query = request.query
+        filters = ("game", "category", "level", "user", "status")
+        if not any(key in query for key in ("examiner", "game", "guest", "level", "user")):
+            return error(400, "Please query by at least one of: examiner, game, guest, level, user.")
+        runs = [
+            run
+            for run in self.runs.values()
+            if all(
+                key not in query
+                or (key == "user" and any(p.get("id") == query["user"] for p in run["players"]))
+                or (key == "status" and run["status"]["status"] == query["status"])
+                or (key not in ("user", "status") and run.get(key) == query[key])
+                for key in filters
+            )
+        ]
+        if query.get("orderby") == "submitted":
+            runs.sort(key=lambda run: run["submitted"] or "", reverse=query.get("direction") == "desc")
+        size = int(query.get("max", 20))
+        offset = int(query.get("offset", 0))
+        page = runs[offset : offset + size]
+        links = (
+            [{"rel": "next", "uri": f"{self.base_url}/runs?offset={offset + size}"}]
+            if offset + size < len(runs)
+            else []
+        )
+        embeds = query.get("embed", "").split(",")
+        return web.json_response(
+            {
+                "data": [self._embedded(run, embeds) for run in page],
+                "pagination": {"offset": offset, "max": size, "size": len(page), "links": links},
+            }
+        )
+
+    async def _users(self, request: web.Request) -> web.Response:
+        lookup = request.query.get("lookup", "").casefold()
+        found = [
+            {"rel": "user", "id": user_id, **user}
+            for user_id, user in self.users.items()
+            if user["names"]["international"].casefold() == lookup
+        ]
+        return web.json_response(
+            {"data": found, "pagination": {"offset": 0, "max": 20, "size": len(found), "links": []}}
+        )
+
+    async def _variables(self, request: web.Request) -> web.Response:
+        return web.json_response({"data": self.variables.get(request.match_info["category"], [])})
+
+    async def _leaderboard(self, request: web.Request) -> web.Response:
+        game, category = request.match_info["game"], request.match_info["category"]
+        level = request.match_info.get("level")
+        wanted = {key[4:]: value for key, value in request.query.items() if key.startswith("var-")}
+        runs = sorted(
+            (
+                run
+                for run in self.runs.values()
+                if run["game"] == game
+                and run["category"] == category
+                and run.get("level") == level
+                and run["status"]["status"] == "verified"
+                and all(run.get("values", {}).get(k) == v for k, v in wanted.items())
+            ),
+            key=lambda run: run["times"]["primary_t"],
+        )
+        places: list[dict[str, Any]] = []
+        for index, run in enumerate(runs):
+            tied = places and places[-1]["run"]["times"]["primary_t"] == run["times"]["primary_t"]
+            places.append({"place": places[-1]["place"] if tied else index + 1, "run": run})
+        top = int(request.query.get("top", 10))
+        places = [p for p in places if p["place"] <= top]
+        players = [self._player(p) for place in places for p in place["run"]["players"]]
+        return web.json_response(
+            {
+                "data": {
+                    "weblink": f"https://www.speedrun.com/{game}#{category}",
+                    "game": game,
+                    "category": category,
+                    "level": level,
+                    "runs": places,
+                    "players": {"data": players},
+                }
+            }
+        )
