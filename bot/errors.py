@@ -16,5 +16,3 @@ class UpstreamError(UserFacingError):
 
     def __init__(self, service: str, problem: str) -> None:
         super().__init__(f"{service} is not answering properly right now: {problem}. Please try again later.")
-        self.service = service
-        self.problem = problem

@@ -35,7 +35,6 @@ class Level:
     name: str
     id: str  # what the API knows the level by: a segment id (content) or the level ID (legacy)
     code: str | None  # the 4-character level ID (game number + level number), where there is one
-    url_stub: str | None = None
 
     @property
     def full_game(self) -> bool:

@@ -32,13 +32,9 @@ class Named(Payload):
     id: str = Field(alias="Id")
 
 
-class Segment(Named):
-    url_stub: str | None = Field(None, alias="UrlStub")
-
-
 class GameMetadata(Named):
     categories: Annotated[list[Named], SkipInvalid] = Field([], alias="Categories")
-    segments: Annotated[list[Segment], SkipInvalid] = Field([], alias="RunnableSegments")
+    segments: Annotated[list[Named], SkipInvalid] = Field([], alias="RunnableSegments")
     difficulties: Annotated[list[Named], SkipInvalid] = Field([], alias="Difficulties")
 
 

@@ -93,7 +93,7 @@ def content_catalog(metadata: GlobalMetadata) -> Catalog:
         games.append(game)
         for segment in entry.segments:
             code = _level_code(number, segment.name, tables.get(number or "", ()))
-            levels.append(Level(game, segment.name, segment.id, code, segment.url_stub))
+            levels.append(Level(game, segment.name, segment.id, code))
     return Catalog(tuple(games), tuple(levels))
 
 
