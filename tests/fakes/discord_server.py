@@ -21,6 +21,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from tests.fakes.discord_spec import discord_spec
+from tests.fakes.local_http import LocalHttp
 
 DISCORD_EPOCH_MS = 1420070400000
 EPHEMERAL = 1 << 6
@@ -289,9 +290,8 @@ class FakeDiscord:
         self._ws: web.WebSocketResponse | None = None
         self._sequence = 0
         self._session_id = ""
-        self._runner: web.AppRunner | None = None
+        self._http = LocalHttp()
         self._sockets: set[web.WebSocketResponse] = set()
-        self.port = 0
         self.resume_gateway_url: str | None = None  # default: this server's gateway
         self.gateway_down = False  # refuse gateway connections, as during an outage
         # Discord matches an enforced nonce for a few minutes; tests of restarts set 0 to see doubles.
@@ -310,17 +310,16 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._http.serve(app)
 
     async def stop(self) -> None:
         for ws in list(self._sockets):
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._http.close()
+
+    @property
+    def port(self) -> int:
+        return self._http.port
 
     @property
     def api_base(self) -> str:

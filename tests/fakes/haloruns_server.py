@@ -16,6 +16,8 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.local_http import LocalHttp
+
 DATA = Path(__file__).parent / "haloruns"
 
 FailureMode = Literal["500", "timeout", "html", "not-json", "wrong-shape"]
@@ -38,22 +40,20 @@ class FakeHaloRuns:
         self.delay = 0.0  # seconds before every answer
         self.overrides: dict[str, Any] = {}  # path -> JSON served instead of the file
         self._failures: list[Failure] = []
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        self._http = LocalHttp()
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/content/{tail:.*}", self._content)
         app.router.add_get("/api/request", self._legacy)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._http.serve(app)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._http.close()
+
+    @property
+    def port(self) -> int:
+        return self._http.port
 
     @property
     def base_url(self) -> str:

@@ -15,6 +15,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.local_http import LocalHttp
+
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "speedrun"
 
 
@@ -45,8 +47,7 @@ class FakeSpeedrun:
         }
         self.variables: dict[str, list[dict[str, Any]]] = {}
         self._add_dead_cells()
-        self._runner: web.AppRunner | None = None
-        self.port = 0
+        self._http = LocalHttp()
 
     def _add_dead_cells(self) -> None:
         """The game, category and subcategory that the recorded runs (Dead Cells) belong to."""
@@ -94,15 +95,14 @@ class FakeSpeedrun:
         app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
         app.router.add_get("/api/v1/leaderboards/{game}/category/{category}", self._leaderboard)
         app.router.add_get("/api/v1/leaderboards/{game}/level/{level}/{category}", self._leaderboard)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        await self._http.serve(app)
 
     async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._http.close()
+
+    @property
+    def port(self) -> int:
+        return self._http.port
 
     @property
     def base_url(self) -> str:

@@ -1,0 +1,22 @@
+"""An aiohttp application served on 127.0.0.1 at a free port: the transport of every local server."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+
+class LocalHttp:
+    def __init__(self) -> None:
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def serve(self, app: web.Application) -> None:
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
