@@ -34,6 +34,7 @@ COGS: Sequence[str] = (
     "cogs.announcements",
     "cogs.stream_alerts",
     "cogs.speedrun",
+    "cogs.src_announcements",
 )
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")

@@ -11,7 +11,6 @@ from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
 from bot.posting import configured_channel, post
 from bot.services.record_feed import RecordFeed
-from bot.storage.ledger import RecordLedger
 from bot.storage.settings import FeatureSetting
 
 JOB = "world-record-announcements"
@@ -24,7 +23,7 @@ class Announcements(commands.Cog):
         self.bot = bot
         self.feed = RecordFeed(
             bot.haloruns,
-            RecordLedger(bot.engine),
+            bot.engine,
             bot.settings,
             bot.state,
             api=bot.config.haloruns.api,

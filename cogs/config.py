@@ -1,4 +1,5 @@
-"""/config: where this server gets world-record announcements and stream alerts (Manage Server)."""
+"""/config: where this server gets world-record announcements, stream alerts and speedrun.com
+announcements (Manage Server)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
+from bot.autocomplete import speedrun_games
 from bot.errors import UserFacingError
 from bot.rendering import plain
 from bot.services.haloruns.catalog import closest, normalize
-from bot.storage.settings import FEATURES, Feature, FeatureSetting
+from bot.storage.settings import Feature, FeatureSetting, scoped
 
 DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 # What the bot needs in a channel to post there, as Discord names it.
@@ -24,6 +26,13 @@ NEEDED = (
 
 
 IN_A_SERVER = "Use this command in a server."
+MAX_GAMES_SHOWN = 20  # an embed holds 25 fields
+PER_SERVER: tuple[Feature, ...] = ("announcements", "streams")  # "src" is set per game
+FEATURE_NAMES: dict[Feature, str] = {
+    "announcements": "World-record announcements",
+    "streams": "Stream alerts",
+    "src": "speedrun.com announcements",
+}
 
 
 def _guild_id(interaction: discord.Interaction) -> int:
@@ -62,6 +71,10 @@ def describe(setting: FeatureSetting) -> str:
     if "on_end" in filters:
         ending = "the alert is deleted" if filters["on_end"] == "delete" else "the alert says so"
         lines.append(f"When a stream ends: {ending}")
+    if filters.get("mode"):
+        lines.append(
+            f"Posts: {'new world records only' if filters['mode'] == 'wr' else 'every verified run'}"
+        )
     if "extensions" in filters:
         lines.append(f"Extension categories: {'included' if filters['extensions'] else 'left out'}")
     if not setting.enabled:
@@ -186,30 +199,120 @@ class Config(
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where the game's newly verified runs are posted",
+        game="A speedrun.com game: its name, abbreviation or id",
+        mode="Every verified run (unless given), or only new world records",
+        role="A role to ping with each post (none unless given)",
+    )
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="Every verified run", value="all"),
+            app_commands.Choice(name="New world records only", value="wr"),
+        ]
+    )
+    async def src(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        game: str,
+        mode: str = "all",
+        role: discord.Role | None = None,
+    ) -> None:
+        """Post a speedrun.com game's newly verified runs (or only its new world records)."""
+        warning = await self._check_channel(interaction, channel, role)
+        found = await self.bot.speedrun.game(game)
+        setting = FeatureSetting(
+            _guild_id(interaction),
+            scoped("src", found.id),
+            channel.id,
+            role.id if role else None,
+            {"game": found.name, "mode": "wr" if mode == "wr" else "all"},
+        )
+        await self._save(
+            interaction, setting, f"speedrun.com announcements of {plain(found.name, 100)} are on.", warning
+        )
+
+    @src.autocomplete("game")
+    async def _src_games(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await speedrun_games(self.bot, current)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction) -> None:
         """This server's settings for announcements and stream alerts."""
         settings = await self.bot.settings.of_guild(_guild_id(interaction))
         embed = discord.Embed(title="Settings of this server", colour=discord.Colour.blurple())
-        for feature in FEATURES:
+        for feature in PER_SERVER:
             setting = settings.get(feature)
             embed.add_field(
                 name=feature.capitalize(), value=describe(setting) if setting else "Off", inline=False
             )
+        followed = sorted(
+            (s for s in settings.values() if s.feature.startswith("src:")),
+            key=lambda s: str(s.filters.get("game", s.feature)).casefold(),
+        )
+        for setting in followed[:MAX_GAMES_SHOWN]:
+            name = f"speedrun.com: {setting.filters.get('game') or setting.feature}"
+            embed.add_field(name=plain(name, 256), value=describe(setting), inline=False)
+        if not followed:
+            embed.add_field(name="speedrun.com", value="Off", inline=False)
+        elif len(followed) > MAX_GAMES_SHOWN:
+            embed.set_footer(text=f"…and {len(followed) - MAX_GAMES_SHOWN} more speedrun.com games")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
-    @app_commands.describe(feature="What to turn off")
+    @app_commands.describe(
+        feature="What to turn off",
+        game="For speedrun.com: only this game (all of them unless given)",
+    )
     async def disable(
-        self, interaction: discord.Interaction, feature: Literal["announcements", "streams"]
+        self,
+        interaction: discord.Interaction,
+        feature: Feature,
+        game: str | None = None,
     ) -> None:
-        """Turn off world-record announcements or stream alerts in this server."""
-        chosen: Feature = feature
-        turned_off = await self.bot.settings.disable(
-            _guild_id(interaction), chosen, f"turned off by {interaction.user}"
-        )
-        message = f"{feature.capitalize()} are off." if turned_off else f"{feature.capitalize()} were not on."
+        """Turn off world-record announcements, stream alerts or speedrun.com announcements here."""
+        guild_id = _guild_id(interaction)
+        key: str = feature
+        name = FEATURE_NAMES[feature]
+        if feature == "src" and game is not None:
+            followed = await self._followed_games(guild_id)
+            game_id = next((g for g, n in followed.items() if game in (g, n)), None)
+            game_id = game_id or next(
+                (g for g, n in followed.items() if normalize(n) == normalize(game)), None
+            )
+            if game_id is None:
+                raise UserFacingError(f"This server does not follow “{plain(game, 100)}” on speedrun.com.")
+            key, name = scoped("src", game_id), f"{name} of {plain(followed[game_id], 100)}"
+        turned_off = await self.bot.settings.disable(guild_id, key, f"turned off by {interaction.user}")
+        message = f"{name} are off." if turned_off else f"{name} were not on."
         await interaction.response.send_message(message, ephemeral=True)
+
+    @disable.autocomplete("game")
+    async def _followed_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if interaction.guild_id is None:
+            return []
+        followed = await self._followed_games(interaction.guild_id)
+        return [
+            app_commands.Choice(name=name[:100], value=game_id)
+            for game_id, name in sorted(followed.items(), key=lambda item: item[1].casefold())
+            if current.casefold() in name.casefold()
+        ][:25]
+
+    async def _followed_games(self, guild_id: int) -> dict[str, str]:
+        """{game id: name} of the speedrun.com games the server follows (on or off)."""
+        settings = await self.bot.settings.of_guild(guild_id)
+        return {
+            s.feature.partition(":")[2]: str(s.filters.get("game", s.feature))
+            for s in settings.values()
+            if s.feature.startswith("src:")
+        }
 
 
 async def setup(bot: HaloBot) -> None:

@@ -10,13 +10,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
+from bot.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
 from bot.embeds import speedrun as embeds
-from bot.errors import UpstreamError, UserFacingError
+from bot.errors import UserFacingError
 from bot.interaction_replies import send_reply, thinking_if_slow
 from bot.pagination import send_pages
 from bot.services import speedrun
 
-AUTOCOMPLETE_SECONDS = 2.0
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.
 OrderBy = Literal[
@@ -45,14 +45,7 @@ class Speedrun(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """The configured games first, then speedrun.com's search by name."""
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                found = await self.bot.speedrun.search_games({"name": current.strip() or "Halo"})
-        except (TimeoutError, UpstreamError):
-            return []
-        followed = {ref.casefold() for ref in self.bot.config.speedrun.games}
-        found.sort(key=lambda g: not ({g.id.casefold(), (g.abbreviation or "").casefold()} & followed))
-        return [app_commands.Choice(name=g.name[:100], value=g.id) for g in found[:25]]
+        return await speedrun_games(self.bot, current)
 
     async def _category_choices(
         self, interaction: discord.Interaction, current: str

@@ -1,4 +1,4 @@
-"""The settings and the world-record ledger on SQLite and PostgreSQL."""
+"""The settings and the ledger of the announcement feeds on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Run, Runner
 from bot.storage.database import open_database
-from bot.storage.ledger import RecordLedger
+from bot.storage.ledger import RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 
 
@@ -21,10 +22,38 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     await engine.dispose()
 
 
+def records(engine: AsyncEngine, feed: str = "haloruns") -> RunLedger[Run]:
+    return RunLedger(engine, feed, TypeAdapter(Run))
+
+
 def record(level: str, seconds: float, run_id: str | None = None) -> Run:
     return Run(
         "Halo: Reach", level, "Solo", "Easy", seconds, (Runner("Sleepless", "https://youtu.be/x"),), id=run_id
     )
+
+
+async def test_each_feed_keeps_its_own_runs(engine: AsyncEngine) -> None:
+    haloruns, other = records(engine), records(engine, "other")
+    nightfall = record("Nightfall", 600, "a")
+    await haloruns.add([nightfall], lambda run: [1])
+
+    exodus = record("Exodus", 700, "b")
+    assert await other.unseen([nightfall, exodus]) == [exodus], "keys are unique across feeds"
+    assert await other.pending() == []
+    assert [d.run for d in await haloruns.pending()] == [nightfall]
+
+
+async def test_a_scoped_setting_is_one_of_its_feature(engine: AsyncEngine) -> None:
+    settings = GuildSettings(engine)
+    await settings.save(FeatureSetting(1, "src:o1y9wo6q", 10, None, {"mode": "wr"}))
+    await settings.save(FeatureSetting(1, "src:nd2ee5ed", 11, None))
+    await settings.save(FeatureSetting(1, "srcery", 12, None))
+
+    assert [s.feature for s in await settings.enabled("src")] == ["src:nd2ee5ed", "src:o1y9wo6q"]
+    assert await settings.disable(1, "src:nd2ee5ed", "test")
+    assert [s.feature for s in await settings.enabled("src")] == ["src:o1y9wo6q"]
+    assert await settings.disable(1, "src", "test")
+    assert await settings.enabled("src") == []
 
 
 async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(engine: AsyncEngine) -> None:
@@ -45,7 +74,7 @@ async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(
 
 
 async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted(engine: AsyncEngine) -> None:
-    ledger = RecordLedger(engine)
+    ledger = records(engine)
     older, newer = record("Nightfall", 600, "a"), record("Tip of the Spear", 754)
 
     assert await ledger.add([older, newer], lambda run: [1, 2]) == [older, newer]
@@ -55,7 +84,7 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
 
     await ledger.posted(pending[0], message_id=555)
     await ledger.failed(pending[1], "503 Service Unavailable")
-    await ledger.drop_pending(2, "announcements turned off")
+    await ledger.drop([pending[1], pending[3]], "announcements turned off")
 
     assert [(d.run.level, d.guild_id, d.attempts) for d in await ledger.pending()] == [
         ("Tip of the Spear", 1, 0)
@@ -63,7 +92,7 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
 
 
 async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEngine) -> None:
-    ledger = RecordLedger(engine)
+    ledger = records(engine)
     without_id = record("Nightfall", 600)
     await ledger.add([without_id], lambda run: [1])
 
@@ -71,11 +100,11 @@ async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEng
 
 
 async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: AsyncEngine) -> None:
-    ledger = RecordLedger(engine)
+    ledger = records(engine)
     await ledger.add([record("Nightfall", 600, "a"), record("Exodus", 700, "b")], lambda run: [1])
     first, _ = await ledger.pending()
     await ledger.posted(first, message_id=1)
-    await ledger.drop(first, "gone")
+    await ledger.drop([first], "gone")
 
     assert await ledger.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert [d.run.level for d in await ledger.pending()] == ["Exodus"]

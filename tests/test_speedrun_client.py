@@ -48,3 +48,30 @@ async def test_a_420_is_waited_out_and_the_request_tried_again() -> None:
 
     assert run.id == second
     assert server.rate_limited >= 1
+
+
+async def test_commands_go_before_the_poller_in_the_budget() -> None:
+    server = FakeSpeedrun(limit_per_minute=15, minute=MINUTE)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            config = SpeedrunConfig(base_url=server.base_url, requests_per_minute=15)
+            client = SpeedrunClient(session, config, Telemetry(["speedrun.com"]), minute=MINUTE)
+            background = [
+                asyncio.create_task(
+                    client.leaderboard("nd2ee5ed", "7kjp314k", None, top=top, variables={}, background=True)
+                )
+                for top in range(1, 7)
+            ]
+            await asyncio.sleep(0.05)  # the poller is waiting for the budget when commands come
+            commands = await asyncio.gather(*(client.run(run_id) for run_id in list(server.runs)[:6]))
+            await asyncio.gather(*background)
+    finally:
+        await server.stop()
+
+    order = ["command" if "/runs/" in path else "poller" for path in server.requests]
+    assert len(commands) == 6
+    assert order.index("poller", order.index("command")) > max(
+        i for i, kind in enumerate(order) if kind == "command"
+    ), f"no poller request while commands wait: {order}"
+    assert server.rate_limited == 0

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from bot.app import HaloBot
+from bot.config import Config
+from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -149,3 +152,22 @@ async def test_an_unknown_category_gets_a_did_you_mean(bot: HaloBot, discord_ser
 
     assert reply.ephemeral
     assert reply.content == "Dead Cells has no category “anny” on speedrun.com. Did you mean **Any%**?"
+
+
+async def test_a_burst_of_150_lookups_is_answered_without_tripping_the_limit(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, make_config: Callable[..., Config]
+) -> None:
+    # Six times speedrun.com's budget on both sides, so that the burst outruns the bot's first fifth
+    # of it (120 requests) and waits for the rest within seconds rather than a minute.
+    speedrun_server.limit_per_minute = 600
+    config = make_config(speedrun={"requests_per_minute": 600})
+    run_ids = list(speedrun_server.runs)[:150]
+    async with running(config, discord_server):
+        interactions = [await discord_server.invoke("src run", {"id": run_id}) for run_id in run_ids]
+        replies = await asyncio.gather(*(interaction.reply(timeout=30) for interaction in interactions))
+
+    assert [reply.embeds[0]["footer"]["text"] for reply in replies] == [
+        f"speedrun.com run {i}" for i in run_ids
+    ]
+    assert speedrun_server.rate_limited == 0
+    assert len(speedrun_server.requests) >= 150

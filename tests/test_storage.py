@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from pydantic import TypeAdapter
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.storage.database import open_database
+from bot.models.haloruns import Run, Runner
+from bot.storage.database import MIGRATIONS, open_database
+from bot.storage.ledger import RunLedger
 from bot.storage.state import BotState
 
 
@@ -21,12 +28,49 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
         assert {
             "bot_state",
             "guild_settings",
-            "wr_records",
-            "wr_deliveries",
+            "feed_runs",
+            "feed_deliveries",
             "stream_alerts",
             "alembic_version",
         } <= set(tables)
-        assert revision == "0003"
+        assert revision == "0004"
+
+
+def _upgrade_to(revision: str, connection: Connection) -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+async def test_records_seen_before_the_feeds_ledger_stay_seen_and_owed(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    run = Run("Halo 3", "Sierra 117", "Solo", "Legendary", 754, (Runner("Harc", None),), id="r1")
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: _upgrade_to("0003", sync))
+        await connection.execute(
+            text("INSERT INTO wr_records (key, fingerprint, run, seen_at) VALUES (:k, :f, :r, :t)"),
+            {
+                "k": run.key,
+                "f": run.fingerprint,
+                "r": TypeAdapter(Run).dump_json(run).decode(),
+                "t": datetime.now(UTC),
+            },
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO wr_deliveries (record_id, guild_id, status, attempts, updated_at) "
+                "VALUES (1, 7, 'pending', 0, :t)"
+            ),
+            {"t": datetime.now(UTC)},
+        )
+    await engine.dispose()
+
+    engine = await open_database(database_url)
+    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run))
+    assert await ledger.unseen([run]) == []
+    assert [(d.guild_id, d.run) for d in await ledger.pending()] == [(7, run)]
+    await engine.dispose()
 
 
 async def test_state_survives_a_restart(database_url: str) -> None:

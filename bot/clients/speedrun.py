@@ -1,9 +1,10 @@
 """The HTTP client for speedrun.com's REST API v1: one per bot, for commands and the poller alike.
 
-It keeps the whole bot within ``speedrun.requests_per_minute`` (speedrun.com allows 100), waits
-out 420 and 429 answers and tries again, sends ``X-API-Key`` when configured, keeps games,
-categories and levels for an hour and other answers for a minute, and shares one request among
-identical callers.
+It keeps the whole bot within ``speedrun.requests_per_minute`` (speedrun.com allows 100), with
+commands first: the announcement poller's requests (``background=True``) wait while a command
+waits, and leave part of the budget to commands. It waits out 420 and 429 answers and tries again,
+sends ``X-API-Key`` when configured, keeps games, categories and levels for an hour and other
+answers for a minute, and shares one request among identical callers.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import date
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -31,6 +33,7 @@ REQUEST_SECONDS = 8.0
 RATE_LIMITED_TRIES = 3
 STATIC_SECONDS = 3600  # games, categories, levels, variables
 LOOKUP_SECONDS = 60
+BACKGROUND_CHECK_SECONDS = 0.25
 
 T = TypeVar("T")
 
@@ -57,6 +60,8 @@ class SpeedrunClient:
         # A bucket of a fifth of the budget, draining the rest each minute: no minute holds more.
         burst = max(1, config.requests_per_minute // 5)
         self._budget = AsyncLimiter(burst, burst * minute / (config.requests_per_minute - burst))
+        self._kept_for_commands = burst // 2
+        self._commands_waiting = 0
         self._timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
         self._static = SharedRequests(STATIC_SECONDS)
         self._lookups = SharedRequests(LOOKUP_SECONDS)
@@ -113,22 +118,41 @@ class SpeedrunClient:
             raise NotFound(f"speedrun.com has no user “{name}”.")
         return page.data[0]
 
-    async def runs(self, filters: Mapping[str, str], *, count: int) -> tuple[list[api.Run], bool]:
-        """Up to ``count`` runs matching ``filters`` (GET /runs), and whether there are more."""
+    async def runs(
+        self, filters: Mapping[str, str], *, count: int, background: bool = False
+    ) -> tuple[list[api.Run], bool]:
+        """Up to ``count`` runs matching ``filters`` (GET /runs), and whether there are more; in the
+        ``background``, fresh and after commands."""
         params = {**filters, "embed": "players,category,level", "max": str(min(count, 200))}
         key = ("runs", tuple(sorted(params.items())))
-        page = await self._lookups.get(key, lambda: self._get("/runs", api.RUNS, params))
+        page = await self._lookups.get(
+            key, lambda: self._get("/runs", api.RUNS, params, background=background), fresh=background
+        )
         more = bool(page.pagination and page.pagination.next)
         return page.data[:count], more
 
     async def leaderboard(
-        self, game_id: str, category_id: str, level_id: str | None, *, top: int, variables: Mapping[str, str]
+        self,
+        game_id: str,
+        category_id: str,
+        level_id: str | None,
+        *,
+        top: int,
+        variables: Mapping[str, str],
+        on: date | None = None,
+        background: bool = False,
     ) -> api.Leaderboard:
+        """The board's ``top`` places (as it stood ``on`` that day, if given)."""
         where = f"level/{quote(level_id, safe='')}/" if level_id else "category/"
         path = f"/leaderboards/{quote(game_id, safe='')}/{where}{quote(category_id, safe='')}"
         params = {"top": str(top), "embed": "players", **{f"var-{k}": v for k, v in variables.items()}}
+        if on is not None:
+            params["date"] = on.isoformat()
         key = (path, tuple(sorted(params.items())))
-        return (await self._lookups.get(key, lambda: self._get(path, api.LEADERBOARD, params))).data
+        board = await self._lookups.get(
+            key, lambda: self._get(path, api.LEADERBOARD, params, background=background), fresh=background
+        )
+        return board.data
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -137,8 +161,10 @@ class SpeedrunClient:
         path: str,
         shape: TypeAdapter[T],
         params: Mapping[str, str] | None = None,
+        *,
+        background: bool = False,
     ) -> T:
-        found = await self._get_optional(path, shape, params)
+        found = await self._get_optional(path, shape, params, background=background)
         if found is None:
             raise NotFound(f"speedrun.com has no {path}.")
         return found
@@ -148,10 +174,12 @@ class SpeedrunClient:
         path: str,
         shape: TypeAdapter[T],
         params: Mapping[str, str] | None = None,
+        *,
+        background: bool = False,
     ) -> T | None:
         """``path`` parsed as ``shape``; ``None`` on 404. Waits for the budget, and after 420/429."""
         for attempt in range(RATE_LIMITED_TRIES):
-            await self._budget.acquire()
+            await self._take_budget(background)
             async with self._telemetry.upstream_call(SERVICE):
                 status, retry_after, body = await self._request(path, params)
                 if status in (420, 429) and attempt < RATE_LIMITED_TRIES - 1:
@@ -162,6 +190,21 @@ class SpeedrunClient:
                     return self._parse(path, status, body, shape)
             await asyncio.sleep(retry_after)
         raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
+
+    async def _take_budget(self, background: bool) -> None:
+        """One request's share of the budget; a background request waits until no command waits
+        and part of the budget is left over for them."""
+        if background:
+            # The budget refills with time, not with an event: look again now and then.
+            while self._commands_waiting or not self._budget.has_capacity(self._kept_for_commands + 1):  # noqa: ASYNC110
+                await asyncio.sleep(BACKGROUND_CHECK_SECONDS)
+            await self._budget.acquire()
+            return
+        self._commands_waiting += 1
+        try:
+            await self._budget.acquire()
+        finally:
+            self._commands_waiting -= 1
 
     async def _request(self, path: str, params: Mapping[str, str] | None) -> tuple[int, float, bytes]:
         url = f"{self._base_url}{path}"

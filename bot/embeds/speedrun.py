@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 import discord
 
@@ -12,6 +12,12 @@ from bot.rendering import DESCRIPTION_LIMIT, FIELD_LIMIT, clip, link, pages_of, 
 from bot.run_times import format_run_time
 
 COLOUR = discord.Colour.from_rgb(0xFF, 0xB8, 0x00)
+GOLD = discord.Colour.gold()
+
+
+def _day(played: date) -> str:
+    """A day with no time of day: shown as of its noon, UTC, so that every time zone sees that day."""
+    return timestamp(datetime.combine(played, time(12), UTC), "D")
 
 
 def _names(items: Sequence[str]) -> str:
@@ -72,16 +78,12 @@ def _status(run: api.Run) -> str:
 
 def run_embed(run: api.Run) -> discord.Embed:
     game = run.game.name if isinstance(run.game, api.Game) else run.game
-    parts = [
-        run.category.name if isinstance(run.category, api.Category) else None,
-        run.level.name if isinstance(run.level, api.Level) else None,
-    ]
-    title = " — ".join([game, *filter(None, parts)])
+    title = " — ".join(filter(None, [game, run.board_name]))
     embed = discord.Embed(title=plain(title, 256), url=safe_link(run.weblink), colour=COLOUR)
     embed.add_field(name="Players", value=players(run), inline=False)
     embed.add_field(name="Time", value=_times(run))
     if run.played:
-        embed.add_field(name="Played", value=timestamp(datetime.combine(run.played, time(12), UTC), "D"))
+        embed.add_field(name="Played", value=_day(run.played))
     if run.submitted:
         embed.add_field(name="Submitted", value=timestamp(run.submitted, "D"))
     embed.add_field(name="Status", value=_status(run), inline=False)
@@ -104,18 +106,10 @@ def run_embed(run: api.Run) -> discord.Embed:
     return embed
 
 
-def _board_name(run: api.Run) -> str:
-    parts = [
-        run.category.name if isinstance(run.category, api.Category) else None,
-        run.level.name if isinstance(run.level, api.Level) else None,
-    ]
-    return plain(" — ".join(filter(None, parts)), 150)
-
-
 def run_line(run: api.Run) -> str:
     parts = [
         f"**{format_run_time(run.times.primary_t)}** by {players(run)}",
-        _board_name(run) or None,
+        plain(run.board_name, 150) or None,
         run.status.status,
         timestamp(run.submitted) if run.submitted else None,
         link("run", run.weblink),
@@ -135,13 +129,9 @@ def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[discord.E
 
 
 def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]:
-    names = {p.id: p.display_name for p in board.players if p.id}
 
     def who(run: api.Run) -> str:
-        shown = [
-            names.get(p.id or "", p.display_name) if p.rel == "user" else p.display_name for p in run.players
-        ]
-        return clip(" & ".join(plain(n, 64) for n in shown), 300) or "unknown"
+        return clip(" & ".join(plain(n, 64) for n in board.players_of(run)), 300) or "unknown"
 
     lines = [
         f"**{place.place}.** {format_run_time(place.run.times.primary_t)} by {who(place.run)}"
@@ -157,3 +147,48 @@ def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]
         discord.Embed(title=plain(title, 256), url=safe_link(board.weblink), description=page, colour=COLOUR)
         for page in pages
     ]
+
+
+def _previous_record(entry: api.VerifiedRun) -> tuple[str, str] | None:
+    record = entry.record
+    if record is None:
+        return None
+    previous = record.previous
+    if previous is None:
+        return "First record", "The first run on this board."
+    who = clip(" & ".join(plain(name, 64) for name in previous.players), 300) or "unknown"
+    held = f"{format_run_time(previous.seconds)} by {who}"
+    if previous.played:
+        held += f", played {_day(previous.played)}"
+    if record.tie:
+        return "Ties the record of", held
+    margin = record.margin(entry.run.times.primary_t) or 0
+    return "Previous record", f"{held}\nbeaten by **{format_run_time(margin)}**"
+
+
+def verified_run_embed(entry: api.VerifiedRun) -> discord.Embed:
+    """The announcement of a newly verified run: a world record (with the margin), or any run."""
+    run, record = entry.run, entry.record
+    headline = "Verified run"
+    if record is not None:
+        headline = "World record tied" if record.tie else "New world record"
+    embed = discord.Embed(
+        title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
+        url=safe_link(run.weblink),
+        colour=GOLD if record is not None and not record.tie else COLOUR,
+        timestamp=run.status.verify_date,
+    )
+    video = next(
+        (safe_link(v.uri) for v in (run.videos.links if run.videos else []) if safe_link(v.uri)), None
+    )
+    time_text = f"**{format_run_time(run.times.primary_t)}**"
+    embed.description = f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}"
+    embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")
+    embed.add_field(name="Category", value=plain(run.board_name, 200) or "unknown")
+    if run.played:
+        embed.add_field(name="Played", value=_day(run.played))
+    previous = _previous_record(entry)
+    if previous:
+        embed.add_field(name=previous[0], value=previous[1], inline=False)
+    embed.set_footer(text="speedrun.com · verified")
+    return embed

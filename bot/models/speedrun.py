@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BeforeValidator, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 from bot.models.lenient import MaybeMoment, Payload, SkipInvalid
 
@@ -140,6 +140,19 @@ class Run(Payload):
     def category_id(self) -> str | None:
         return self.category.id if isinstance(self.category, Category) else self.category
 
+    @property
+    def level_id(self) -> str | None:
+        return self.level.id if isinstance(self.level, Level) else self.level
+
+    @property
+    def board_name(self) -> str:
+        """Category and level, as far as they are embedded."""
+        parts = [
+            self.category.name if isinstance(self.category, Category) else None,
+            self.level.name if isinstance(self.level, Level) else None,
+        ]
+        return " — ".join(filter(None, parts))
+
 
 class Pagination(Payload):
     offset: int = 0
@@ -174,10 +187,60 @@ class Leaderboard(Payload):
     runs: Annotated[list[Place], SkipInvalid] = Field(default_factory=list)
     players: Annotated[list[Player], BeforeValidator(_unwrap), SkipInvalid] = Field(default_factory=list)
 
+    def players_of(self, run: Run) -> list[str]:
+        """The names of the run's players (users are named in the board's embedded ``players``)."""
+        names = {p.id: p.display_name for p in self.players if p.id}
+        return [
+            names.get(p.id or "", p.display_name) if p.rel == "user" else p.display_name for p in run.players
+        ]
+
 
 class ApiError(Payload):
     status: int | None = None
     message: str = ""
+
+
+# -- what the bot keeps of runs it announces ----------------------------------------------------
+
+SAME_TIME = 0.0005  # seconds: closer than that is a tie
+
+
+class PreviousRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    seconds: float
+    players: tuple[str, ...]
+    played: date | None = None
+
+
+class RecordStanding(BaseModel):
+    """A run that is (or ties) the world record of its board, and the record it beat."""
+
+    model_config = ConfigDict(frozen=True)
+
+    tie: bool = False
+    previous: PreviousRecord | None = None  # none: the board's first run
+
+    def margin(self, seconds: float) -> float | None:
+        return None if self.previous is None else self.previous.seconds - seconds
+
+
+class VerifiedRun(BaseModel):
+    """What the feed keeps of a newly verified run."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run: Run
+    game: str  # its name
+    record: RecordStanding | None = None
+
+    @property
+    def key(self) -> str:
+        return f"src/{self.run.id}"
+
+    @property
+    def fingerprint(self) -> str:
+        return self.key
 
 
 RUN: TypeAdapter[One[Run]] = TypeAdapter(One[Run])

@@ -1,62 +1,81 @@
-"""The world-record ledger: every record seen, and per server whether it was posted.
+"""The ledger of the announcement feeds: every run a feed has seen, and per server whether it was
+posted.
 
-A record is marked posted for a server only after Discord accepted the message, so a crash or a
+A run is marked posted for a server only after Discord accepted the message, so a crash or a
 failure between the two posts it again later (the post's nonce keeps a quick retry from doubling).
+Each feed (HaloRuns records, speedrun.com verified runs) keeps its own runs under its name; keys
+are unique across feeds (a feed's own keys carry a prefix of their own, such as ``src/``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.models.haloruns import Run
-from bot.storage.tables import wr_deliveries, wr_records
+from bot.storage.tables import feed_deliveries, feed_runs
 
 PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
-_RUN: TypeAdapter[Run] = TypeAdapter(Run)
+
+
+class Entry(Protocol):
+    """What a feed keeps: a key of its own, and a fingerprint that also finds it under another key."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def fingerprint(self) -> str: ...
+
+
+E = TypeVar("E", bound=Entry)
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
+class Delivery(Generic[E]):
     record_id: int
     guild_id: int
-    run: Run
+    run: E
     attempts: int
 
 
-class RecordLedger:
-    def __init__(self, engine: AsyncEngine) -> None:
+class RunLedger(Generic[E]):
+    def __init__(self, engine: AsyncEngine, feed: str, shape: TypeAdapter[E]) -> None:
         self._engine = engine
+        self._feed = feed
+        self._shape = shape
 
-    async def add(self, runs: Iterable[Run], recipients: Callable[[Run], Iterable[int]]) -> list[Run]:
-        """Records the runs not seen before (by key or by fingerprint), in the given order (oldest
-        first), each pending for the servers ``recipients`` names; returns the new ones."""
+    async def unseen(self, runs: Iterable[E]) -> list[E]:
+        """The runs this feed has not seen before (by key or by fingerprint), in the given order."""
+        runs = list({run.key: run for run in runs}.values())
+        async with self._engine.connect() as connection:
+            known = await self._known(connection, runs)
+        return [run for run in runs if run.key not in known and run.fingerprint not in known]
+
+    async def add(self, runs: Iterable[E], recipients: Callable[[E], Iterable[int]]) -> list[E]:
+        """Records the runs not seen before, in the given order (oldest first), each pending for the
+        servers ``recipients`` names; returns the new ones."""
         runs = list({run.key: run for run in runs}.values())
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
-            seen = await connection.execute(
-                select(wr_records.c.key, wr_records.c.fingerprint).where(
-                    wr_records.c.key.in_([r.key for r in runs])
-                    | wr_records.c.fingerprint.in_([r.fingerprint for r in runs])
-                )
-            )
-            known = {value for row in seen for value in row}
+            known = await self._known(connection, runs)
             new = [run for run in runs if run.key not in known and run.fingerprint not in known]
             for run in new:
                 record_id = await connection.scalar(
-                    wr_records.insert()
+                    feed_runs.insert()
                     .values(
+                        feed=self._feed,
                         key=run.key,
                         fingerprint=run.fingerprint,
-                        run=_RUN.dump_json(run).decode(),
+                        run=self._shape.dump_json(run, by_alias=True).decode(),
                         seen_at=now,
                     )
-                    .returning(wr_records.c.id)
+                    .returning(feed_runs.c.id)
                 )
                 rows = [
                     {
@@ -69,64 +88,68 @@ class RecordLedger:
                     for guild_id in recipients(run)
                 ]
                 if rows:
-                    await connection.execute(wr_deliveries.insert(), rows)
+                    await connection.execute(feed_deliveries.insert(), rows)
         return new
 
-    async def pending(self) -> list[Delivery]:
-        """Every delivery still to make, oldest record first."""
+    async def pending(self) -> list[Delivery[E]]:
+        """Every delivery of this feed still to make, oldest run first."""
         query = (
             select(
-                wr_deliveries.c.record_id,
-                wr_deliveries.c.guild_id,
-                wr_deliveries.c.attempts,
-                wr_records.c.run,
+                feed_deliveries.c.record_id,
+                feed_deliveries.c.guild_id,
+                feed_deliveries.c.attempts,
+                feed_runs.c.run,
             )
-            .join(wr_records, wr_records.c.id == wr_deliveries.c.record_id)
-            .where(wr_deliveries.c.status == PENDING)
-            .order_by(wr_deliveries.c.record_id, wr_deliveries.c.guild_id)
+            .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
+            .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
+            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id)
         )
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
-                Delivery(row.record_id, row.guild_id, _RUN.validate_json(row.run), row.attempts)
+                Delivery(row.record_id, row.guild_id, self._shape.validate_json(row.run), row.attempts)
                 for row in rows
             ]
 
-    async def posted(self, delivery: Delivery, message_id: int) -> None:
-        await self._update(delivery.record_id, delivery.guild_id, status=POSTED, message_id=message_id)
+    async def posted(self, delivery: Delivery[E], message_id: int) -> None:
+        await self._update([delivery], status=POSTED, message_id=message_id)
 
-    async def failed(self, delivery: Delivery, error: str) -> None:
-        await self._update(
-            delivery.record_id, delivery.guild_id, attempts=delivery.attempts + 1, last_error=error[:1000]
-        )
+    async def failed(self, delivery: Delivery[E], error: str) -> None:
+        await self._update([delivery], attempts=delivery.attempts + 1, last_error=error[:1000])
 
-    async def drop(self, delivery: Delivery, reason: str) -> None:
-        """Gives up one post that cannot be made."""
-        await self._update(delivery.record_id, delivery.guild_id, status=DROPPED, last_error=reason[:1000])
+    async def drop(self, deliveries: Sequence[Delivery[E]], reason: str) -> None:
+        """Gives up posts that cannot be made (or are not wanted any more)."""
+        await self._update(deliveries, status=DROPPED, last_error=reason[:1000])
 
     async def prune(self, before: datetime) -> int:
-        """Forgets posted and dropped deliveries last touched before ``before`` (records stay, so
-        that one still in the feed is never taken for new)."""
+        """Forgets posted and dropped deliveries last touched before ``before`` (runs stay, so that
+        one still in the feed is never taken for new)."""
         async with self._engine.begin() as connection:
             deleted = await connection.execute(
-                wr_deliveries.delete().where(
-                    (wr_deliveries.c.status != PENDING) & (wr_deliveries.c.updated_at < before)
+                feed_deliveries.delete().where(
+                    (feed_deliveries.c.status != PENDING) & (feed_deliveries.c.updated_at < before)
                 )
             )
         return int(deleted.rowcount)
 
-    async def drop_pending(self, guild_id: int, reason: str) -> None:
-        """Gives up the server's pending posts (its announcements were turned off)."""
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                wr_deliveries.update()
-                .where((wr_deliveries.c.guild_id == guild_id) & (wr_deliveries.c.status == PENDING))
-                .values(status=DROPPED, last_error=reason[:1000], updated_at=datetime.now(UTC))
+    async def _known(self, connection: AsyncConnection, runs: list[E]) -> set[str]:
+        seen = await connection.execute(
+            select(feed_runs.c.key, feed_runs.c.fingerprint).where(
+                feed_runs.c.key.in_([r.key for r in runs])
+                | (
+                    (feed_runs.c.feed == self._feed)
+                    & feed_runs.c.fingerprint.in_([r.fingerprint for r in runs])
+                )
             )
+        )
+        return {value for row in seen for value in row}
 
-    async def _update(self, record_id: int, guild_id: int, **values: object) -> None:
-        key = (wr_deliveries.c.record_id == record_id) & (wr_deliveries.c.guild_id == guild_id)
+    async def _update(self, deliveries: Sequence[Delivery[E]], **values: object) -> None:
         async with self._engine.begin() as connection:
-            await connection.execute(
-                wr_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))
-            )
+            for delivery in deliveries:
+                key = (feed_deliveries.c.record_id == delivery.record_id) & (
+                    feed_deliveries.c.guild_id == delivery.guild_id
+                )
+                await connection.execute(
+                    feed_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))
+                )

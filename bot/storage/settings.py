@@ -1,4 +1,8 @@
-"""Per-server settings of the posting features: channel, role to ping, filters, and health."""
+"""Per-server settings of the posting features: channel, role to ping, filters, and health.
+
+A feature is set once per server (``announcements``, ``streams``) or once per thing it follows
+(``src:<game id>``, one per speedrun.com game); naming the feature alone covers all of its settings.
+"""
 
 from __future__ import annotations
 
@@ -7,20 +11,30 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.tables import guild_settings
 
-Feature = Literal["announcements", "streams"]
-FEATURES: tuple[Feature, ...] = ("announcements", "streams")
+Feature = Literal["announcements", "streams", "src"]
+
+
+def scoped(feature: Feature, scope: str) -> str:
+    """The setting key of ``feature`` for one thing it follows."""
+    return f"{feature}:{scope}"
+
+
+def _of(feature: str) -> ColumnElement[bool]:
+    """The settings of ``feature``: that key, or every key scoped under it."""
+    column = guild_settings.c.feature
+    return (column == feature) | column.startswith(f"{feature}:", autoescape=True)
 
 
 @dataclass(frozen=True, slots=True)
 class FeatureSetting:
     guild_id: int
-    feature: Feature
+    feature: str  # a Feature, or a scoped() key
     channel_id: int
     role_id: int | None
     filters: dict[str, Any] = field(default_factory=dict)
@@ -68,7 +82,7 @@ class GuildSettings:
                 insert = sqlite.insert(guild_settings).values(row)
                 await connection.execute(insert.on_conflict_do_update(index_elements=key, set_=values))
 
-    async def of_guild(self, guild_id: int) -> dict[Feature, FeatureSetting]:
+    async def of_guild(self, guild_id: int) -> dict[str, FeatureSetting]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(guild_settings).where(guild_settings.c.guild_id == guild_id)
@@ -76,15 +90,18 @@ class GuildSettings:
             return {row.feature: _setting(row) for row in rows}
 
     async def enabled(self, feature: Feature) -> list[FeatureSetting]:
-        query = select(guild_settings).where((guild_settings.c.feature == feature) & guild_settings.c.enabled)
+        query = select(guild_settings).where(_of(feature) & guild_settings.c.enabled)
         async with self._engine.connect() as connection:
             return [
-                _setting(row) for row in await connection.execute(query.order_by(guild_settings.c.guild_id))
+                _setting(row)
+                for row in await connection.execute(
+                    query.order_by(guild_settings.c.guild_id, guild_settings.c.feature)
+                )
             ]
 
-    async def disable(self, guild_id: int, feature: Feature, reason: str) -> bool:
-        """Turns the feature off, keeping why; ``False`` if it was not on."""
-        key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)
+    async def disable(self, guild_id: int, feature: str, reason: str) -> bool:
+        """Turns the feature (or one scoped setting) off, keeping why; ``False`` if it was not on."""
+        key = (guild_settings.c.guild_id == guild_id) & _of(feature)
         async with self._engine.begin() as connection:
             updated = await connection.execute(
                 guild_settings.update()
@@ -93,7 +110,7 @@ class GuildSettings:
             )
         return bool(updated.rowcount)
 
-    async def delivery_failed(self, guild_id: int, feature: Feature, reason: str, *, limit: int) -> bool:
+    async def delivery_failed(self, guild_id: int, feature: str, reason: str, *, limit: int) -> bool:
         """Counts a failure that only the server's admins can fix; at ``limit`` in a row the
         feature is turned off. ``True`` when this call turned it off."""
         key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)
@@ -108,7 +125,7 @@ class GuildSettings:
             return False
         return await self.disable(guild_id, feature, f"{reason} ({failures} times in a row)")
 
-    async def delivered(self, guild_id: int, feature: Feature) -> None:
+    async def delivered(self, guild_id: int, feature: str) -> None:
         key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)
         async with self._engine.begin() as connection:
             await connection.execute(

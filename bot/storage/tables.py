@@ -6,6 +6,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -39,28 +40,32 @@ guild_settings = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
-# Every world record the bot has seen, in the order it saw them (id), with the run as JSON.
-wr_records = Table(
-    "wr_records",
+# Every run an announcement feed has seen (HaloRuns world records, speedrun.com verified runs), in
+# the order the bot saw them (id), with the run as JSON.
+feed_runs = Table(
+    "feed_runs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("feed", String(32), nullable=False),
     Column("key", String(200), nullable=False, unique=True),
-    Column("fingerprint", String(200), nullable=False, index=True),  # a record seen under another key
+    Column("fingerprint", String(200), nullable=False),  # a run seen under another key
     Column("run", Text, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    Index("feed_runs_fingerprint", "feed", "fingerprint"),
 )
 
-# Per record and server: pending until Discord accepted the post (posted), or dropped.
-wr_deliveries = Table(
-    "wr_deliveries",
+# Per run and server: pending until Discord accepted the post (posted), or dropped.
+feed_deliveries = Table(
+    "feed_deliveries",
     metadata,
-    Column("record_id", Integer, ForeignKey("wr_records.id"), primary_key=True),
+    Column("record_id", Integer, ForeignKey("feed_runs.id"), primary_key=True),
     Column("guild_id", BigInteger, primary_key=True),
     Column("status", String(16), nullable=False),
     Column("message_id", BigInteger, nullable=True),
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("feed_deliveries_pending", "status", "record_id"),
 )
 
 # One row per stream and server while its alert is open: live, or ended less than the rejoin time ago.

@@ -7,9 +7,12 @@ any minute.
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import time
 from collections import deque
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,17 @@ FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "speedr
 
 def _load(name: str) -> Any:
     return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+UNSTABLE_WINDOW = 8
+
+
+def _submitted(run: dict[str, Any]) -> str:
+    return str(run.get("submitted") or "")
+
+
+def _verified(run: dict[str, Any]) -> str:
+    return str(run["status"].get("verify-date") or "")
 
 
 def error(status: int, message: str) -> web.Response:
@@ -46,6 +60,8 @@ class FakeSpeedrun:
             "dx39g5ex": {"names": {"international": "@everyone **bold**"}},
         }
         self.variables: dict[str, list[dict[str, Any]]] = {}
+        self.unstable = False  # True: /runs orders differently at each call, as the real one can
+        self._calls = 0
         self._add_dead_cells()
         self._http = LocalHttp()
 
@@ -207,8 +223,11 @@ class FakeSpeedrun:
                 for key in filters
             )
         ]
-        if query.get("orderby") == "submitted":
-            runs.sort(key=lambda run: run["submitted"] or "", reverse=query.get("direction") == "desc")
+        ordering = {"submitted": _submitted, "verify-date": _verified}.get(query.get("orderby", ""))
+        if ordering:
+            runs.sort(key=ordering, reverse=query.get("direction") == "desc")
+        if self.unstable:
+            runs = self._shuffled(runs)
         size = int(query.get("max", 20))
         offset = int(query.get("offset", 0))
         page = runs[offset : offset + size]
@@ -224,6 +243,38 @@ class FakeSpeedrun:
                 "pagination": {"offset": offset, "max": size, "size": len(page), "links": links},
             }
         )
+
+    def _shuffled(self, runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Like the real API's unstable ordering: neighbours trade places, differently each call,
+        so that runs slip across page boundaries."""
+        self._calls += 1
+        shuffler = random.Random(self._calls)
+        shuffled: list[dict[str, Any]] = []
+        cuts = [0, *range(shuffler.randrange(1, UNSTABLE_WINDOW), len(runs), UNSTABLE_WINDOW), len(runs)]
+        for start, end in itertools.pairwise(cuts):
+            window = runs[start:end]
+            shuffler.shuffle(window)
+            shuffled.extend(window)
+        return shuffled
+
+    def add_run(self, run_id: str, seconds: float, played: date, **changes: Any) -> dict[str, Any]:
+        """A Dead Cells Any% 1.0 run, verified now by default, played on ``played``."""
+        run = {
+            **self.runs["y43enp3z"],
+            "id": run_id,
+            "weblink": f"https://www.speedrun.com/deadcells/run/{run_id}",
+            "date": played.isoformat(),
+            "submitted": f"{played.isoformat()}T12:00:00Z",
+            "times": {**self.runs["y43enp3z"]["times"], "primary_t": seconds, "realtime_t": seconds},
+            "status": {
+                "status": "verified",
+                "examiner": "zx7weqv8",
+                "verify-date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            },
+            **changes,
+        }
+        self.runs[run_id] = run
+        return run
 
     async def _users(self, request: web.Request) -> web.Response:
         lookup = request.query.get("lookup", "").casefold()
@@ -243,18 +294,20 @@ class FakeSpeedrun:
         game, category = request.match_info["game"], request.match_info["category"]
         level = request.match_info.get("level")
         wanted = {key[4:]: value for key, value in request.query.items() if key.startswith("var-")}
-        runs = sorted(
-            (
-                run
-                for run in self.runs.values()
-                if run["game"] == game
+        on = request.query.get("date")
+        best: dict[str, dict[str, Any]] = {}  # each player's fastest run: a board shows no other
+        for run in sorted(self.runs.values(), key=lambda run: run["times"]["primary_t"]):
+            if (
+                run["game"] == game
                 and run["category"] == category
                 and run.get("level") == level
                 and run["status"]["status"] == "verified"
+                and (on is None or (run.get("date") or "") <= on)
                 and all(run.get("values", {}).get(k) == v for k, v in wanted.items())
-            ),
-            key=lambda run: run["times"]["primary_t"],
-        )
+            ):
+                player = run["players"][0]
+                best.setdefault(player.get("id") or player.get("name", ""), run)
+        runs = list(best.values())
         places: list[dict[str, Any]] = []
         for index, run in enumerate(runs):
             tied = places and places[-1]["run"]["times"]["primary_t"] == run["times"]["primary_t"]

@@ -1,0 +1,186 @@
+"""speedrun.com announcements: the newly verified runs of the games servers follow, each posted once.
+
+Every ``speedrun.poll_seconds``, each followed game's newest verified runs are read
+(``status=verified&orderby=verify-date&direction=desc``, in the background of the shared budget).
+speedrun.com's ordering is unstable, so runs are told apart by id in the ledger, never by position,
+and a run verified before the bot started following its game (give or take ``LATE_SHOWING``) is
+never news: the first look at a game remembers what is there, and the time of that look is kept
+(``FOLLOWED_STATE``), so that a restart posts the runs verified meanwhile, once. A new run is
+checked against its board's record before it is stored, so that servers that want only world
+records get those, with the margin.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+
+from aiolimiter import AsyncLimiter
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.clients.speedrun import SpeedrunClient
+from bot.errors import UpstreamError, UserFacingError
+from bot.models import speedrun as api
+from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
+from bot.services.feed_delivery import FeedDelivery, PollResult
+from bot.storage.ledger import RunLedger
+from bot.storage.settings import Feature, FeatureSetting, GuildSettings, scoped
+from bot.storage.state import BotState
+
+log = logging.getLogger(__name__)
+
+FEED = "src"  # keys of its runs start with it too (VerifiedRun.key)
+FEATURE: Feature = "src"
+PAGE = 100  # runs read per game and poll, the most recently verified first
+FOLLOWED_STATE = "src.feed.followed"  # {game id: when the bot first looked at its runs}
+# A run verified this long before the first look may still be news: speedrun.com's cache can
+# show a run some minutes late.
+LATE_SHOWING = timedelta(hours=1)
+MODES = ("all", "wr")
+
+
+ENTRY: TypeAdapter[VerifiedRun] = TypeAdapter(VerifiedRun)
+Poster = Callable[[FeatureSetting, VerifiedRun, str], Awaitable[int]]
+
+
+def game_of(setting: FeatureSetting) -> str:
+    """The speedrun.com game id a ``src:<game id>`` setting follows."""
+    return setting.feature.partition(":")[2]
+
+
+def wanted(setting: FeatureSetting, entry: VerifiedRun) -> bool:
+    return setting.filters.get("mode", "all") != "wr" or entry.record is not None
+
+
+def _verified(run: api.Run) -> datetime:
+    return run.status.verify_date or datetime.min.replace(tzinfo=UTC)
+
+
+class VerifiedRuns:
+    def __init__(
+        self,
+        client: SpeedrunClient,
+        engine: AsyncEngine,
+        settings: GuildSettings,
+        state: BotState,
+        *,
+        post: Poster,
+        pace: AsyncLimiter,
+        stopping: Callable[[], bool],
+    ) -> None:
+        self._client = client
+        self._ledger = RunLedger(engine, FEED, ENTRY)
+        self._settings = settings
+        self._state = state
+        self._delivery = FeedDelivery(
+            self._ledger,
+            settings,
+            feature=FEATURE,
+            setting_of=lambda entry: scoped(FEATURE, entry.run.game_id),
+            post=post,
+            pace=pace,
+            stopping=stopping,
+        )
+
+    async def poll(self) -> PollResult:
+        """One round: every followed game's newly verified runs, then every pending post."""
+        settings = await self._settings.enabled(FEATURE)
+        followed: dict[str, str] = json.loads(await self._state.get(FOLLOWED_STATE) or "{}")
+        new = 0
+        for game_id in sorted({game_of(s) for s in settings}):
+            targets = [s for s in settings if game_of(s) == game_id]
+            try:
+                if game_id in followed:
+                    since = datetime.fromisoformat(followed[game_id]) - LATE_SHOWING
+                    new += await self._poll_game(game_id, since, targets)
+                else:
+                    await self._first_look(game_id)
+                    followed[game_id] = datetime.now(UTC).isoformat()
+            except (UpstreamError, UserFacingError) as error:
+                log.warning("speedrun.com runs of %s skipped this poll: %s", game_id, error)
+        # A game nobody follows any more is looked at afresh if followed again.
+        still = {game_of(s) for s in settings}
+        await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in still}))
+        return PollResult(new, *await self._delivery.deliver())
+
+    async def _recent(self, game_id: str) -> list[api.Run]:
+        """The game's most recently verified runs, oldest first."""
+        filters = {"game": game_id, "status": "verified", "orderby": "verify-date", "direction": "desc"}
+        runs, _ = await self._client.runs(filters, count=PAGE, background=True)
+        return sorted(runs, key=_verified)
+
+    async def _first_look(self, game_id: str) -> None:
+        game = await self._client.game(game_id)
+        runs = await self._recent(game_id)
+        await self._ledger.add([VerifiedRun(run=run, game=game.name) for run in runs], lambda entry: [])
+        log.info(
+            "First look at %s on speedrun.com: %d verified runs remembered, none posted", game.name, len(runs)
+        )
+
+    async def _poll_game(self, game_id: str, since: datetime, targets: list[FeatureSetting]) -> int:
+        game = await self._client.game(game_id)
+        entries = [VerifiedRun(run=run, game=game.name) for run in await self._recent(game_id)]
+        unseen = await self._ledger.unseen(entries)
+        old = [e for e in unseen if _verified(e.run) < since]
+        if old:  # the unstable ordering brought up runs verified before the bot followed the game
+            await self._ledger.add(old, lambda entry: [])
+        checked = []
+        for entry in (e for e in unseen if _verified(e.run) >= since):
+            try:
+                standing = await self._standing(entry.run)
+            except UpstreamError as error:  # keep the order: this run and newer ones wait
+                log.warning("speedrun.com record check of run %s failed: %s", entry.run.id, error)
+                break
+            except UserFacingError as error:  # a board speedrun.com will not show: not a record
+                log.warning("speedrun.com board of run %s cannot be read: %s", entry.run.id, error)
+                standing = None
+            checked.append(entry.model_copy(update={"record": standing}))
+        added = await self._ledger.add(checked, lambda e: [t.guild_id for t in targets if wanted(t, e)])
+        if added:
+            log.info("%d newly verified run(s) of %s", len(added), game.name)
+        return len(added)
+
+    async def _standing(self, run: api.Run) -> RecordStanding | None:
+        """How the run stands against its board's record; ``None`` if it is not (or no longer) the
+        world record.
+
+        Today's board (perhaps not showing the run yet: speedrun.com caches) must have no faster
+        run; the board as it stood the day before the run was played gives the record it beat, even
+        when that was the same runner's earlier run, which today's board no longer shows.
+        """
+        if run.category_id is None:
+            return None
+        variables = await self._client.variables(run.category_id)
+        subcategory = {v.id for v in variables if v.is_subcategory}
+        values = {k: v for k, v in run.values.items() if k in subcategory}
+        board = await self._board(run, run.category_id, values, None)
+        rival = _fastest_other(board, run)
+        if rival is not None and rival.times.primary_t < run.times.primary_t - SAME_TIME:
+            return None  # someone is faster today
+        if run.played:
+            board = await self._board(run, run.category_id, values, run.played - timedelta(days=1))
+        before = _fastest_other(board, run)
+        if before is None:
+            return RecordStanding()
+        if before.times.primary_t < run.times.primary_t - SAME_TIME:
+            return None
+        return RecordStanding(
+            tie=abs(before.times.primary_t - run.times.primary_t) < SAME_TIME,
+            previous=PreviousRecord(
+                seconds=before.times.primary_t, players=tuple(board.players_of(before)), played=before.played
+            ),
+        )
+
+    async def _board(
+        self, run: api.Run, category_id: str, values: dict[str, str], on: date | None
+    ) -> api.Leaderboard:
+        return await self._client.leaderboard(
+            run.game_id, category_id, run.level_id, top=1, variables=values, on=on, background=True
+        )
+
+
+def _fastest_other(board: api.Leaderboard, run: api.Run) -> api.Run | None:
+    return next((place.run for place in board.runs if place.run.id != run.id), None)

@@ -1,0 +1,48 @@
+"""speedrun.com announcements: the polling job, and posting a verified run the way a server asked."""
+
+from __future__ import annotations
+
+import contextlib
+
+from discord.ext import commands
+
+from bot.app import HaloBot
+from bot.embeds.speedrun import verified_run_embed
+from bot.models.speedrun import VerifiedRun
+from bot.posting import configured_channel, post
+from bot.services.verified_runs import VerifiedRuns
+from bot.storage.settings import FeatureSetting
+
+JOB = "speedrun-announcements"
+
+
+class SrcAnnouncements(commands.Cog):
+    """Newly verified speedrun.com runs of the games servers follow, posted once in each."""
+
+    def __init__(self, bot: HaloBot) -> None:
+        self.bot = bot
+        self.feed = VerifiedRuns(
+            bot.speedrun,
+            bot.engine,
+            bot.settings,
+            bot.state,
+            post=self.post,
+            pace=bot.post_pace,
+            stopping=lambda: bot.stopping,
+        )
+
+    async def cog_load(self) -> None:
+        self.bot.every(self.bot.config.speedrun.poll_seconds, self.feed.poll, name=JOB)
+
+    async def cog_unload(self) -> None:
+        with contextlib.suppress(LookupError):
+            self.bot.scheduler.remove_job(JOB)
+
+    async def post(self, setting: FeatureSetting, entry: VerifiedRun, nonce: str) -> int:
+        channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
+        message = await post(channel, verified_run_embed(entry), role_id=setting.role_id, nonce=nonce)
+        return message.id
+
+
+async def setup(bot: HaloBot) -> None:
+    await bot.add_cog(SrcAnnouncements(bot))

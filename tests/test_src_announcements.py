@@ -1,0 +1,149 @@
+"""speedrun.com announcements end to end: /config src, the poller, and what each server sees."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from tests.conftest import running
+from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message
+from tests.fakes.speedrun_server import FakeSpeedrun
+
+DEAD_CELLS = "nd2ee5ed"
+RECORD_HOLDER = "zxz5690x"  # holds the Any% (1.0) record: 2:56.990, played 2022-02-10
+ZETA = "48g10dr8"
+
+
+def fields(embed: dict[str, Any]) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in embed.get("fields", [])}
+
+
+def player(user_id: str) -> list[dict[str, str]]:
+    return [{"rel": "user", "id": user_id, "uri": f"https://www.speedrun.com/api/v1/users/{user_id}"}]
+
+
+async def polls(speedrun: FakeSpeedrun, count: int = 2) -> None:
+    """Waits until the bot has read the verified runs ``count`` more times."""
+
+    def seen() -> int:
+        return sum("orderby=verify-date" in path for path in speedrun.requests)
+
+    target = seen() + count
+    async with asyncio.timeout(20):
+        while seen() < target:
+            await asyncio.sleep(0.05)
+
+
+async def configure(server: FakeDiscord, options: dict[str, Any]) -> Message:
+    interaction = await server.invoke("config src", options, permissions=MANAGE_GUILD)
+    return await interaction.reply()
+
+
+def posts(server: FakeDiscord, channel: str = "world-records") -> list[Message]:
+    return [m for m in server.channel_messages(server.channels[channel]["id"]) if m.data["type"] == 0]
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    return make_config(speedrun={"poll_seconds": 1})
+
+
+async def test_every_verified_run_is_posted_once_with_world_records_marked(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        saved = await configure(discord_server, {"channel": channel, "game": "Dead Cells"})
+        await polls(speedrun_server)
+        speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
+        speedrun_server.add_run("fast0001", 170, date(2026, 11, 21), players=player(RECORD_HOLDER))
+        await polls(speedrun_server)
+    speedrun_server.add_run("down0001", 400, date(2026, 11, 22), players=player(ZETA))
+    async with running(config, discord_server):
+        await polls(speedrun_server)
+
+    assert saved.ephemeral
+    assert saved.content.startswith("speedrun.com announcements of Dead Cells are on.\nChannel: <#")
+    assert "Posts: every verified run" in saved.content
+    slow, fast, down = posts(discord_server)
+    assert slow.embeds[0]["title"] == "Verified run: Dead Cells — Any%"
+    assert slow.embeds[0]["description"] == "[**5:00**](https://www.twitch.tv/videos/297962611) by Zeta"
+    assert "Previous record" not in fields(slow.embeds[0])
+    record = fast.embeds[0]
+    assert record["title"] == "New world record: Dead Cells — Any%"
+    assert record["url"] == "https://www.speedrun.com/deadcells/run/fast0001"
+    assert (
+        fields(record)["Previous record"]
+        == "2:56.990 by user-zxz5690x, played <t:1644494400:D>\nbeaten by **0:06.990**"
+    ), "the record it beat is the runner's own, which today's board no longer shows"
+    assert down.embeds[0]["description"].startswith("[**6:40**]("), "verified while the bot was down"
+
+
+async def test_only_world_records_in_records_mode(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        saved = await configure(discord_server, {"channel": channel, "game": DEAD_CELLS, "mode": "wr"})
+        await polls(speedrun_server)
+        speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
+        speedrun_server.add_run("tied0001", 176.99, date(2026, 11, 21), players=player(ZETA))
+        await polls(speedrun_server)
+
+    assert "Posts: new world records only" in saved.content
+    [tie] = posts(discord_server)
+    assert tie.embeds[0]["title"] == "World record tied: Dead Cells — Any%"
+    assert fields(tie.embeds[0])["Ties the record of"].startswith("2:56.990 by user-zxz5690x")
+
+
+async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    speedrun_server.unstable = True
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": channel, "game": DEAD_CELLS})
+        await polls(speedrun_server, 3)
+        speedrun_server.add_run("new00001", 300, date(2026, 11, 20), players=player(ZETA))
+        await polls(speedrun_server, 3)
+
+    [post] = posts(discord_server)
+    assert post.embeds[0]["url"] == "https://www.speedrun.com/deadcells/run/new00001"
+
+
+async def test_show_lists_followed_games_and_disable_turns_one_off(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": channel, "game": "deadcells", "mode": "wr"})
+        unknown = await configure(discord_server, {"channel": channel, "game": "no such game"})
+        shown = await (await discord_server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+        choices = await (
+            await discord_server.invoke(
+                "config disable", {"feature": "src", "game": "dead"}, permissions=MANAGE_GUILD, focused="game"
+            )
+        ).autocomplete_choices()
+        off = await (
+            await discord_server.invoke(
+                "config disable", {"feature": "src", "game": DEAD_CELLS}, permissions=MANAGE_GUILD
+            )
+        ).reply()
+        again = await (
+            await discord_server.invoke("config disable", {"feature": "src"}, permissions=MANAGE_GUILD)
+        ).reply()
+
+    assert unknown.ephemeral
+    assert unknown.content == "speedrun.com has no game “no such game”: try its name, abbreviation or id."
+    listed = fields(shown.embeds[0])
+    assert listed["speedrun.com: Dead Cells"].startswith(f"Channel: <#{channel}>")
+    assert "Posts: new world records only" in listed["speedrun.com: Dead Cells"]
+    assert choices == [{"name": "Dead Cells", "value": DEAD_CELLS}]
+    assert off.content == "speedrun.com announcements of Dead Cells are off."
+    assert again.content == "speedrun.com announcements were not on."
