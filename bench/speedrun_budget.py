@@ -76,6 +76,7 @@ async def poll_cost(data_dir: Path) -> list[tuple[str, str]]:
             await bot.settings.save(
                 FeatureSetting(int(guild["id"]), f"src:{DEAD_CELLS}", int(channel["id"]), None)
             )
+            bot.scheduler.remove_job("speedrun-announcements")  # the polls below are the only ones
             feed = getattr(bot.get_cog("SrcAnnouncements"), "feed", None)
             if feed is None:
                 raise RuntimeError(f"the speedrun.com announcements cog is not loaded: {bot.cogs}")

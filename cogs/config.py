@@ -3,6 +3,7 @@ announcements (Manage Server)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Literal
 
 import discord
@@ -12,7 +13,7 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.autocomplete import speedrun_games
 from bot.errors import UserFacingError
-from bot.rendering import plain
+from bot.rendering import EMBED_BUDGET, plain
 from bot.services.haloruns.catalog import closest, normalize
 from bot.storage.settings import Feature, FeatureSetting, scoped
 
@@ -26,7 +27,7 @@ NEEDED = (
 
 
 IN_A_SERVER = "Use this command in a server."
-MAX_GAMES_SHOWN = 20  # an embed holds 25 fields
+MAX_GAMES = 20  # speedrun.com games one server may follow: each costs requests at every poll
 PER_SERVER: tuple[Feature, ...] = ("announcements", "streams")  # "src" is set per game
 FEATURE_NAMES: dict[Feature, str] = {
     "announcements": "World-record announcements",
@@ -222,6 +223,12 @@ class Config(
         """Post a speedrun.com game's newly verified runs (or only its new world records)."""
         warning = await self._check_channel(interaction, channel, role)
         found = await self.bot.speedrun.game(game)
+        followed = await self._followed_games(_guild_id(interaction))
+        if found.id not in followed and len(followed) >= MAX_GAMES:
+            raise UserFacingError(
+                f"This server follows {len(followed)} speedrun.com games, the most it can: "
+                "turn one off with `/config disable src game` first."
+            )
         setting = FeatureSetting(
             _guild_id(interaction),
             scoped("src", found.id),
@@ -254,13 +261,18 @@ class Config(
             (s for s in settings.values() if s.feature.startswith("src:")),
             key=lambda s: str(s.filters.get("game", s.feature)).casefold(),
         )
-        for setting in followed[:MAX_GAMES_SHOWN]:
-            name = f"speedrun.com: {setting.filters.get('game') or setting.feature}"
-            embed.add_field(name=plain(name, 256), value=describe(setting), inline=False)
+        shown = 0
+        for setting in followed:
+            name = plain(f"speedrun.com: {setting.filters.get('game') or setting.feature}", 256)
+            value = describe(setting)
+            if len(embed) + len(name) + len(value) > EMBED_BUDGET:
+                break
+            embed.add_field(name=name, value=value, inline=False)
+            shown += 1
         if not followed:
             embed.add_field(name="speedrun.com", value="Off", inline=False)
-        elif len(followed) > MAX_GAMES_SHOWN:
-            embed.set_footer(text=f"…and {len(followed) - MAX_GAMES_SHOWN} more speedrun.com games")
+        elif shown < len(followed):
+            embed.set_footer(text=f"…and {len(followed) - shown} more speedrun.com games")
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
     @app_commands.command()
@@ -279,14 +291,11 @@ class Config(
         guild_id = _guild_id(interaction)
         key: str = feature
         name = FEATURE_NAMES[feature]
-        if feature == "src" and game is not None:
+        if game is not None:
+            if feature != "src":
+                raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
             followed = await self._followed_games(guild_id)
-            game_id = next((g for g, n in followed.items() if game in (g, n)), None)
-            game_id = game_id or next(
-                (g for g, n in followed.items() if normalize(n) == normalize(game)), None
-            )
-            if game_id is None:
-                raise UserFacingError(f"This server does not follow “{plain(game, 100)}” on speedrun.com.")
+            game_id = await self._followed_game(followed, game)
             key, name = scoped("src", game_id), f"{name} of {plain(followed[game_id], 100)}"
         turned_off = await self.bot.settings.disable(guild_id, key, f"turned off by {interaction.user}")
         message = f"{name} are off." if turned_off else f"{name} were not on."
@@ -304,6 +313,20 @@ class Config(
             for game_id, name in sorted(followed.items(), key=lambda item: item[1].casefold())
             if current.casefold() in name.casefold()
         ][:25]
+
+    async def _followed_game(self, followed: dict[str, str], game: str) -> str:
+        """The id of the followed game ``game`` names: by id or name, else as speedrun.com finds it
+        (an abbreviation, say)."""
+        wanted = normalize(game)
+        found = next(
+            (g for g, n in followed.items() if game in (g, n) or (wanted and normalize(n) == wanted)), None
+        )
+        if found is None:
+            with contextlib.suppress(UserFacingError):
+                found = (await self.bot.speedrun.game(game)).id
+        if found is None or found not in followed:
+            raise UserFacingError(f"This server does not follow “{plain(game, 100)}” on speedrun.com.")
+        return found
 
     async def _followed_games(self, guild_id: int) -> dict[str, str]:
         """{game id: name} of the speedrun.com games the server follows (on or off)."""

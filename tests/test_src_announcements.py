@@ -94,12 +94,20 @@ async def test_only_world_records_in_records_mode(
         await polls(speedrun_server)
         speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
         speedrun_server.add_run("tied0001", 176.99, date(2026, 11, 21), players=player(ZETA))
+        no_time = speedrun_server.add_run("notime01", 0, date(2026, 11, 21), players=player(ZETA))
+        no_time["times"] = {"primary": None, "primary_t": 0}
+        await polls(speedrun_server)
+        speedrun_server.add_run("nodate01", 170, date(2026, 11, 22), players=player(ZETA), date=None)
         await polls(speedrun_server)
 
     assert "Posts: new world records only" in saved.content
-    [tie] = posts(discord_server)
+    tie, undated = posts(discord_server)
     assert tie.embeds[0]["title"] == "World record tied: Dead Cells — Any%"
     assert fields(tie.embeds[0])["Ties the record of"].startswith("2:56.990 by user-zxz5690x")
+    assert undated.embeds[0]["title"] == "New world record: Dead Cells — Any%"
+    assert fields(undated.embeds[0])["Previous record"].endswith("beaten by **0:06.990**"), (
+        "without a date, the record beaten is read from today's board"
+    )
 
 
 async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(

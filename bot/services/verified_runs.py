@@ -34,12 +34,13 @@ log = logging.getLogger(__name__)
 
 FEED = "src"  # keys of its runs start with it too (VerifiedRun.key)
 FEATURE: Feature = "src"
-PAGE = 100  # runs read per game and poll, the most recently verified first
+PAGE = 100  # runs read per request, the most recently verified first
+PAGES = 5  # pages read in one poll of a game at most (after an outage)
+CHECK_TRIES = 3  # polls a run waits for its record check before it is posted without one
 FOLLOWED_STATE = "src.feed.followed"  # {game id: when the bot first looked at its runs}
 # A run verified this long before the first look may still be news: speedrun.com's cache can
 # show a run some minutes late.
 LATE_SHOWING = timedelta(hours=1)
-MODES = ("all", "wr")
 
 
 ENTRY: TypeAdapter[VerifiedRun] = TypeAdapter(VerifiedRun)
@@ -72,6 +73,8 @@ class VerifiedRuns:
         stopping: Callable[[], bool],
     ) -> None:
         self._client = client
+        self._stopping = stopping
+        self._check_failures: dict[str, int] = {}
         self._ledger = RunLedger(engine, FEED, ENTRY)
         self._settings = settings
         self._state = state
@@ -91,6 +94,8 @@ class VerifiedRuns:
         followed: dict[str, str] = json.loads(await self._state.get(FOLLOWED_STATE) or "{}")
         new = 0
         for game_id in sorted({game_of(s) for s in settings}):
+            if self._stopping():
+                break
             targets = [s for s in settings if game_of(s) == game_id]
             try:
                 if game_id in followed:
@@ -106,24 +111,36 @@ class VerifiedRuns:
         await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in still}))
         return PollResult(new, *await self._delivery.deliver())
 
-    async def _recent(self, game_id: str) -> list[api.Run]:
-        """The game's most recently verified runs, oldest first."""
-        filters = {"game": game_id, "status": "verified", "orderby": "verify-date", "direction": "desc"}
-        runs, _ = await self._client.runs(filters, count=PAGE, background=True)
-        return sorted(runs, key=_verified)
+    async def _recent(self, game: api.Game, since: datetime | None) -> list[VerifiedRun]:
+        """The game's most recently verified runs, oldest first: one page, and more pages (up to
+        ``PAGES``) while every run on a page is new, so that a long outage loses nothing."""
+        filters = {"game": game.id, "status": "verified", "orderby": "verify-date", "direction": "desc"}
+        entries: list[VerifiedRun] = []
+        for page in range(PAGES if since else 1):
+            runs, more = await self._client.runs(
+                {**filters, "offset": str(page * PAGE)}, count=PAGE, background=True
+            )
+            batch = [VerifiedRun(run=run, game=game.name) for run in runs]
+            entries += batch
+            if not more or since is None or len(await self._ledger.unseen(batch)) < len(batch):
+                break
+            if any(_verified(entry.run) < since for entry in batch):
+                break
+        return sorted(entries, key=lambda entry: _verified(entry.run))
 
     async def _first_look(self, game_id: str) -> None:
         game = await self._client.game(game_id)
-        runs = await self._recent(game_id)
-        await self._ledger.add([VerifiedRun(run=run, game=game.name) for run in runs], lambda entry: [])
+        entries = await self._recent(game, None)
+        await self._ledger.add(entries, lambda entry: [])
         log.info(
-            "First look at %s on speedrun.com: %d verified runs remembered, none posted", game.name, len(runs)
+            "First look at %s on speedrun.com: %d verified runs remembered, none posted",
+            game.name,
+            len(entries),
         )
 
     async def _poll_game(self, game_id: str, since: datetime, targets: list[FeatureSetting]) -> int:
         game = await self._client.game(game_id)
-        entries = [VerifiedRun(run=run, game=game.name) for run in await self._recent(game_id)]
-        unseen = await self._ledger.unseen(entries)
+        unseen = await self._ledger.unseen(await self._recent(game, since))
         old = [e for e in unseen if _verified(e.run) < since]
         if old:  # the unstable ordering brought up runs verified before the bot followed the game
             await self._ledger.add(old, lambda entry: [])
@@ -131,12 +148,18 @@ class VerifiedRuns:
         for entry in (e for e in unseen if _verified(e.run) >= since):
             try:
                 standing = await self._standing(entry.run)
-            except UpstreamError as error:  # keep the order: this run and newer ones wait
-                log.warning("speedrun.com record check of run %s failed: %s", entry.run.id, error)
-                break
+            except UpstreamError as error:
+                failures = self._check_failures[entry.run.id] = self._check_failures.get(entry.run.id, 0) + 1
+                log.warning(
+                    "speedrun.com record check of run %s failed (%d): %s", entry.run.id, failures, error
+                )
+                if failures < CHECK_TRIES:
+                    break  # keep the order: this run and newer ones wait for the next poll
+                standing = None  # posted without the record check rather than held up for ever
             except UserFacingError as error:  # a board speedrun.com will not show: not a record
                 log.warning("speedrun.com board of run %s cannot be read: %s", entry.run.id, error)
                 standing = None
+            self._check_failures.pop(entry.run.id, None)
             checked.append(entry.model_copy(update={"record": standing}))
         added = await self._ledger.add(checked, lambda e: [t.guild_id for t in targets if wanted(t, e)])
         if added:
@@ -145,40 +168,46 @@ class VerifiedRuns:
 
     async def _standing(self, run: api.Run) -> RecordStanding | None:
         """How the run stands against its board's record; ``None`` if it is not (or no longer) the
-        world record.
+        world record, or has no time.
 
         Today's board (perhaps not showing the run yet: speedrun.com caches) must have no faster
-        run; the board as it stood the day before the run was played gives the record it beat, even
-        when that was the same runner's earlier run, which today's board no longer shows.
+        run. The record it beat is the fastest other run, not faster than it, on today's board or
+        on the board as it stood the day before the run was played: that one still shows a
+        runner's own earlier record, which today's board has replaced with the new run.
         """
-        if run.category_id is None:
+        seconds = run.times.primary_t
+        if run.category_id is None or seconds <= 0:
             return None
         variables = await self._client.variables(run.category_id)
         subcategory = {v.id for v in variables if v.is_subcategory}
         values = {k: v for k, v in run.values.items() if k in subcategory}
-        board = await self._board(run, run.category_id, values, None)
-        rival = _fastest_other(board, run)
-        if rival is not None and rival.times.primary_t < run.times.primary_t - SAME_TIME:
+        today = await self._board(run, run.category_id, values, None)
+        rival = _fastest_other(today, run)
+        if rival is not None and rival.times.primary_t < seconds - SAME_TIME:
             return None  # someone is faster today
+        candidates = [(today, rival)] if rival else []
         if run.played:
-            board = await self._board(run, run.category_id, values, run.played - timedelta(days=1))
-        before = _fastest_other(board, run)
-        if before is None:
+            before = await self._board(run, run.category_id, values, run.played - timedelta(days=1))
+            if (earlier := _fastest_other(before, run)) is not None:
+                candidates.append((before, earlier))
+        if not candidates:
             return RecordStanding()
-        if before.times.primary_t < run.times.primary_t - SAME_TIME:
-            return None
+        board, record = min(candidates, key=lambda candidate: candidate[1].times.primary_t)
+        if record.times.primary_t < seconds - SAME_TIME:
+            return None  # it was faster before, and is gone now: this run is not the record either
         return RecordStanding(
-            tie=abs(before.times.primary_t - run.times.primary_t) < SAME_TIME,
+            tie=abs(record.times.primary_t - seconds) < SAME_TIME,
             previous=PreviousRecord(
-                seconds=before.times.primary_t, players=tuple(board.players_of(before)), played=before.played
+                seconds=record.times.primary_t, players=tuple(board.players_of(record)), played=record.played
             ),
         )
 
     async def _board(
         self, run: api.Run, category_id: str, values: dict[str, str], on: date | None
     ) -> api.Leaderboard:
+        """The run's board with its two best places: the run itself may hold the first."""
         return await self._client.leaderboard(
-            run.game_id, category_id, run.level_id, top=1, variables=values, on=on, background=True
+            run.game_id, category_id, run.level_id, top=2, variables=values, on=on, background=True
         )
 
 

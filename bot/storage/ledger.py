@@ -118,7 +118,7 @@ class RunLedger(Generic[E]):
         await self._update([delivery], attempts=delivery.attempts + 1, last_error=error[:1000])
 
     async def drop(self, deliveries: Sequence[Delivery[E]], reason: str) -> None:
-        """Gives up posts that cannot be made (or are not wanted any more)."""
+        """Gives up posts that cannot be made (or are not wanted any more); posted ones stay posted."""
         await self._update(deliveries, status=DROPPED, last_error=reason[:1000])
 
     async def prune(self, before: datetime) -> int:
@@ -145,10 +145,13 @@ class RunLedger(Generic[E]):
         return {value for row in seen for value in row}
 
     async def _update(self, deliveries: Sequence[Delivery[E]], **values: object) -> None:
+        """Updates the deliveries still pending."""
         async with self._engine.begin() as connection:
             for delivery in deliveries:
-                key = (feed_deliveries.c.record_id == delivery.record_id) & (
-                    feed_deliveries.c.guild_id == delivery.guild_id
+                key = (
+                    (feed_deliveries.c.record_id == delivery.record_id)
+                    & (feed_deliveries.c.guild_id == delivery.guild_id)
+                    & (feed_deliveries.c.status == PENDING)
                 )
                 await connection.execute(
                     feed_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))

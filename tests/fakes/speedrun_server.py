@@ -302,6 +302,7 @@ class FakeSpeedrun:
                 and run["category"] == category
                 and run.get("level") == level
                 and run["status"]["status"] == "verified"
+                and run["times"]["primary_t"] > 0
                 and (on is None or (run.get("date") or "") <= on)
                 and all(run.get("values", {}).get(k) == v for k, v in wanted.items())
             ):
