@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.figures import print_figures
 from bot.config import Config
 from bot.logging_setup import setup_logging
+from bot.services.verified_runs import FOLLOWED_STATE
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord
@@ -71,12 +72,15 @@ async def poll_cost(data_dir: Path) -> list[tuple[str, str]]:
     try:
         async with running(Config(**settings, logging={"level": "WARNING"}), discord) as bot:
             await bot.wait_until_ready()
+            async with asyncio.timeout(30):
+                while await bot.state.get(FOLLOWED_STATE) is None:  # noqa: ASYNC110 - the job's first run
+                    await asyncio.sleep(0.05)
+            bot.scheduler.remove_job("speedrun-announcements")  # the polls below are the only ones
             guild = discord.guilds[0]
             channel = next(c for c in guild["channels"] if c["name"] == "world-records")
             await bot.settings.save(
                 FeatureSetting(int(guild["id"]), f"src:{DEAD_CELLS}", int(channel["id"]), None)
             )
-            bot.scheduler.remove_job("speedrun-announcements")  # the polls below are the only ones
             feed = getattr(bot.get_cog("SrcAnnouncements"), "feed", None)
             if feed is None:
                 raise RuntimeError(f"the speedrun.com announcements cog is not loaded: {bot.cogs}")

@@ -21,6 +21,7 @@ from bot.services.delivery import post_pace
 from bot.services.haloruns.service import HaloRuns
 from bot.services.telemetry import Telemetry
 from bot.storage.settings import GuildSettings
+from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
 from bot.tree import HaloTree
 
@@ -72,6 +73,7 @@ class HaloBot(commands.Bot):
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
+        self.speedrun_keys = SpeedrunKeys(engine, config.speedrun)
         self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False
         self._sync_on_start = sync_on_start

@@ -92,6 +92,8 @@ class SpeedrunConfig(_Section):
     games: list[str] = []
     poll_seconds: PollSeconds = 120
     requests_per_minute: Annotated[int, Field(ge=2)] = 100
+    key_secret: SecretStr = SecretStr("")
+    key_secret_file: Path = Path("data/secret.key")
 
 
 class InfiniteConfig(_Section):

@@ -33,5 +33,8 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # At DEBUG, discord.py logs every gateway event whole, and with them what members type into
+    # forms, such as their speedrun.com API keys: the gateway logs from INFO up, whatever the level.
+    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
     # The bot has no voice features; discord.py's warnings about missing voice libraries mislead.
     logging.getLogger("discord.client").addFilter(lambda record: "voice will NOT" not in record.getMessage())

@@ -35,18 +35,24 @@ class HaloTree(app_commands.CommandTree["HaloBot"]):
         self, interaction: discord.Interaction[HaloBot], error: app_commands.AppCommandError
     ) -> None:
         name = interaction.command.qualified_name if interaction.command else "unknown"
-        if isinstance(error, _USER_ERRORS):
-            kind, message = type(error).__name__, str(error)
-            log.info("/%s refused: %s", name, message)
-        else:
-            kind, error_id = "internal", secrets.token_hex(4)
-            message = apology(error_id)
-            cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
-            log.error("/%s failed, error id %s", name, error_id, exc_info=cause)
-        self.client.telemetry.command_failed(name, kind)
-        if interaction.type is discord.InteractionType.autocomplete:
-            return  # an autocomplete can only answer with choices
-        try:
-            await send_ephemeral(interaction, message)
-        except discord.HTTPException:
-            log.warning("Could not tell the user about the error in /%s", name, exc_info=True)
+        cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
+        await report_error(interaction, cause, name)
+
+
+async def report_error(interaction: discord.Interaction[HaloBot], error: BaseException, name: str) -> None:
+    """Tells the user what went wrong with ``name`` (a command, or a form it opened): the message
+    of an error meant for them, else an apology with the id under which the error is logged."""
+    if isinstance(error, _USER_ERRORS):
+        kind, message = type(error).__name__, str(error)
+        log.info("/%s refused: %s", name, message)
+    else:
+        kind, error_id = "internal", secrets.token_hex(4)
+        message = apology(error_id)
+        log.error("/%s failed, error id %s", name, error_id, exc_info=error)
+    interaction.client.telemetry.command_failed(name, kind)
+    if interaction.type is discord.InteractionType.autocomplete:
+        return  # an autocomplete can only answer with choices
+    try:
+        await send_ephemeral(interaction, message)
+    except discord.HTTPException:
+        log.warning("Could not tell the user about the error in /%s", name, exc_info=True)

@@ -13,9 +13,10 @@ from bot.app import HaloBot
 from bot.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
 from bot.embeds import speedrun as embeds
 from bot.errors import UserFacingError
-from bot.interaction_replies import send_reply, thinking_if_slow
+from bot.interaction_replies import send_ephemeral, send_reply, thinking_if_slow
 from bot.pagination import send_pages
 from bot.services import speedrun
+from bot.speedrun_key_form import KeyForm
 
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.
@@ -94,6 +95,26 @@ class Speedrun(commands.Cog):
             if current.casefold() in f"{v.name} {value.label}".casefold()
         ]
         return choices[:25]
+
+    key = app_commands.Group(
+        name="key", description="Your speedrun.com API key, for /src submit.", parent=src
+    )
+
+    @key.command(name="set")
+    async def key_set(self, interaction: discord.Interaction) -> None:
+        """Link your speedrun.com API key, asked for in a private form."""
+        await interaction.response.send_modal(KeyForm())
+
+    @key.command(name="remove")
+    async def key_remove(self, interaction: discord.Interaction) -> None:
+        """Forget your speedrun.com API key."""
+        forgotten = await self.bot.speedrun_keys.forget(interaction.user.id)
+        message = (
+            "Your speedrun.com API key is forgotten."
+            if forgotten
+            else "You had no speedrun.com API key linked."
+        )
+        await send_ephemeral(interaction, message)
 
     @src.command(name="runs")
     @app_commands.describe(

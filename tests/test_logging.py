@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.logging_setup import RedactingFormatter
+from bot.logging_setup import RedactingFormatter, setup_logging
 
 
 def formatted(message: str, *args: object, exc: BaseException | None = None) -> str:
@@ -32,3 +32,16 @@ def test_interaction_and_webhook_tokens_are_masked() -> None:
     assert "tok-en" not in line
     assert "M.R3_BAY" not in line
     assert "/interactions/123/***/callback" in line
+
+
+def test_gateway_events_are_never_logged_whole_even_at_debug() -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        setup_logging("DEBUG", [])
+        gateway = logging.getLogger("discord.gateway")
+        assert not gateway.isEnabledFor(logging.DEBUG), "they carry what members type into forms"
+        assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+    finally:
+        root.handlers[:], root.level = handlers, level
+        logging.getLogger("discord.gateway").setLevel(logging.NOTSET)

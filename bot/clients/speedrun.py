@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import aiohttp
 from aiolimiter import AsyncLimiter
-from pydantic import TypeAdapter, ValidationError
+from pydantic import SecretStr, TypeAdapter, ValidationError
 
 from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
@@ -40,6 +40,18 @@ T = TypeVar("T")
 
 class NotFound(UserFacingError):
     """speedrun.com has no such thing; the message says what was looked for."""
+
+
+class Refused(UserFacingError):
+    """speedrun.com refused the request (HTTP 4xx); the message carries its own."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"speedrun.com refused the request: {message}")
+        self.status = status
+
+
+class KeyRefused(UserFacingError):
+    """speedrun.com does not accept the member's API key."""
 
 
 class SpeedrunClient:
@@ -154,6 +166,21 @@ class SpeedrunClient:
         )
         return board.data
 
+    async def profile(self, api_key: SecretStr) -> api.Player:
+        """The speedrun.com user whose API key this is (never cached: keys can be revoked)."""
+        try:
+            found = await self._get_optional("/profile", api.PROFILE, api_key=api_key)
+        except Refused as refusal:
+            if refusal.status not in (401, 403):
+                raise
+            found = None
+        if found is None:
+            raise KeyRefused(
+                "speedrun.com does not accept that API key. Copy it again from "
+                "<https://www.speedrun.com/api/auth> and run `/src key set` again."
+            )
+        return found.data
+
     # -- HTTP -------------------------------------------------------------------------------------
 
     async def _get(
@@ -176,12 +203,14 @@ class SpeedrunClient:
         params: Mapping[str, str] | None = None,
         *,
         background: bool = False,
+        api_key: SecretStr | None = None,
     ) -> T | None:
-        """``path`` parsed as ``shape``; ``None`` on 404. Waits for the budget, and after 420/429."""
+        """``path`` parsed as ``shape``; ``None`` on 404. Waits for the budget, and after 420/429.
+        With ``api_key``, in that member's name rather than the bot's."""
         for attempt in range(RATE_LIMITED_TRIES):
             await self._take_budget(background)
             async with self._telemetry.upstream_call(SERVICE):
-                status, retry_after, body = await self._request(path, params)
+                status, retry_after, body = await self._request(path, params, api_key)
                 if status in (420, 429) and attempt < RATE_LIMITED_TRIES - 1:
                     log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
                 elif status == 404:
@@ -206,11 +235,14 @@ class SpeedrunClient:
         finally:
             self._commands_waiting -= 1
 
-    async def _request(self, path: str, params: Mapping[str, str] | None) -> tuple[int, float, bytes]:
+    async def _request(
+        self, path: str, params: Mapping[str, str] | None, api_key: SecretStr | None
+    ) -> tuple[int, float, bytes]:
         url = f"{self._base_url}{path}"
+        headers = {"X-API-Key": api_key.get_secret_value()} if api_key else self._headers
         try:
             async with self._session.get(
-                url, params=params, headers=self._headers, timeout=self._timeout
+                url, params=params, headers=headers, timeout=self._timeout
             ) as response:
                 retry_after = float(response.headers.get("Retry-After", 5) or 5)
                 return response.status, min(retry_after, 60.0), await response.read()
@@ -227,7 +259,7 @@ class SpeedrunClient:
                 message = api.API_ERROR.validate_json(body).message
             except ValidationError:
                 message = f"HTTP {status}"
-            raise UserFacingError(f"speedrun.com refused the request: {message}")
+            raise Refused(status, message)
         if status >= 400:
             raise UpstreamError(SERVICE, f"it answered HTTP {status}")
         try:

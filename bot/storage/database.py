@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy import Connection, Table, make_url
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 log = logging.getLogger(__name__)
 
@@ -37,3 +39,13 @@ def _upgrade(connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+
+
+async def upsert(connection: AsyncConnection, table: Table, row: dict[str, Any], key: list[str]) -> None:
+    """INSERT ... ON CONFLICT (key) DO UPDATE, on SQLite and PostgreSQL: two writers at once
+    cannot clash."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    values = {column: value for column, value in row.items() if column not in key}
+    await connection.execute(
+        dialect.insert(table).values(row).on_conflict_do_update(index_elements=key, set_=values)
+    )

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.database import upsert
 from bot.storage.tables import guild_settings
 
 Feature = Literal["announcements", "streams", "src"]
@@ -72,15 +72,8 @@ class GuildSettings:
             "updated_at": datetime.now(UTC),
         }
         row = {"guild_id": setting.guild_id, "feature": setting.feature, **values}
-        key = [guild_settings.c.guild_id, guild_settings.c.feature]
         async with self._engine.begin() as connection:
-            # INSERT ... ON CONFLICT DO UPDATE: two saves at once cannot clash.
-            if connection.dialect.name == "postgresql":
-                upsert = postgresql.insert(guild_settings).values(row)
-                await connection.execute(upsert.on_conflict_do_update(index_elements=key, set_=values))
-            else:
-                insert = sqlite.insert(guild_settings).values(row)
-                await connection.execute(insert.on_conflict_do_update(index_elements=key, set_=values))
+            await upsert(connection, guild_settings, row, ["guild_id", "feature"])
 
     async def of_guild(self, guild_id: int) -> dict[str, FeatureSetting]:
         async with self._engine.connect() as connection:

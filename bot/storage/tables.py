@@ -81,3 +81,14 @@ stream_alerts = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),  # null while live
     Column("edited_at", DateTime(timezone=True), nullable=False),
 )
+
+# A member's speedrun.com API key for /src submit, sealed with Fernet: never stored in plaintext.
+speedrun_keys = Table(
+    "speedrun_keys",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),  # the Discord user
+    Column("sealed_key", Text, nullable=False),
+    Column("speedrun_user_id", String(32), nullable=False),
+    Column("speedrun_name", String(200), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

@@ -193,6 +193,11 @@ class Interaction:
                 return list(callback["data"]["choices"])
         return None
 
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The form (modal) the bot answered with."""
+        return next((dict(c["data"]) for c in self.callbacks if c["type"] == 9), None)
+
     async def wait_for(self, predicate: Callable[[Interaction], bool], timeout: float = 10) -> None:
         async with asyncio.timeout(timeout):
             while not predicate(self):
@@ -411,6 +416,35 @@ class FakeDiscord:
         channel = next(c["name"] for c in guild["channels"] if c["id"] == message.data["channel_id"])
         data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._interact(3, data, guild, channel, MEMBER_PERMISSIONS, user, message=message.data)
+
+    async def submit(
+        self, opened: Interaction, values: Mapping[str, str], *, user: dict[str, Any] | None = None
+    ) -> Interaction:
+        """Fills in the form ``opened`` answered with (``values`` by field label) and submits it
+        (an interaction of type 5, MODAL_SUBMIT)."""
+        await opened.wait_for(lambda i: i.modal is not None)
+        modal = opened.modal
+        assert modal is not None
+        rows = []
+        for row in modal["components"]:
+            if row["type"] == 18:  # a label around one field
+                field = row["component"]
+                submitted = {
+                    "type": field["type"],
+                    "custom_id": field["custom_id"],
+                    "value": values[row["label"]],
+                }
+                rows.append({"type": 18, "component": submitted})
+            else:
+                fields = [
+                    {"type": field["type"], "custom_id": field["custom_id"], "value": values[field["label"]]}
+                    for field in row["components"]
+                ]
+                rows.append({"type": 1, "components": fields})
+        guild = next(g for g in self.guilds if g["id"] == opened.payload["guild_id"])
+        channel = next(c["name"] for c in guild["channels"] if c["id"] == opened.payload["channel_id"])
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        return await self._interact(5, data, guild, channel, MEMBER_PERMISSIONS, user)
 
     async def _interact(
         self,

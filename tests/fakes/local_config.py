@@ -19,6 +19,9 @@ def local_settings(
         "database": {"url": f"sqlite+aiosqlite:///{data_dir / 'halobot.db'}"},
         "haloruns": {"base_url": haloruns.base_url},
         # Without a local speedrun.com, an address nothing listens on: a call fails at once.
-        "speedrun": {"base_url": speedrun.base_url if speedrun else "http://127.0.0.1:9/api/v1"},
+        "speedrun": {
+            "base_url": speedrun.base_url if speedrun else "http://127.0.0.1:9/api/v1",
+            "key_secret_file": str(data_dir / "secret.key"),
+        },
         "health": {"port": 0},
     }

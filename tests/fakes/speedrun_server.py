@@ -60,6 +60,7 @@ class FakeSpeedrun:
             "dx39g5ex": {"names": {"international": "@everyone **bold**"}},
         }
         self.variables: dict[str, list[dict[str, Any]]] = {}
+        self.api_keys: dict[str, str] = {}  # API key: the id of the user it belongs to
         self.unstable = False  # True: /runs orders differently at each call, as the real one can
         self._calls = 0
         self._add_dead_cells()
@@ -108,6 +109,7 @@ class FakeSpeedrun:
         app.router.add_get("/api/v1/runs/{run}", self._run)
         app.router.add_get("/api/v1/runs", self._runs)
         app.router.add_get("/api/v1/users", self._users)
+        app.router.add_get("/api/v1/profile", self._profile)
         app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
         app.router.add_get("/api/v1/leaderboards/{game}/category/{category}", self._leaderboard)
         app.router.add_get("/api/v1/leaderboards/{game}/level/{level}/{category}", self._leaderboard)
@@ -275,6 +277,16 @@ class FakeSpeedrun:
         }
         self.runs[run_id] = run
         return run
+
+    async def _profile(self, request: web.Request) -> web.Response:
+        user_id = self.api_keys.get(request.headers.get("X-API-Key", ""))
+        if user_id is None:
+            return error(
+                403,
+                "This operations requires a user context, but no valid API Key was submitted in your "
+                "request.",
+            )
+        return web.json_response({"data": {"rel": "user", "id": user_id, **self.users[user_id]}})
 
     async def _users(self, request: web.Request) -> web.Response:
         lookup = request.query.get("lookup", "").casefold()

@@ -1,0 +1,42 @@
+"""The private form in which a member links their speedrun.com API key (``/src key set``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from pydantic import SecretStr
+
+from bot.interaction_replies import send_ephemeral, thinking_if_slow
+from bot.rendering import plain
+from bot.tree import report_error
+
+if TYPE_CHECKING:
+    from bot.app import HaloBot
+
+COMMAND = "src key set"
+
+
+class KeyForm(discord.ui.Modal, title="Link your speedrun.com API key"):
+    api_key: discord.ui.TextInput[KeyForm] = discord.ui.TextInput(
+        label="API key",
+        placeholder="Shown at speedrun.com/api/auth once you are signed in",
+        min_length=8,
+        max_length=250,
+    )
+
+    async def on_submit(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
+        key = SecretStr(self.api_key.value.strip())
+        bot = interaction.client
+        async with thinking_if_slow(interaction):
+            profile = await bot.speedrun.profile(key)
+            name = profile.display_name
+            await bot.speedrun_keys.link(interaction.user.id, key, profile.id or "", name)
+        await send_ephemeral(
+            interaction,
+            f"Linked as **{plain(name, 100)}** on speedrun.com: `/src submit` now submits runs in that "
+            "name. `/src key remove` forgets the key.",
+        )
+
+    async def on_error(self, interaction: discord.Interaction[HaloBot], error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error, COMMAND)

@@ -1,0 +1,99 @@
+"""Members' speedrun.com API keys, for submitting runs in their name: sealed with Fernet at rest.
+
+The secret comes from ``speedrun.key_secret``; when that is empty, a random one is created at
+``speedrun.key_secret_file`` (mode 0600) the first time a key is sealed or opened. A key's
+plaintext only ever lives in a ``SecretStr``; a key sealed under another secret cannot be opened,
+and the member is asked to set it again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken
+from pydantic import SecretStr
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import SpeedrunConfig
+from bot.errors import UserFacingError
+from bot.storage.database import upsert
+from bot.storage.tables import speedrun_keys
+
+SET_AGAIN = "Your speedrun.com API key can no longer be read: set it again with `/src key set`."
+
+
+class KeyUnreadable(UserFacingError):
+    """The stored key was sealed under another secret."""
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedKey:
+    api_key: SecretStr
+    speedrun_user_id: str
+    speedrun_name: str
+
+
+def _secret_file(path: Path) -> str:
+    """The secret in ``path``, created (random, mode 0600) if there is none yet."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first: read theirs
+        else:
+            with os.fdopen(descriptor, "w", encoding="ascii") as file:
+                file.write(secrets.token_urlsafe(32))
+    return path.read_text(encoding="ascii").strip()
+
+
+class SpeedrunKeys:
+    def __init__(self, engine: AsyncEngine, config: SpeedrunConfig) -> None:
+        self._engine = engine
+        self._config = config
+
+    @cached_property
+    def _fernet(self) -> Fernet:
+        secret = self._config.key_secret.get_secret_value() or _secret_file(self._config.key_secret_file)
+        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+
+    async def link(self, user_id: int, api_key: SecretStr, speedrun_user_id: str, speedrun_name: str) -> None:
+        """Keeps the member's key (replacing an earlier one)."""
+        values = {
+            "sealed_key": self._fernet.encrypt(api_key.get_secret_value().encode()).decode(),
+            "speedrun_user_id": speedrun_user_id,
+            "speedrun_name": speedrun_name,
+            "updated_at": datetime.now(UTC),
+        }
+        async with self._engine.begin() as connection:
+            await upsert(connection, speedrun_keys, {"user_id": user_id, **values}, ["user_id"])
+
+    async def of(self, user_id: int) -> LinkedKey | None:
+        """The member's key, if linked; ``KeyUnreadable`` if it was sealed under another secret."""
+        async with self._engine.connect() as connection:
+            row = (
+                await connection.execute(select(speedrun_keys).where(speedrun_keys.c.user_id == user_id))
+            ).first()
+        if row is None:
+            return None
+        try:
+            api_key = SecretStr(self._fernet.decrypt(row.sealed_key.encode()).decode())
+        except InvalidToken:
+            raise KeyUnreadable(SET_AGAIN) from None
+        return LinkedKey(api_key, row.speedrun_user_id, row.speedrun_name)
+
+    async def forget(self, user_id: int) -> bool:
+        """Forgets the member's key; ``False`` if there was none."""
+        async with self._engine.begin() as connection:
+            deleted = await connection.execute(
+                speedrun_keys.delete().where(speedrun_keys.c.user_id == user_id)
+            )
+        return bool(deleted.rowcount)
