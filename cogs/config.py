@@ -258,7 +258,7 @@ class Config(
                 name=feature.capitalize(), value=describe(setting) if setting else "Off", inline=False
             )
         followed = sorted(
-            (s for s in settings.values() if s.feature.startswith("src:")),
+            (s for s in settings.values() if s.family == "src"),
             key=lambda s: str(s.filters.get("game", s.feature)).casefold(),
         )
         shown = 0
@@ -332,9 +332,7 @@ class Config(
         """{game id: name} of the speedrun.com games the server follows (on or off)."""
         settings = await self.bot.settings.of_guild(guild_id)
         return {
-            s.feature.partition(":")[2]: str(s.filters.get("game", s.feature))
-            for s in settings.values()
-            if s.feature.startswith("src:")
+            s.scope: str(s.filters.get("game", s.feature)) for s in settings.values() if s.family == "src"
         }
 
 

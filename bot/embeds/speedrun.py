@@ -178,9 +178,8 @@ def verified_run_embed(entry: api.VerifiedRun) -> discord.Embed:
         colour=GOLD if record is not None and not record.tie else COLOUR,
         timestamp=run.status.verify_date,
     )
-    video = next(
-        (safe_link(v.uri) for v in (run.videos.links if run.videos else []) if safe_link(v.uri)), None
-    )
+    links = run.videos.links if run.videos else []
+    video = next(filter(None, (safe_link(v.uri) for v in links)), None)
     time_text = f"**{format_run_time(run.times.primary_t)}**"
     embed.description = f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}"
     embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")

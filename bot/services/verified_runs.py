@@ -47,11 +47,6 @@ ENTRY: TypeAdapter[VerifiedRun] = TypeAdapter(VerifiedRun)
 Poster = Callable[[FeatureSetting, VerifiedRun, str], Awaitable[int]]
 
 
-def game_of(setting: FeatureSetting) -> str:
-    """The speedrun.com game id a ``src:<game id>`` setting follows."""
-    return setting.feature.partition(":")[2]
-
-
 def wanted(setting: FeatureSetting, entry: VerifiedRun) -> bool:
     return setting.filters.get("mode", "all") != "wr" or entry.record is not None
 
@@ -91,12 +86,13 @@ class VerifiedRuns:
     async def poll(self) -> PollResult:
         """One round: every followed game's newly verified runs, then every pending post."""
         settings = await self._settings.enabled(FEATURE)
+        games = {s.scope for s in settings}
         followed: dict[str, str] = json.loads(await self._state.get(FOLLOWED_STATE) or "{}")
         new = 0
-        for game_id in sorted({game_of(s) for s in settings}):
+        for game_id in sorted(games):
             if self._stopping():
                 break
-            targets = [s for s in settings if game_of(s) == game_id]
+            targets = [s for s in settings if s.scope == game_id]
             try:
                 if game_id in followed:
                     since = datetime.fromisoformat(followed[game_id]) - LATE_SHOWING
@@ -107,30 +103,33 @@ class VerifiedRuns:
             except (UpstreamError, UserFacingError) as error:
                 log.warning("speedrun.com runs of %s skipped this poll: %s", game_id, error)
         # A game nobody follows any more is looked at afresh if followed again.
-        still = {game_of(s) for s in settings}
-        await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in still}))
+        await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in games}))
         return PollResult(new, *await self._delivery.deliver())
 
-    async def _recent(self, game: api.Game, since: datetime | None) -> list[VerifiedRun]:
-        """The game's most recently verified runs, oldest first: one page, and more pages (up to
-        ``PAGES``) while every run on a page is new, so that a long outage loses nothing."""
+    async def _page(self, game: api.Game, page: int) -> tuple[list[VerifiedRun], bool]:
+        """One page of the game's runs, the most recently verified first; and whether more follow."""
         filters = {"game": game.id, "status": "verified", "orderby": "verify-date", "direction": "desc"}
-        entries: list[VerifiedRun] = []
-        for page in range(PAGES if since else 1):
-            runs, more = await self._client.runs(
-                {**filters, "offset": str(page * PAGE)}, count=PAGE, background=True
-            )
-            batch = [VerifiedRun(run=run, game=game.name) for run in runs]
-            entries += batch
-            if not more or since is None or len(await self._ledger.unseen(batch)) < len(batch):
+        runs, more = await self._client.runs(
+            {**filters, "offset": str(page * PAGE)}, count=PAGE, background=True
+        )
+        return [VerifiedRun(run=run, game=game.name) for run in runs], more
+
+    async def _unseen(self, game: api.Game, since: datetime) -> list[VerifiedRun]:
+        """The game's verified runs the ledger has not seen, oldest first: from the first page, and
+        from the next ones (up to ``PAGES``) while every run on a page is new and verified since
+        ``since``, so that a long outage loses nothing."""
+        unseen: list[VerifiedRun] = []
+        for page in range(PAGES):
+            batch, more = await self._page(game, page)
+            new = await self._ledger.unseen(batch)
+            unseen += new
+            if not more or len(new) < len(batch) or any(_verified(e.run) < since for e in batch):
                 break
-            if any(_verified(entry.run) < since for entry in batch):
-                break
-        return sorted(entries, key=lambda entry: _verified(entry.run))
+        return sorted(unseen, key=lambda entry: _verified(entry.run))
 
     async def _first_look(self, game_id: str) -> None:
         game = await self._client.game(game_id)
-        entries = await self._recent(game, None)
+        entries, _ = await self._page(game, 0)
         await self._ledger.add(entries, lambda entry: [])
         log.info(
             "First look at %s on speedrun.com: %d verified runs remembered, none posted",
@@ -140,7 +139,7 @@ class VerifiedRuns:
 
     async def _poll_game(self, game_id: str, since: datetime, targets: list[FeatureSetting]) -> int:
         game = await self._client.game(game_id)
-        unseen = await self._ledger.unseen(await self._recent(game, since))
+        unseen = await self._unseen(game, since)
         old = [e for e in unseen if _verified(e.run) < since]
         if old:  # the unstable ordering brought up runs verified before the bot followed the game
             await self._ledger.add(old, lambda entry: [])

@@ -122,12 +122,15 @@ class RunLedger(Generic[E]):
         await self._update(deliveries, status=DROPPED, last_error=reason[:1000])
 
     async def prune(self, before: datetime) -> int:
-        """Forgets posted and dropped deliveries last touched before ``before`` (runs stay, so that
-        one still in the feed is never taken for new)."""
+        """Forgets this feed's posted and dropped deliveries last touched before ``before`` (runs
+        stay, so that one still in the feed is never taken for new)."""
         async with self._engine.begin() as connection:
+            this_feed = select(feed_runs.c.id).where(feed_runs.c.feed == self._feed)
             deleted = await connection.execute(
                 feed_deliveries.delete().where(
-                    (feed_deliveries.c.status != PENDING) & (feed_deliveries.c.updated_at < before)
+                    (feed_deliveries.c.status != PENDING)
+                    & (feed_deliveries.c.updated_at < before)
+                    & feed_deliveries.c.record_id.in_(this_feed)
                 )
             )
         return int(deleted.rowcount)

@@ -42,6 +42,16 @@ class FeatureSetting:
     disabled_reason: str | None = None
     failures: int = 0
 
+    @property
+    def family(self) -> str:
+        """The feature this setting is of (``src`` for ``src:<game id>``)."""
+        return self.feature.partition(":")[0]
+
+    @property
+    def scope(self) -> str:
+        """What a scoped setting follows (the game id of ``src:<game id>``); "" if unscoped."""
+        return self.feature.partition(":")[2]
+
 
 def _setting(row: Any) -> FeatureSetting:
     return FeatureSetting(
