@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import discord
@@ -19,10 +19,13 @@ from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
 from bot.services.delivery import post_pace
 from bot.services.haloruns.service import HaloRuns
+from bot.services.run_submission import RunSubmissions
 from bot.services.telemetry import Telemetry
 from bot.storage.settings import GuildSettings
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
+from bot.storage.submission_forms import SubmissionForms
+from bot.submission_view import FormClosing
 from bot.tree import HaloTree
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,14 @@ class HaloBot(commands.Bot):
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
         self.speedrun_keys = SpeedrunKeys(engine, config.speedrun)
+        self.submission_forms = SubmissionForms(engine)
+        self.run_submissions = RunSubmissions(
+            self.speedrun,
+            self.speedrun_keys,
+            self.submission_forms,
+            timedelta(minutes=config.speedrun.submit_form_minutes),
+        )
+        self.form_closing = FormClosing()
         self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
@@ -150,4 +161,5 @@ class HaloBot(commands.Bot):
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)  # cancels what is still running
         await asyncio.gather(*self._job_tasks, return_exceptions=True)
+        self.form_closing.stop()
         await super().close()

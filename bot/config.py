@@ -94,6 +94,7 @@ class SpeedrunConfig(_Section):
     requests_per_minute: Annotated[int, Field(ge=2)] = 100
     key_secret: SecretStr = SecretStr("")
     key_secret_file: Path = Path("data/secret.key")
+    submit_form_minutes: Annotated[float, Field(gt=0, le=15)] = 15
 
 
 class InfiniteConfig(_Section):

@@ -29,8 +29,11 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
 
 
 @contextlib.asynccontextmanager
-async def thinking_if_slow(interaction: discord.Interaction, after: float = 1.0) -> AsyncIterator[None]:
-    """Shows "thinking…" (a public defer) only if the block takes longer than ``after`` seconds.
+async def thinking_if_slow(
+    interaction: discord.Interaction, after: float = 1.0, *, ephemeral: bool = False
+) -> AsyncIterator[None]:
+    """Shows "thinking…" (a public defer, unless ``ephemeral``) only if the block takes longer than
+    ``after`` seconds.
 
     Quick answers then come as one plain reply, and slow ones are still acknowledged well within
     Discord's 3 seconds.
@@ -40,7 +43,7 @@ async def thinking_if_slow(interaction: discord.Interaction, after: float = 1.0)
     async def defer_later() -> None:
         await asyncio.sleep(after)
         deferring.set()
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
 
     timer = asyncio.create_task(defer_later())
     try:
@@ -58,10 +61,12 @@ async def send_reply(
     *,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
+    ephemeral: bool = False,
 ) -> None:
-    """The command's public answer, whether or not it deferred first."""
+    """The command's answer (public unless ``ephemeral``), whether or not it deferred first."""
     given = {"content": content, "embed": embed, "view": view}
     extras: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
+    extras["ephemeral"] = ephemeral
     if interaction.response.is_done():
         await interaction.followup.send(**extras)
     else:

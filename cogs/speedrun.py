@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 import discord
@@ -12,11 +13,16 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
 from bot.embeds import speedrun as embeds
+from bot.embeds.submission import preview_embed
 from bot.errors import UserFacingError
 from bot.interaction_replies import send_ephemeral, send_reply, thinking_if_slow
+from bot.models import speedrun as api
+from bot.models.speedrun import Timing
 from bot.pagination import send_pages
 from bot.services import speedrun
+from bot.services.run_submission import RunRequest
 from bot.speedrun_key_form import KeyForm
+from bot.submission_view import FormButton, TypedVariable, VariablePick, form_view
 
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.
@@ -52,27 +58,74 @@ class Speedrun(commands.Cog):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """The chosen game's categories (level categories when a level is chosen)."""
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                game = await self.bot.speedrun.game(str(interaction.namespace.game or ""))
-                categories = await self.bot.speedrun.categories(game.id)
-        except (TimeoutError, UserFacingError):
-            return []
         kind = "per-level" if getattr(interaction.namespace, "level", None) else "per-game"
-        names = [c.name for c in categories if c.type == kind and current.casefold() in c.name.casefold()]
-        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
+
+        async def categories(game: api.Game) -> list[tuple[str, str]]:
+            return [(c.name, c.name) for c in await self.bot.speedrun.categories(game.id) if c.type == kind]
+
+        return await self._of_game(interaction, current, categories)
 
     async def _level_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        async def levels(game: api.Game) -> list[tuple[str, str]]:
+            return [(level.name, level.name) for level in await self.bot.speedrun.levels(game.id)]
+
+        return await self._of_game(interaction, current, levels)
+
+    async def _of_game(
+        self,
+        interaction: discord.Interaction,
+        current: str,
+        options: Callable[[api.Game], Awaitable[list[tuple[str, str]]]],
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete from the chosen game's ``options`` (value, name), by name."""
         try:
             async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                game = await self.bot.speedrun.game(str(interaction.namespace.game or ""))
-                levels = await self.bot.speedrun.levels(game.id)
+                found = await options(await self.bot.speedrun.game(str(interaction.namespace.game or "")))
         except (TimeoutError, UserFacingError):
             return []
-        names = [level.name for level in levels if current.casefold() in level.name.casefold()]
-        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
+        matching = [(value, name) for value, name in found if current.casefold() in name.casefold()]
+        return [app_commands.Choice(name=name[:100], value=value[:100]) for value, name in matching[:25]]
+
+    async def _submit_category_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Every category of the chosen game by name, sent as its id."""
+
+        async def categories(game: api.Game) -> list[tuple[str, str]]:
+            return [
+                (c.id, f"{c.name} (levels)" if c.type == "per-level" else c.name)
+                for c in await self.bot.speedrun.categories(game.id)
+            ]
+
+        return await self._of_game(interaction, current, categories)
+
+    async def _submit_level_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def levels(game: api.Game) -> list[tuple[str, str]]:
+            return [(level.id, level.name) for level in await self.bot.speedrun.levels(game.id)]
+
+        return await self._of_game(interaction, current, levels)
+
+    async def _platform_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def platforms(game: api.Game) -> list[tuple[str, str]]:
+            details = await self.bot.speedrun.game_details(game.id)
+            return [(p.id, p.name) for p in details.platforms if isinstance(p, api.System)]
+
+        return await self._of_game(interaction, current, platforms)
+
+    async def _region_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        async def regions(game: api.Game) -> list[tuple[str, str]]:
+            details = await self.bot.speedrun.game_details(game.id)
+            return [(r.id, r.name) for r in details.regions if isinstance(r, api.System)]
+
+        return await self._of_game(interaction, current, regions)
 
     async def _subcategory_choices(
         self, interaction: discord.Interaction, current: str
@@ -115,6 +168,67 @@ class Speedrun(commands.Cog):
             else "You had no speedrun.com API key linked."
         )
         await send_ephemeral(interaction, message)
+
+    @src.command(name="submit")
+    @app_commands.describe(
+        game="The speedrun.com game: its name, abbreviation or id",
+        category="The category (a level category needs the level too)",
+        time="Your time: 1:23:45.678, 23:45, 23:45.5, 1h 23m 45s or 5025.678",
+        video="A link to the run's video (http or https)",
+        level="The level, for a level category",
+        platform="The platform you played on",
+        region="The game's region you played",
+        date="The day you played, YYYY-MM-DD (today, UTC, unless given)",
+        emulated="Played on an emulator",
+        timing="Which timing your time is (the game's main timing unless given)",
+        comment="A comment shown with the run",
+        verified="Verify the run at once (only for the game's moderators)",
+        splits="A splits.io id or link",
+    )
+    @app_commands.autocomplete(
+        game=_game_choices,
+        category=_submit_category_choices,
+        level=_submit_level_choices,
+        platform=_platform_choices,
+        region=_region_choices,
+    )
+    async def submit(
+        self,
+        interaction: discord.Interaction[HaloBot],
+        game: str,
+        category: str,
+        time: str,
+        video: app_commands.Range[str, 1, 255] | None = None,
+        level: str | None = None,
+        platform: str | None = None,
+        region: str | None = None,
+        date: app_commands.Range[str, 1, 10] | None = None,
+        emulated: bool = False,
+        timing: Timing | None = None,
+        comment: app_commands.Range[str, 1, 2000] | None = None,
+        verified: bool = False,
+        splits: app_commands.Range[str, 1, 50] | None = None,
+    ) -> None:
+        """Submit a run to speedrun.com in your name: check the preview, then press Submit."""
+        request = RunRequest(
+            game,
+            category,
+            time,
+            video,
+            level,
+            platform,
+            region,
+            date,
+            emulated,
+            timing,
+            comment,
+            verified,
+            splits,
+        )
+        async with thinking_if_slow(interaction, ephemeral=True):
+            form = await self.bot.run_submissions.prepare(interaction.user.id, request)
+        await send_reply(interaction, embed=preview_embed(form), view=form_view(form), ephemeral=True)
+        self.bot.form_closing.watch(form, interaction)
 
     @src.command(name="runs")
     @app_commands.describe(
@@ -220,4 +334,5 @@ class Speedrun(commands.Cog):
 
 
 async def setup(bot: HaloBot) -> None:
+    bot.add_dynamic_items(FormButton, VariablePick, TypedVariable)
     await bot.add_cog(Speedrun(bot))

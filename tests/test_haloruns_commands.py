@@ -314,7 +314,9 @@ async def test_points_explains_a_time_it_cannot_read(bot: HaloBot, discord_serve
     reply = await (await discord_server.invoke("points", {"wr": "12:34", "pb": "twelve minutes"})).reply()
 
     assert reply.ephemeral
-    assert reply.content == "'twelve minutes' is not a time like 1:02:03, 12:34, 12:34.567 or 754."
+    assert reply.content == (
+        "“twelve minutes” is not a time like `1:23:45.678`, `23:45`, `23:45.5`, `1h 23m 45s` or `5025.678`."
+    )
 
 
 @pytest.mark.parametrize(

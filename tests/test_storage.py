@@ -32,9 +32,10 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
             "feed_deliveries",
             "stream_alerts",
             "speedrun_keys",
+            "submission_forms",
             "alembic_version",
         } <= set(tables)
-        assert revision == "0005"
+        assert revision == "0006"
 
 
 def _upgrade_to(revision: str, connection: Connection) -> None:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -52,6 +52,17 @@ class Refused(UserFacingError):
 
 class KeyRefused(UserFacingError):
     """speedrun.com does not accept the member's API key."""
+
+
+class RunRefused(UserFacingError):
+    """speedrun.com refused a submitted run (HTTP 400), saying why in ``errors``."""
+
+    def __init__(self, message: str, errors: list[str]) -> None:
+        super().__init__(f"speedrun.com refused the run: {message}")
+        self.errors = errors
+
+
+SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
 
 
 class SpeedrunClient:
@@ -175,11 +186,34 @@ class SpeedrunClient:
                 raise
             found = None
         if found is None:
-            raise KeyRefused(
-                "speedrun.com does not accept that API key. Copy it again from "
-                "<https://www.speedrun.com/api/auth> and run `/src key set` again."
-            )
+            raise KeyRefused(f"speedrun.com does not accept that API key. {SET_KEY_AGAIN}")
         return found.data
+
+    async def game_details(self, game_id: str) -> api.Game:
+        """A game with its platforms and regions by name, and its ruleset."""
+        path = f"/games/{quote(game_id, safe='')}"
+        params = {"embed": "platforms,regions"}
+        return (await self._static.get((path, "systems"), lambda: self._get(path, api.GAME, params))).data
+
+    async def submit_run(self, api_key: SecretStr, run: Mapping[str, Any]) -> api.Run:
+        """``POST /runs`` in the key's owner's name: the new run. ``RunRefused`` (400) says why;
+        ``KeyRefused`` when the key is not accepted. ``UpstreamError`` leaves the outcome unknown:
+        the run may have been created (look among ``newest_submissions`` before trying again)."""
+        status, body = await self._exchange("POST", "/runs", json={"run": run}, api_key=api_key)
+        if status in (401, 403):
+            raise KeyRefused(f"speedrun.com refused your API key. {SET_KEY_AGAIN}")
+        if status == 400:
+            try:
+                refusal = api.API_ERROR.validate_json(body)
+            except ValidationError:
+                refusal = api.ApiError(message="HTTP 400")
+            raise RunRefused(refusal.message, refusal.errors)
+        return self._parse("/runs", status, body, api.RUN).data
+
+    async def newest_submissions(self, api_key: SecretStr, user_id: str) -> list[api.Run]:
+        """The user's most recently submitted runs, newest first, read fresh in their name."""
+        params = {"user": user_id, "orderby": "submitted", "direction": "desc", "max": "20"}
+        return (await self._get("/runs", api.RUNS, params, api_key=api_key)).data
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -190,8 +224,9 @@ class SpeedrunClient:
         params: Mapping[str, str] | None = None,
         *,
         background: bool = False,
+        api_key: SecretStr | None = None,
     ) -> T:
-        found = await self._get_optional(path, shape, params, background=background)
+        found = await self._get_optional(path, shape, params, background=background, api_key=api_key)
         if found is None:
             raise NotFound(f"speedrun.com has no {path}.")
         return found
@@ -205,20 +240,33 @@ class SpeedrunClient:
         background: bool = False,
         api_key: SecretStr | None = None,
     ) -> T | None:
-        """``path`` parsed as ``shape``; ``None`` on 404. Waits for the budget, and after 420/429.
-        With ``api_key``, in that member's name rather than the bot's."""
-        for attempt in range(RATE_LIMITED_TRIES):
+        """``path`` parsed as ``shape``; ``None`` on 404. With ``api_key``, in that member's name
+        rather than the bot's."""
+        status, body = await self._exchange("GET", path, params, background=background, api_key=api_key)
+        return None if status == 404 else self._parse(path, status, body, shape)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None = None,
+        *,
+        json: Mapping[str, Any] | None = None,
+        background: bool = False,
+        api_key: SecretStr | None = None,
+    ) -> tuple[int, bytes]:
+        """One request's status and body, within the budget; 420 and 429 are waited out and tried
+        again (speedrun.com did nothing with the request)."""
+        attempt = 0
+        while True:
+            attempt += 1
             await self._take_budget(background)
             async with self._telemetry.upstream_call(SERVICE):
-                status, retry_after, body = await self._request(path, params, api_key)
-                if status in (420, 429) and attempt < RATE_LIMITED_TRIES - 1:
-                    log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
-                elif status == 404:
-                    return None
-                else:
-                    return self._parse(path, status, body, shape)
+                status, retry_after, body = await self._request(method, path, params, json, api_key)
+                if status not in (420, 429) or attempt == RATE_LIMITED_TRIES:
+                    return status, body
+                log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
             await asyncio.sleep(retry_after)
-        raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
 
     async def _take_budget(self, background: bool) -> None:
         """One request's share of the budget; a background request waits until no command waits
@@ -236,13 +284,18 @@ class SpeedrunClient:
             self._commands_waiting -= 1
 
     async def _request(
-        self, path: str, params: Mapping[str, str] | None, api_key: SecretStr | None
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str] | None,
+        json: Mapping[str, Any] | None,
+        api_key: SecretStr | None,
     ) -> tuple[int, float, bytes]:
         url = f"{self._base_url}{path}"
         headers = {"X-API-Key": api_key.get_secret_value()} if api_key else self._headers
         try:
-            async with self._session.get(
-                url, params=params, headers=headers, timeout=self._timeout
+            async with self._session.request(
+                method, url, params=params, json=json, headers=headers, timeout=self._timeout
             ) as response:
                 retry_after = float(response.headers.get("Retry-After", 5) or 5)
                 return response.status, min(retry_after, 60.0), await response.read()
@@ -254,6 +307,8 @@ class SpeedrunClient:
 
     @staticmethod
     def _parse(path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
+        if status in (420, 429):
+            raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
         if 400 <= status < 500:
             try:
                 message = api.API_ERROR.validate_json(body).message

@@ -15,7 +15,7 @@ COLOUR = discord.Colour.from_rgb(0xFF, 0xB8, 0x00)
 GOLD = discord.Colour.gold()
 
 
-def _day(played: date) -> str:
+def played_day(played: date) -> str:
     """A day with no time of day: shown as of its noon, UTC, so that every time zone sees that day."""
     return timestamp(datetime.combine(played, time(12), UTC), "D")
 
@@ -83,7 +83,7 @@ def run_embed(run: api.Run) -> discord.Embed:
     embed.add_field(name="Players", value=players(run), inline=False)
     embed.add_field(name="Time", value=_times(run))
     if run.played:
-        embed.add_field(name="Played", value=_day(run.played))
+        embed.add_field(name="Played", value=played_day(run.played))
     if run.submitted:
         embed.add_field(name="Submitted", value=timestamp(run.submitted, "D"))
     embed.add_field(name="Status", value=_status(run), inline=False)
@@ -159,7 +159,7 @@ def _previous_record(entry: api.VerifiedRun) -> tuple[str, str] | None:
     who = clip(" & ".join(plain(name, 64) for name in previous.players), 300) or "unknown"
     held = f"{format_run_time(previous.seconds)} by {who}"
     if previous.played:
-        held += f", played {_day(previous.played)}"
+        held += f", played {played_day(previous.played)}"
     if record.tie:
         return "Ties the record of", held
     margin = record.margin(entry.run.times.primary_t) or 0
@@ -185,7 +185,7 @@ def verified_run_embed(entry: api.VerifiedRun) -> discord.Embed:
     embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")
     embed.add_field(name="Category", value=plain(run.board_name, 200) or "unknown")
     if run.played:
-        embed.add_field(name="Played", value=_day(run.played))
+        embed.add_field(name="Played", value=played_day(run.played))
     previous = _previous_record(entry)
     if previous:
         embed.add_field(name=previous[0], value=previous[1], inline=False)

@@ -8,7 +8,7 @@ level of a full-game run is ``{"data": []}``. Both forms parse into the same mod
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
@@ -41,12 +41,48 @@ class Level(Payload):
     weblink: str | None = None
 
 
+Timing = Literal["realtime", "realtime_noloads", "ingame"]
+TIMINGS: dict[Timing, str] = {
+    "realtime": "Real time",
+    "realtime_noloads": "Real time without loads",
+    "ingame": "In-game time",
+}
+
+
+class Ruleset(Payload):
+    show_milliseconds: bool = Field(False, alias="show-milliseconds")
+    require_video: bool = Field(False, alias="require-video")
+    run_times: Annotated[list[Timing], SkipInvalid] = Field(["realtime"], alias="run-times")
+    default_time: Timing = Field("realtime", alias="default-time")
+    emulators_allowed: bool = Field(False, alias="emulators-allowed")
+
+
+class System(Payload):
+    """A platform or a region (``embed=platforms,regions``)."""
+
+    id: str
+    name: str
+
+
+def _unwrap_list(value: Any) -> Any:
+    """An embedded ``{"data": [...]}`` list becomes the list."""
+    return value["data"] if isinstance(value, dict) and set(value) == {"data"} else value
+
+
 class Game(Payload):
     id: str
     names: Names
     abbreviation: str | None = None
     weblink: str | None = None
     released: int | None = None
+    ruleset: Ruleset = Ruleset()
+    # Ids, or the platforms and regions themselves when embedded.
+    platforms: Annotated[list[str | System], BeforeValidator(_unwrap_list), SkipInvalid] = Field(
+        default_factory=list
+    )
+    regions: Annotated[list[str | System], BeforeValidator(_unwrap_list), SkipInvalid] = Field(
+        default_factory=list
+    )
 
     @property
     def name(self) -> str:
@@ -62,12 +98,27 @@ class VariableValues(Payload):
     default: str | None = None
 
 
+class VariableScope(Payload):
+    type: str = "global"  # or "full-game", "all-levels", "single-level"
+    level: str | None = None
+
+
 class Variable(Payload):
     id: str
     name: str
     category: str | None = None
+    scope: VariableScope = VariableScope()
+    mandatory: bool = False
+    user_defined: bool = Field(False, alias="user-defined")
     is_subcategory: bool = Field(False, alias="is-subcategory")
     values: VariableValues = VariableValues()
+
+    def applies_to(self, level_id: str | None) -> bool:
+        """Whether a run of that level (``None``: a full-game run) takes this variable."""
+        kind = self.scope.type
+        if level_id is None:
+            return kind in ("global", "full-game")
+        return kind in ("global", "all-levels") or (kind == "single-level" and self.scope.level == level_id)
 
 
 class Player(Payload):
@@ -98,9 +149,10 @@ class Status(Payload):
     reason: str | None = None
 
 
-class System(Payload):
+class RunSystem(Payload):
     platform: str | None = None
     emulated: bool = False
+    region: str | None = None
 
 
 class Videos(Payload):
@@ -128,7 +180,7 @@ class Run(Payload):
     played: date | None = Field(None, alias="date")
     submitted: MaybeMoment = None
     times: Times
-    system: System = System()
+    system: RunSystem = RunSystem()
     splits: Link | None = None
     values: dict[str, str] = Field(default_factory=dict)
 
@@ -198,6 +250,7 @@ class Leaderboard(Payload):
 class ApiError(Payload):
     status: int | None = None
     message: str = ""
+    errors: Annotated[list[str], SkipInvalid] = Field(default_factory=list)  # a refused submission's
 
 
 # -- what the bot keeps of runs it announces ----------------------------------------------------

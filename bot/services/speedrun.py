@@ -12,7 +12,7 @@ from bot.models import speedrun as api
 from bot.rendering import plain
 from bot.services.haloruns.catalog import closest, normalize
 
-Named = TypeVar("Named", api.Category, api.Level)
+Named = TypeVar("Named", api.Category, api.Level, api.System)
 
 
 def pick(options: Sequence[Named], text: str, what: str, game: api.Game) -> Named:

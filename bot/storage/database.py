@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
@@ -49,3 +50,12 @@ async def upsert(connection: AsyncConnection, table: Table, row: dict[str, Any],
     await connection.execute(
         dialect.insert(table).values(row).on_conflict_do_update(index_elements=key, set_=values)
     )
+
+
+@overload
+def utc(moment: datetime) -> datetime: ...
+@overload
+def utc(moment: None) -> None: ...
+def utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives back times without their zone; every time stored is UTC."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment

@@ -10,14 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Stream
+from bot.storage.database import utc
 from bot.storage.tables import stream_alerts
 
 _STREAM: TypeAdapter[Stream] = TypeAdapter(Stream)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """SQLite gives back times without their zone; every time stored is UTC."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +42,9 @@ class StreamAlerts:
                     row.channel_id,
                     row.message_id,
                     _STREAM.validate_json(row.stream),
-                    _utc(row.live_since) or datetime.now(UTC),
-                    _utc(row.ended_at),
-                    _utc(row.edited_at) or datetime.now(UTC),
+                    utc(row.live_since) or datetime.now(UTC),
+                    utc(row.ended_at),
+                    utc(row.edited_at) or datetime.now(UTC),
                 )
                 for row in rows
             ]

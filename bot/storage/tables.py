@@ -92,3 +92,19 @@ speedrun_keys = Table(
     Column("speedrun_name", String(200), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# A /src submit form: the draft run (JSON), open → sending (claimed) → submitted, or cancelled.
+submission_forms = Table(
+    "submission_forms",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("user_id", BigInteger, nullable=False),  # the Discord user who opened it
+    Column("state", String(16), nullable=False),
+    Column("draft", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),  # when a click took it for sending
+    Column("sent_at", DateTime(timezone=True), nullable=True),  # a POST may have reached speedrun.com
+    Column("submitted", Text, nullable=True),  # what speedrun.com made of it, JSON
+    Index("submission_forms_expires", "expires_at"),
+)

@@ -215,6 +215,21 @@ class Interaction:
         return self.choices
 
 
+def component(message: Message, name: str) -> dict[str, Any]:
+    """The button (by label) or select menu (by placeholder) on ``message``."""
+    found = next(
+        (
+            c
+            for row in message.data["components"]
+            for c in row["components"]
+            if name in (c.get("label"), c.get("placeholder"))
+        ),
+        None,
+    )
+    assert found is not None, f"no button or menu {name!r} on the message"
+    return dict(found)
+
+
 @dataclass
 class Failure:
     method: str
@@ -406,15 +421,30 @@ class FakeDiscord:
         guild: dict[str, Any] | None = None,
     ) -> Interaction:
         """Presses the button labelled ``label`` on ``message`` (an interaction of type 3)."""
-        button = next(
-            (c for row in message.data["components"] for c in row["components"] if c.get("label") == label),
-            None,
-        )
-        assert button is not None, f"no button {label!r} on the message"
+        button = component(message, label)
         assert not button.get("disabled"), f"the button {label!r} is disabled"
+        data = {"custom_id": button["custom_id"], "component_type": 2}
+        return await self._on_component(message, data, user, guild)
+
+    async def choose(
+        self, message: Message, placeholder: str, labels: list[str], *, user: dict[str, Any] | None = None
+    ) -> Interaction:
+        """Picks the options labelled ``labels`` in the select menu with that ``placeholder``."""
+        menu = component(message, placeholder)
+        assert not menu.get("disabled"), f"the menu {placeholder!r} is disabled"
+        by_label = {option["label"]: option["value"] for option in menu["options"]}
+        data = {"custom_id": menu["custom_id"], "component_type": 3, "values": [by_label[x] for x in labels]}
+        return await self._on_component(message, data, user, None)
+
+    async def _on_component(
+        self,
+        message: Message,
+        data: dict[str, Any],
+        user: dict[str, Any] | None,
+        guild: dict[str, Any] | None,
+    ) -> Interaction:
         guild = guild or self.guilds[0]
         channel = next(c["name"] for c in guild["channels"] if c["id"] == message.data["channel_id"])
-        data = {"custom_id": button["custom_id"], "component_type": 2}
         return await self._interact(3, data, guild, channel, MEMBER_PERMISSIONS, user, message=message.data)
 
     async def submit(
@@ -444,7 +474,9 @@ class FakeDiscord:
         guild = next(g for g in self.guilds if g["id"] == opened.payload["guild_id"])
         channel = next(c["name"] for c in guild["channels"] if c["id"] == opened.payload["channel_id"])
         data = {"custom_id": modal["custom_id"], "components": rows}
-        return await self._interact(5, data, guild, channel, MEMBER_PERMISSIONS, user)
+        # A form opened from a button belongs to that button's message, which it may update.
+        message = opened.payload.get("message")
+        return await self._interact(5, data, guild, channel, MEMBER_PERMISSIONS, user, message=message)
 
     async def _interact(
         self,
@@ -865,10 +897,12 @@ class FakeDiscord:
             interaction.original = self._new_message(channel_id, {"flags": flags}, interaction=True)
             resource["message"] = interaction.original.data
         elif kind in (6, 7) and "message" in interaction.payload:
-            # A component's message is updated in place (7), or will be by a later edit (6).
+            # A component's message is updated in place (7), or will be by a later edit (6): it is
+            # the interaction's original message from then on.
             target = self.messages[int(interaction.payload["message"]["id"])]
             if kind == 7:
                 self._edit(target, data)
+            interaction.original = target
             resource["message"] = target.data
         interaction.changed.set()
         return json_response(

@@ -19,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.local_http import LocalHttp
+from tests.fakes.speedrun_rules import rule_problems, schema_problems
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "speedrun"
 
@@ -62,8 +63,15 @@ class FakeSpeedrun:
         self.variables: dict[str, list[dict[str, Any]]] = {}
         self.api_keys: dict[str, str] = {}  # API key: the id of the user it belongs to
         self.unstable = False  # True: /runs orders differently at each call, as the real one can
+        self.platforms: dict[str, str] = {}  # id: name
+        self.regions: dict[str, str] = {}
+        self.moderators: set[str] = set()  # user ids that moderate every game here
+        self.submitted: list[dict[str, Any]] = []  # bodies of POST /runs, as received
+        # What the next POSTs to /runs meet: "lost answer" (run made, then HTTP 502) or "down" (503).
+        self.submit_faults: list[str] = []
         self._calls = 0
         self._add_dead_cells()
+        self._add_halo_2()
         self._http = LocalHttp()
 
     def _add_dead_cells(self) -> None:
@@ -100,6 +108,99 @@ class FakeSpeedrun:
             }
         ]
 
+    def _add_halo_2(self) -> None:
+        """A game with everything a submission is checked against: a ruleset, platforms, regions, a
+        level category, and mandatory, optional, level-only and typed variables."""
+        self.platforms |= {"8gej2n93": "PC", "o7e2mx6w": "Xbox"}
+        self.regions |= {"pr184lqn": "USA / NTSC", "e6lxy1dz": "EUR / PAL"}
+        self.games.append(
+            {
+                "id": "kdkmr7d1",
+                "names": {"international": "Halo 2"},
+                "abbreviation": "halo2",
+                "weblink": "https://www.speedrun.com/halo2",
+                "released": 2004,
+                "ruleset": {
+                    "show-milliseconds": True,
+                    "require-verification": True,
+                    "require-video": True,
+                    "run-times": ["realtime", "ingame"],
+                    "default-time": "realtime",
+                    "emulators-allowed": False,
+                },
+                "platforms": ["8gej2n93", "o7e2mx6w"],
+                "regions": ["pr184lqn", "e6lxy1dz"],
+            }
+        )
+        self.categories["kdkmr7d1"] = [
+            {"id": "wk6pexd1", "name": "Easy", "type": "per-game"},
+            {"id": "n2y1y72o", "name": "Level Legendary", "type": "per-level"},
+        ]
+        self.levels["kdkmr7d1"] = [
+            {"id": "rdnyx4dm", "name": "Cairo Station"},
+            {"id": "ldyz6zd3", "name": "Outskirts"},
+        ]
+        players = {
+            "id": "2lgz978p",
+            "name": "Players",
+            "category": None,
+            "scope": {"type": "global"},
+            "mandatory": True,
+            "user-defined": False,
+            "values": {
+                "values": {"21d4zvp1": {"label": "Solo"}, "5q8e7y3q": {"label": "Co-op"}},
+                "default": None,
+            },
+        }
+        self.variables["wk6pexd1"] = [
+            players,
+            {
+                "id": "ylq9qkv8",
+                "name": "Version",
+                "category": "wk6pexd1",
+                "scope": {"type": "full-game"},
+                "mandatory": False,
+                "user-defined": False,
+                "values": {
+                    "values": {"gq7zo9p1": {"label": "MCC"}, "21gyzk91": {"label": "Original"}},
+                    "default": "gq7zo9p1",
+                },
+            },
+            {
+                "id": "p854r2vl",
+                "name": "Seed",
+                "category": "wk6pexd1",
+                "scope": {"type": "global"},
+                "mandatory": False,
+                "user-defined": True,
+                "values": {"values": {}, "default": None},
+            },
+        ]
+        self.variables["n2y1y72o"] = [
+            players,
+            {
+                "id": "68km3w4l",
+                "name": "Skull",
+                "category": "n2y1y72o",
+                "scope": {"type": "single-level", "level": "rdnyx4dm"},
+                "mandatory": True,
+                "user-defined": False,
+                "values": {
+                    "values": {"4qye4731": {"label": "Iron"}, "mln3x8nq": {"label": "None"}},
+                    "default": "mln3x8nq",
+                },
+            },
+            {
+                "id": "wl33kewl",
+                "name": "Full-game only",
+                "category": None,
+                "scope": {"type": "full-game"},
+                "mandatory": True,
+                "user-defined": False,
+                "values": {"values": {"9qj7z0oq": {"label": "A"}}, "default": None},
+            },
+        ]
+
     async def start(self) -> None:
         app = web.Application(middlewares=[self._limit])
         app.router.add_get("/api/v1/games", self._search_games)
@@ -108,6 +209,7 @@ class FakeSpeedrun:
         app.router.add_get("/api/v1/games/{game}/levels", self._levels)
         app.router.add_get("/api/v1/runs/{run}", self._run)
         app.router.add_get("/api/v1/runs", self._runs)
+        app.router.add_post("/api/v1/runs", self._submit)
         app.router.add_get("/api/v1/users", self._users)
         app.router.add_get("/api/v1/profile", self._profile)
         app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
@@ -158,11 +260,14 @@ class FakeSpeedrun:
 
     async def _game(self, request: web.Request) -> web.Response:
         game = self._game_by_id(request.match_info["game"])
-        return (
-            web.json_response({"data": game})
-            if game
-            else error(404, "The requested resource could not be found.")
-        )
+        if game is None:
+            return error(404, "The requested resource could not be found.")
+        embeds = request.query.get("embed", "").split(",")
+        game = dict(game)
+        for kind, names in (("platforms", self.platforms), ("regions", self.regions)):
+            if kind in embeds:
+                game[kind] = {"data": [{"id": i, "name": names[i]} for i in game.get(kind, [])]}
+        return web.json_response({"data": game})
 
     async def _categories(self, request: web.Request) -> web.Response:
         return web.json_response({"data": self.categories.get(request.match_info["game"], [])})
@@ -287,6 +392,80 @@ class FakeSpeedrun:
                 "request.",
             )
         return web.json_response({"data": {"rel": "user", "id": user_id, **self.users[user_id]}})
+
+    async def _submit(self, request: web.Request) -> web.Response:
+        user_id = self.api_keys.get(request.headers.get("X-API-Key", ""))
+        if user_id is None:
+            return error(403, "This operations requires a user context, but no valid API Key was submitted.")
+        body = await request.json()
+        self.submitted.append(body)
+        fault = self.submit_faults.pop(0) if self.submit_faults else None
+        if fault == "down":
+            return error(503, "The service is temporarily unavailable.")
+        run = body.get("run") if isinstance(body, dict) else None
+        problems = schema_problems(run) if isinstance(run, dict) else ["[run] is missing and it is required"]
+        if not problems:
+            assert isinstance(run, dict)
+            problems = self._rule_problems(run)
+        if problems:
+            message = "The submitted run does not validate against the schema. See the `errors` attached."
+            return web.json_response(
+                {"status": 400, "message": message, "errors": problems, "links": []}, status=400
+            )
+        assert isinstance(run, dict)
+        made = self._made(run, user_id)
+        if fault == "lost answer":
+            return error(502, "Bad gateway.")
+        return web.json_response(
+            {"data": made}, status=201, headers={"Location": f"{self.base_url}/runs/{made['id']}"}
+        )
+
+    def _rule_problems(self, run: dict[str, Any]) -> list[str]:
+        game = next((g for g, cs in self.categories.items() for c in cs if c["id"] == run["category"]), None)
+        game_data = self._game_by_id(game or "") or {}
+        category = next((c for c in self.categories.get(game or "", []) if c["id"] == run["category"]), None)
+        level = run.get("level")
+        variables = [
+            v
+            for v in self.variables.get(run["category"], [])
+            if (kind := v.get("scope", {}).get("type", "global")) == "global"
+            or (kind == "full-game" and level is None)
+            or (kind == "all-levels" and level is not None)
+            or (kind == "single-level" and v["scope"].get("level") == level)
+        ]
+        return rule_problems(run, game_data, category, self.levels.get(game or "", []), variables)
+
+    def _made(self, run: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """The run speedrun.com makes of a valid submission."""
+        run_id = f"n{len(self.submitted):07d}"
+        game = next(g for g, cs in self.categories.items() for c in cs if c["id"] == run["category"])
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        verified = bool(run.get("verified")) and user_id in self.moderators
+        timing = next(iter(run["times"]))
+        made = {
+            "id": run_id,
+            "weblink": f"https://www.speedrun.com/run/{run_id}",
+            "game": game,
+            "level": run.get("level"),
+            "category": run["category"],
+            "videos": {"links": [{"uri": run["video"]}]} if run.get("video") else None,
+            "comment": run.get("comment"),
+            "status": {"status": "verified", "examiner": user_id, "verify-date": now}
+            if verified
+            else {"status": "new"},
+            "players": [{"rel": "user", "id": user_id}],
+            "date": run.get("date") or datetime.now(UTC).date().isoformat(),
+            "submitted": now,
+            "times": {"primary_t": run["times"][timing], f"{timing}_t": run["times"][timing]},
+            "system": {
+                "platform": run.get("platform"),
+                "emulated": bool(run.get("emulated")),
+                "region": run.get("region"),
+            },
+            "values": {k: v["value"] for k, v in run.get("variables", {}).items()},
+        }
+        self.runs[run_id] = made
+        return made
 
     async def _users(self, request: web.Request) -> web.Response:
         lookup = request.query.get("lookup", "").casefold()

@@ -1,0 +1,252 @@
+"""The buttons and menus of a /src submit preview.
+
+They are dynamic items: the form's id is in each ``custom_id`` and the form itself in the database,
+so they keep working after a restart. Only the member who opened a form can use it. A form still
+open when it expires is closed on screen (buttons disabled, saying so) by a timer while the bot
+runs, or at the next click after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Self
+
+import discord
+
+from bot.embeds import submission as embeds
+from bot.interaction_replies import send_ephemeral
+from bot.models.submission import FormVariable
+from bot.rendering import clip
+from bot.storage.submission_forms import Form
+from bot.tree import report_error
+
+if TYPE_CHECKING:
+    from bot.app import HaloBot
+
+log = logging.getLogger(__name__)
+
+COMMAND = "src submit"
+PREFIX = "srcsub"
+_FORM = r"(?P<form>[0-9a-f]{16})"
+TOKEN_LIFETIME = timedelta(minutes=15)  # an interaction's token edits its message this long
+TOKEN_MARGIN = timedelta(seconds=5)
+EXPIRED = "This form has expired: run `/src submit` again to submit the run."
+BUSY = "This run is being submitted right now: nothing more to do."
+CANCELLED = "Cancelled: nothing was sent to speedrun.com."
+
+Action = Callable[["discord.Interaction[HaloBot]", Form], Awaitable[None]]
+
+
+def form_view(form: Form, *, usable: bool = True) -> discord.ui.View:
+    """A menu per pre-defined variable (the chosen value preselected), a button per typed one,
+    then Submit (once every mandatory variable has a value) and Cancel."""
+    view = discord.ui.View(timeout=None)
+    picked = [v for v in form.draft.variables if not v.user_defined]
+    for row, variable in enumerate(picked):
+        view.add_item(VariablePick(_menu(form.id, variable, disabled=not usable, row=row)))
+    buttons = [
+        *(
+            _button(form.id, f"type:{v.id}", f"{v.name}…", disabled=not usable)
+            for v in form.draft.variables
+            if v.user_defined
+        ),
+        _button(form.id, "submit", "Submit", disabled=not usable or bool(form.draft.missing)),
+        _button(form.id, "cancel", "Cancel", disabled=not usable),
+    ]
+    for button in buttons:
+        button.row = len(picked)
+        view.add_item(TypedVariable(button) if ":type:" in str(button.custom_id) else FormButton(button))
+    return view
+
+
+def _menu(form_id: str, variable: FormVariable, *, disabled: bool, row: int) -> discord.ui.Select[Any]:
+    return discord.ui.Select(
+        custom_id=f"{PREFIX}:{form_id}:pick:{variable.id}",
+        placeholder=clip(f"{variable.name}{' (required)' if variable.mandatory else ''}", 150),
+        min_values=1 if variable.mandatory else 0,
+        options=[
+            discord.SelectOption(label=clip(o.name, 100), value=o.id, default=o.id == variable.value)
+            for o in variable.options
+        ],
+        disabled=disabled,
+        row=row,
+    )
+
+
+def _button(form_id: str, target: str, label: str, *, disabled: bool) -> discord.ui.Button[Any]:
+    style = {"submit": discord.ButtonStyle.success, "cancel": discord.ButtonStyle.secondary}
+    return discord.ui.Button(
+        label=clip(label, 80),
+        style=style.get(target, discord.ButtonStyle.primary),
+        custom_id=f"{PREFIX}:{form_id}:{target}",
+        disabled=disabled,
+    )
+
+
+async def show(
+    interaction: discord.Interaction[HaloBot], form: Form, problems: list[str] | None = None
+) -> None:
+    """Puts the form as it now stands on the message the interaction belongs to."""
+    if form.state == "sending":
+        await send_ephemeral(interaction, BUSY)
+        return
+    now = datetime.now(UTC)
+    if form.state == "submitted":
+        content: dict[str, Any] = {"embed": embeds.submitted_embed(form), "view": None}
+    elif form.state == "cancelled":
+        content = {"embed": embeds.closed_embed(form, CANCELLED), "view": None}
+    elif form.expired(now):
+        content = {"embed": embeds.closed_embed(form, EXPIRED), "view": form_view(form, usable=False)}
+    else:
+        content = {"embed": embeds.preview_embed(form, problems or []), "view": form_view(form)}
+    if interaction.response.is_done():
+        await interaction.edit_original_response(**content)
+    else:
+        await interaction.response.edit_message(**content)
+    interaction.client.form_closing.watch(form, interaction)
+
+
+async def _guarded(interaction: discord.Interaction[HaloBot], form_id: str, action: Action) -> None:
+    """Runs ``action`` on the member's own form; errors are shown to them, never lost."""
+    try:
+        form = await interaction.client.run_submissions.form(form_id, interaction.user.id)
+        if form.state != "open" or form.expired(datetime.now(UTC)):
+            await show(interaction, form)
+            return
+        await action(interaction, form)
+    except Exception as error:
+        await report_error(interaction, error, COMMAND)
+
+
+class _FormItem:
+    """What the three kinds of form items share: rebuilt from the clicked component as it is."""
+
+    custom_id: str
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        return cls(item)  # type: ignore[call-arg]
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """The form's id, and the item's action or variable id."""
+        parts = self.custom_id.split(":")
+        return parts[1], parts[-1]
+
+
+class FormButton(
+    _FormItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PREFIX}:{_FORM}:(submit|cancel)"
+):
+    async def callback(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
+        form_id, action = self.target
+        await _guarded(interaction, form_id, _submit if action == "submit" else _cancel)
+
+
+class VariablePick(
+    _FormItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"{PREFIX}:{_FORM}:pick:[a-z0-9]+"
+):
+    async def callback(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
+        form_id, variable_id = self.target
+        value = self.item.values[0] if self.item.values else None
+
+        async def pick(interaction: discord.Interaction[HaloBot], form: Form) -> None:
+            await show(interaction, await interaction.client.run_submissions.choose(form, variable_id, value))
+
+        await _guarded(interaction, form_id, pick)
+
+
+class TypedVariable(
+    _FormItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"{PREFIX}:{_FORM}:type:[a-z0-9]+"
+):
+    """A button that asks for a user-defined variable's value in a small form."""
+
+    async def callback(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
+        form_id, variable_id = self.target
+
+        async def ask(interaction: discord.Interaction[HaloBot], form: Form) -> None:
+            variable = next(v for v in form.draft.variables if v.id == variable_id)
+            await interaction.response.send_modal(TypedValue(form, variable))
+
+        await _guarded(interaction, form_id, ask)
+
+
+async def _submit(interaction: discord.Interaction[HaloBot], form: Form) -> None:
+    await interaction.response.defer()  # posting may take longer than Discord's 3 seconds
+    attempt = await interaction.client.run_submissions.submit(form)
+    if attempt.claimed or attempt.form.state != "open":
+        await show(interaction, attempt.form, attempt.problems)
+    else:
+        await send_ephemeral(interaction, " ".join(attempt.problems))
+
+
+async def _cancel(interaction: discord.Interaction[HaloBot], form: Form) -> None:
+    await show(interaction, await interaction.client.run_submissions.cancel(form))
+
+
+class TypedValue(discord.ui.Modal):
+    def __init__(self, form: Form, variable: FormVariable) -> None:
+        super().__init__(title=clip(variable.name, 45))
+        self.form_id = form.id
+        self.variable_id = variable.id
+        self.value: discord.ui.TextInput[TypedValue] = discord.ui.TextInput(
+            label=clip(variable.name, 45), default=variable.value, required=variable.mandatory, max_length=200
+        )
+        self.add_item(self.value)
+
+    async def on_submit(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
+        typed = self.value.value.strip() or None
+
+        async def keep(interaction: discord.Interaction[HaloBot], form: Form) -> None:
+            await show(
+                interaction, await interaction.client.run_submissions.choose(form, self.variable_id, typed)
+            )
+
+        await _guarded(interaction, self.form_id, keep)
+
+    async def on_error(self, interaction: discord.Interaction[HaloBot], error: Exception) -> None:  # type: ignore[override]
+        await report_error(interaction, error, COMMAND)
+
+
+class FormClosing:
+    """Closes each open form on screen when it expires, through the newest interaction that showed
+    it (an interaction can edit its message for 15 minutes)."""
+
+    def __init__(self) -> None:
+        self._timers: dict[str, asyncio.Task[None]] = {}
+
+    def watch(self, form: Form, interaction: discord.Interaction[HaloBot]) -> None:
+        self.forget(form.id)
+        if form.state != "open":
+            return
+        closing = min(form.expires_at, interaction.created_at + TOKEN_LIFETIME - TOKEN_MARGIN)
+        self._timers[form.id] = asyncio.create_task(self._close(form.id, closing, interaction))
+
+    def forget(self, form_id: str) -> None:
+        timer = self._timers.pop(form_id, None)
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+
+    def stop(self) -> None:
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
+
+    async def _close(
+        self, form_id: str, closing: datetime, interaction: discord.Interaction[HaloBot]
+    ) -> None:
+        await asyncio.sleep(max(0.0, (closing - datetime.now(UTC)).total_seconds()))
+        self._timers.pop(form_id, None)
+        form = await interaction.client.submission_forms.get(form_id)
+        if form is None or form.state != "open":
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.edit_original_response(
+                embed=embeds.closed_embed(form, EXPIRED), view=form_view(form, usable=False)
+            )

@@ -1,0 +1,321 @@
+"""/src submit end to end: the checked form, its preview with menus, and exactly one POST /runs."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.app import HaloBot
+from bot.config import Config
+from tests.conftest import running
+from tests.fakes.discord_server import FakeDiscord, Interaction, Message, component
+from tests.fakes.speedrun_server import FakeSpeedrun
+
+KEY = "r0hbq2qq84hf9t47jdvmeh4gl"
+ZETA = "48g10dr8"
+PLAYED = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
+FULL_GAME = {
+    "game": "halo2",
+    "category": "wk6pexd1",
+    "time": "1:23:45.678",
+    "video": "https://youtu.be/halo2run",
+    "platform": "8gej2n93",
+    "region": "pr184lqn",
+    "date": PLAYED,
+    "comment": "GG @everyone",
+}
+
+
+async def link_key(bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun) -> None:
+    speedrun_server.api_keys[KEY] = ZETA
+    await bot.speedrun_keys.link(int(discord_server.member["id"]), SecretStr(KEY), ZETA, "Zeta")
+
+
+async def open_form(discord_server: FakeDiscord, **options: Any) -> Message:
+    preview = await (await discord_server.invoke("src submit", options)).reply()
+    assert preview.ephemeral
+    return preview
+
+
+async def settled(interaction: Interaction, check: Callable[[], bool]) -> None:
+    """Waits until the bot has answered ``interaction`` and ``check`` holds."""
+    await interaction.wait_for(lambda i: bool(i.callbacks) and check())
+
+
+def fields(message: Message) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+
+
+def title(message: Message) -> str:
+    return str(message.embeds[0]["title"])
+
+
+async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
+    bot: HaloBot,
+    discord_server: FakeDiscord,
+    speedrun_server: FakeSpeedrun,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await link_key(bot, discord_server, speedrun_server)
+
+    preview = await open_form(discord_server, **FULL_GAME)
+    shown = fields(preview)
+    assert title(preview) == "Your run, ready to submit"
+    assert "Halo 2 — Easy" in preview.embeds[0]["description"]
+    assert "Submitted as **Zeta**" in preview.embeds[0]["description"]
+    assert shown["Time"] == "**1:23:45.678** Real time"
+    assert (shown["Players"], shown["Version"], shown["Seed"]) == ("*choose one below*", "MCC", "none")
+    assert (shown["Platform"], shown["Region"], shown["Emulated"]) == ("PC", "USA / NTSC", "no")
+    assert shown["Comment"] == "GG @\u200beveryone", "member text never pings"
+    assert component(preview, "Submit").get("disabled"), "Players is mandatory and not chosen yet"
+
+    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    assert not component(preview, "Submit").get("disabled")
+
+    asked = await discord_server.click(preview, "Seed…")
+    typed = await discord_server.submit(asked, {"Seed": " 12345 "})
+    await settled(typed, lambda: fields(preview)["Seed"] == "12345")
+
+    first = await discord_server.click(preview, "Submit")
+    second = await discord_server.click(preview, "Submit")  # a double click
+    await settled(first, lambda: title(preview) == "Submitted to speedrun.com")
+    await settled(second, lambda: True)
+    await asyncio.sleep(0.3)
+
+    assert speedrun_server.submitted == [
+        {
+            "run": {
+                "category": "wk6pexd1",
+                "date": PLAYED,
+                "platform": "8gej2n93",
+                "region": "pr184lqn",
+                "times": {"realtime": 5025.678},
+                "emulated": False,
+                "verified": False,
+                "video": "https://youtu.be/halo2run",
+                "comment": "GG @everyone",
+                "variables": {
+                    "2lgz978p": {"type": "pre-defined", "value": "21d4zvp1"},
+                    "ylq9qkv8": {"type": "pre-defined", "value": "gq7zo9p1"},
+                    "p854r2vl": {"type": "user-defined", "value": "12345"},
+                },
+            }
+        }
+    ]
+    assert fields(preview)["Status"] == "Awaiting verification"
+    assert "https://www.speedrun.com/run/n0000001" in fields(preview)["Run"]
+    assert preview.data["components"] == []
+    assert all(KEY not in json.dumps(request.body) for request in discord_server.requests)
+    assert all(KEY not in record.getMessage() for record in caplog.records)
+
+
+async def test_a_level_run_offers_only_that_levels_variables(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    options = {
+        **FULL_GAME,
+        "category": "n2y1y72o",
+        "level": "rdnyx4dm",
+        "time": "1h 2m 3.5s",
+        "timing": "ingame",
+    }
+    del options["region"], options["comment"]
+
+    preview = await open_form(discord_server, **options)
+    assert "Halo 2 — Level Legendary — Cairo Station" in preview.embeds[0]["description"]
+    assert "Full-game only" not in fields(preview), "a full-game variable is not asked for a level run"
+    chosen = await discord_server.choose(preview, "Players (required)", ["Co-op"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Co-op")
+    chosen = await discord_server.choose(preview, "Skull (required)", ["Iron"])
+    await settled(chosen, lambda: fields(preview)["Skull"] == "Iron")
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+
+    assert speedrun_server.submitted == [
+        {
+            "run": {
+                "category": "n2y1y72o",
+                "level": "rdnyx4dm",
+                "date": PLAYED,
+                "platform": "8gej2n93",
+                "times": {"ingame": 3723.5},
+                "emulated": False,
+                "verified": False,
+                "video": "https://youtu.be/halo2run",
+                "variables": {
+                    "2lgz978p": {"type": "pre-defined", "value": "5q8e7y3q"},
+                    "68km3w4l": {"type": "pre-defined", "value": "4qye4731"},
+                },
+            }
+        }
+    ]
+
+
+@pytest.mark.parametrize(
+    ("changes", "answer"),
+    [
+        ({"time": "an hour"}, "“an hour” is not a run time. Write it like `1:23:45.678`"),
+        ({"time": "0"}, "“0” is not a run time."),
+        ({"date": "23/11/2026"}, "“23/11/2026” is not a date: write it as YYYY-MM-DD"),
+        ({"date": "2999-01-01"}, "2999-01-01 is in the future"),
+        ({"video": "youtube.com/watch"}, "The video must be an http(s) link"),
+        ({"video": None}, "Halo 2 requires a video"),
+        ({"category": "7kjp314k"}, "Halo 2 has no category “7kjp314k” on speedrun.com."),
+        ({"level": "rdnyx4dm"}, "“Easy” is a full-game category: leave `level` out"),
+        ({"category": "n2y1y72o"}, "“Level Legendary” is a level category: pick the `level` too."),
+        (
+            {"timing": "realtime_noloads"},
+            "Halo 2 times runs by `realtime` or `ingame`, not by `realtime_noloads`.",
+        ),
+        ({"platform": None}, "Pick the platform you played on: **PC**, **Xbox**."),
+        ({"emulated": True}, "Halo 2 does not allow runs on emulators."),
+    ],
+)
+async def test_each_local_check_answers_privately_and_submits_nothing(
+    bot: HaloBot,
+    discord_server: FakeDiscord,
+    speedrun_server: FakeSpeedrun,
+    changes: dict[str, Any],
+    answer: str,
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    options = {key: value for key, value in {**FULL_GAME, **changes}.items() if value is not None}
+
+    reply = await (await discord_server.invoke("src submit", options)).reply()
+
+    assert reply.ephemeral
+    assert answer in reply.content
+    assert speedrun_server.submitted == []
+
+
+async def test_without_a_linked_key_nothing_is_asked_of_speedrun_com(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    reply = await (await discord_server.invoke("src submit", FULL_GAME)).reply()
+
+    assert (reply.ephemeral, reply.content) == (
+        True,
+        "Link your speedrun.com API key first with `/src key set`: runs are submitted in your name.",
+    )
+    assert speedrun_server.requests == []
+
+
+async def test_speedrun_coms_errors_are_shown_and_the_form_kept(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await open_form(discord_server, **FULL_GAME)
+    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    halo_2 = next(g for g in speedrun_server.games if g["id"] == "kdkmr7d1")
+    halo_2["platforms"] = ["o7e2mx6w"]  # the moderators changed the rules meanwhile
+
+    refused = await discord_server.click(preview, "Submit")
+    await settled(refused, lambda: "Not submitted" in fields(preview))
+    assert fields(preview)["Not submitted"] == "• [platform] is not a platform of this game"
+    assert not component(preview, "Submit").get("disabled"), "the form stays, to be fixed or sent again"
+
+    halo_2["platforms"] = ["8gej2n93", "o7e2mx6w"]
+    again = await discord_server.click(preview, "Submit")
+    await settled(again, lambda: title(preview) == "Submitted to speedrun.com")
+    assert len(speedrun_server.submitted) == 2
+    assert len([r for r in speedrun_server.runs.values() if r["game"] == "kdkmr7d1"]) == 1
+
+
+async def test_a_refused_key_asks_to_set_it_again(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await open_form(discord_server, **{**FULL_GAME, "category": "Easy"})
+    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    del speedrun_server.api_keys[KEY]  # revoked on speedrun.com
+
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: "Not submitted" in fields(preview))
+
+    assert "speedrun.com refused your API key" in fields(preview)["Not submitted"]
+    assert "`/src key set`" in fields(preview)["Not submitted"]
+
+
+@pytest.mark.parametrize(("fault", "posts"), [("lost answer", 1), ("down", 2)])
+async def test_a_post_without_an_answer_is_looked_for_before_it_is_sent_again(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, fault: str, posts: int
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await open_form(discord_server, **FULL_GAME)
+    chosen = await discord_server.choose(preview, "Players (required)", ["Co-op"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Co-op")
+    speedrun_server.submit_faults.append(fault)
+
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+
+    assert len(speedrun_server.submitted) == posts
+    assert len([r for r in speedrun_server.runs.values() if r["game"] == "kdkmr7d1"]) == 1
+
+
+async def test_concurrent_clicks_and_a_click_after_a_restart_submit_once(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, make_config: Callable[..., Config]
+) -> None:
+    config = make_config()
+    async with running(config, discord_server) as bot:
+        await link_key(bot, discord_server, speedrun_server)
+        preview = await open_form(discord_server, **FULL_GAME)
+        chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
+        await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    stale = Message(copy.deepcopy(preview.data))
+
+    async with running(config, discord_server):
+        clicks = await asyncio.gather(*(discord_server.click(stale, "Submit") for _ in range(3)))
+        await settled(clicks[0], lambda: title(preview) == "Submitted to speedrun.com")
+        for click in clicks:
+            await settled(click, lambda: True)
+        late = await discord_server.click(stale, "Submit")
+        await settled(late, lambda: True)
+
+    assert len(speedrun_server.submitted) == 1
+
+
+async def test_only_the_member_who_opened_a_form_can_use_it(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await open_form(discord_server, **FULL_GAME)
+    someone = {**discord_server.member, "id": "1234567890123", "username": "someone"}
+
+    clicked = await discord_server.choose(preview, "Players (required)", ["Solo"], user=someone)
+    reply = await clicked.reply()
+
+    assert (reply.ephemeral, reply.content) == (True, "Only the member who opened this form can use it.")
+    assert fields(preview)["Players"] == "*choose one below*"
+
+
+async def test_a_form_closes_when_it_expires(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, make_config: Callable[..., Config]
+) -> None:
+    async with running(make_config(speedrun={"submit_form_minutes": 0.02}), discord_server) as bot:
+        await link_key(bot, discord_server, speedrun_server)
+        opened = await discord_server.invoke("src submit", FULL_GAME)
+        preview = await opened.reply()
+        stale = Message(copy.deepcopy(preview.data))
+        await settled(opened, lambda: title(preview) == "Not submitted")
+        assert "This form has expired" in preview.embeds[0]["description"]
+        assert all(c.get("disabled") for row in preview.data["components"] for c in row["components"])
+
+        late = await discord_server.choose(stale, "Players (required)", ["Solo"])
+        await settled(late, lambda: True)
+
+    assert fields(preview)["Players"] == "*choose one below*"
+    assert speedrun_server.submitted == []
