@@ -319,3 +319,25 @@ async def test_a_form_closes_when_it_expires(
 
     assert fields(preview)["Players"] == "*choose one below*"
     assert speedrun_server.submitted == []
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "choices"),
+    [
+        (
+            "category",
+            "",
+            [{"name": "Easy", "value": "wk6pexd1"}, {"name": "Level Legendary (levels)", "value": "n2y1y72o"}],
+        ),
+        ("level", "out", [{"name": "Outskirts", "value": "ldyz6zd3"}]),
+        ("platform", "", [{"name": "PC", "value": "8gej2n93"}, {"name": "Xbox", "value": "o7e2mx6w"}]),
+        ("region", "pal", [{"name": "EUR / PAL", "value": "e6lxy1dz"}]),
+    ],
+)
+async def test_choices_show_names_and_send_ids(
+    bot: HaloBot, discord_server: FakeDiscord, option: str, typed: str, choices: list[dict[str, str]]
+) -> None:
+    options = {"game": "Halo 2", "category": "", "time": "", option: typed}
+    found = await (await discord_server.invoke("src submit", options, focused=option)).autocomplete_choices()
+
+    assert found == choices
