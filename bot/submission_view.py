@@ -9,7 +9,6 @@ runs, or at the next click after a restart.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -33,11 +32,19 @@ log = logging.getLogger(__name__)
 COMMAND = "src submit"
 PREFIX = "srcsub"
 _FORM = r"(?P<form>[0-9a-f]{16})"
-TOKEN_LIFETIME = timedelta(minutes=15)  # an interaction's token edits its message this long
-TOKEN_MARGIN = timedelta(seconds=5)
+# An interaction's token edits its message for 15 minutes: a form must close before its first one ends.
+TOKEN_LIFETIME = timedelta(minutes=14, seconds=55)
 EXPIRED = "This form has expired: run `/src submit` again to submit the run."
-BUSY = "This run is being submitted right now: nothing more to do."
 CANCELLED = "Cancelled: nothing was sent to speedrun.com."
+# Once a POST went out without an answer, the run may exist: closing the form must not hide that.
+MAYBE_SENT = (
+    "speedrun.com did not answer an earlier try, so the run may be there: look at your runs on "
+    "speedrun.com before you submit it again."
+)
+BUSY = (
+    "This run is being submitted right now. If nothing changes within a few minutes, press Submit "
+    "again: the bot then finds out what became of it."
+)
 
 Action = Callable[["discord.Interaction[HaloBot]", Form], Awaitable[None]]
 
@@ -46,12 +53,13 @@ def form_view(form: Form, *, usable: bool = True) -> discord.ui.View:
     """A menu per pre-defined variable (the chosen value preselected), a button per typed one,
     then Submit (once every mandatory variable has a value) and Cancel."""
     view = discord.ui.View(timeout=None)
+    editable = usable and form.sent_at is None  # after a try that got no answer, what was sent stays
     picked = [v for v in form.draft.variables if not v.user_defined]
     for row, variable in enumerate(picked):
-        view.add_item(VariablePick(_menu(form.id, variable, disabled=not usable, row=row)))
+        view.add_item(VariablePick(_menu(form.id, variable, disabled=not editable, row=row)))
     buttons = [
         *(
-            _button(form.id, f"type:{v.id}", f"{v.name}…", disabled=not usable)
+            _button(form.id, f"type:{v.id}", f"{v.name}…", disabled=not editable)
             for v in form.draft.variables
             if v.user_defined
         ),
@@ -99,9 +107,10 @@ async def show(
     if form.state == "submitted":
         content: dict[str, Any] = {"embed": embeds.submitted_embed(form), "view": None}
     elif form.state == "cancelled":
-        content = {"embed": embeds.closed_embed(form, CANCELLED), "view": None}
+        content = {"embed": embeds.closed_embed(form, _closed(form, CANCELLED)), "view": None}
     elif form.expired(now):
-        content = {"embed": embeds.closed_embed(form, EXPIRED), "view": form_view(form, usable=False)}
+        closed = embeds.closed_embed(form, _closed(form, EXPIRED))
+        content = {"embed": closed, "view": form_view(form, usable=False)}
     else:
         content = {"embed": embeds.preview_embed(form, problems or []), "view": form_view(form)}
     if interaction.response.is_done():
@@ -111,11 +120,19 @@ async def show(
     interaction.client.form_closing.watch(form, interaction)
 
 
-async def _guarded(interaction: discord.Interaction[HaloBot], form_id: str, action: Action) -> None:
-    """Runs ``action`` on the member's own form; errors are shown to them, never lost."""
+def _closed(form: Form, why: str) -> str:
+    return MAYBE_SENT if form.sent_at is not None else why
+
+
+async def _guarded(
+    interaction: discord.Interaction[HaloBot], form_id: str, action: Action, *, sending: bool = False
+) -> None:
+    """Runs ``action`` on the member's own open form (or one being sent, with ``sending``); errors
+    are shown to them, never lost."""
     try:
         form = await interaction.client.run_submissions.form(form_id, interaction.user.id)
-        if form.state != "open" or form.expired(datetime.now(UTC)):
+        usable = form.state == "open" or (sending and form.state == "sending")
+        if not usable or form.expired(datetime.now(UTC)):
             await show(interaction, form)
             return
         await action(interaction, form)
@@ -146,7 +163,10 @@ class FormButton(
 ):
     async def callback(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
         form_id, action = self.target
-        await _guarded(interaction, form_id, _submit if action == "submit" else _cancel)
+        if action == "submit":
+            await _guarded(interaction, form_id, _submit, sending=True)  # a claim may be stale
+        else:
+            await _guarded(interaction, form_id, _cancel)
 
 
 class VariablePick(
@@ -180,10 +200,7 @@ class TypedVariable(
 async def _submit(interaction: discord.Interaction[HaloBot], form: Form) -> None:
     await interaction.response.defer()  # posting may take longer than Discord's 3 seconds
     attempt = await interaction.client.run_submissions.submit(form)
-    if attempt.claimed or attempt.form.state != "open":
-        await show(interaction, attempt.form, attempt.problems)
-    else:
-        await send_ephemeral(interaction, " ".join(attempt.problems))
+    await show(interaction, attempt.form, attempt.problems)
 
 
 async def _cancel(interaction: discord.Interaction[HaloBot], form: Form) -> None:
@@ -192,7 +209,8 @@ async def _cancel(interaction: discord.Interaction[HaloBot], form: Form) -> None
 
 class TypedValue(discord.ui.Modal):
     def __init__(self, form: Form, variable: FormVariable) -> None:
-        super().__init__(title=clip(variable.name, 45))
+        left = (form.expires_at - datetime.now(UTC)).total_seconds()
+        super().__init__(title=clip(variable.name, 45), timeout=max(1.0, left))
         self.form_id = form.id
         self.variable_id = variable.id
         self.value: discord.ui.TextInput[TypedValue] = discord.ui.TextInput(
@@ -223,10 +241,8 @@ class FormClosing:
 
     def watch(self, form: Form, interaction: discord.Interaction[HaloBot]) -> None:
         self.forget(form.id)
-        if form.state != "open":
-            return
-        closing = min(form.expires_at, interaction.created_at + TOKEN_LIFETIME - TOKEN_MARGIN)
-        self._timers[form.id] = asyncio.create_task(self._close(form.id, closing, interaction))
+        if form.state == "open":
+            self._timers[form.id] = asyncio.create_task(self._close(form.id, form.expires_at, interaction))
 
     def forget(self, form_id: str) -> None:
         timer = self._timers.pop(form_id, None)
@@ -243,10 +259,14 @@ class FormClosing:
     ) -> None:
         await asyncio.sleep(max(0.0, (closing - datetime.now(UTC)).total_seconds()))
         self._timers.pop(form_id, None)
-        form = await interaction.client.submission_forms.get(form_id)
-        if form is None or form.state != "open":
-            return
-        with contextlib.suppress(discord.HTTPException):
-            await interaction.edit_original_response(
-                embed=embeds.closed_embed(form, EXPIRED), view=form_view(form, usable=False)
-            )
+        try:
+            form = await interaction.client.submission_forms.get(form_id)
+            if form is not None and form.state == "open":
+                await interaction.edit_original_response(
+                    embed=embeds.closed_embed(form, _closed(form, EXPIRED)),
+                    view=form_view(form, usable=False),
+                )
+        except discord.HTTPException as error:
+            log.info("Could not close expired form %s on screen: %s", form_id, error)
+        except Exception:
+            log.exception("Closing expired form %s failed", form_id)

@@ -22,7 +22,7 @@ from bot.pagination import send_pages
 from bot.services import speedrun
 from bot.services.run_submission import RunRequest
 from bot.speedrun_key_form import KeyForm
-from bot.submission_view import FormButton, TypedVariable, VariablePick, form_view
+from bot.submission_view import TOKEN_LIFETIME, FormButton, TypedVariable, VariablePick, form_view
 
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.
@@ -226,7 +226,8 @@ class Speedrun(commands.Cog):
             splits,
         )
         async with thinking_if_slow(interaction, ephemeral=True):
-            form = await self.bot.run_submissions.prepare(interaction.user.id, request)
+            closes_by = interaction.created_at + TOKEN_LIFETIME  # while the preview can still be edited
+            form = await self.bot.run_submissions.prepare(interaction.user.id, request, closes_by=closes_by)
         await send_reply(interaction, embed=preview_embed(form), view=form_view(form), ephemeral=True)
         self.bot.form_closing.watch(form, interaction)
 

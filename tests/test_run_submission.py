@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from bot.app import HaloBot
 from bot.config import Config
+from bot.storage.tables import submission_forms
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord, Interaction, Message, component
 from tests.fakes.speedrun_server import FakeSpeedrun
@@ -42,6 +43,14 @@ async def link_key(bot: HaloBot, discord_server: FakeDiscord, speedrun_server: F
 async def open_form(discord_server: FakeDiscord, **options: Any) -> Message:
     preview = await (await discord_server.invoke("src submit", options)).reply()
     assert preview.ephemeral
+    return preview
+
+
+async def ready_form(discord_server: FakeDiscord) -> Message:
+    """A full-game form with every mandatory variable chosen."""
+    preview = await open_form(discord_server, **FULL_GAME)
+    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
+    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
     return preview
 
 
@@ -249,21 +258,62 @@ async def test_a_refused_key_asks_to_set_it_again(
     assert "`/src key set`" in fields(preview)["Not submitted"]
 
 
-@pytest.mark.parametrize(("fault", "posts"), [("lost answer", 1), ("down", 2)])
-async def test_a_post_without_an_answer_is_looked_for_before_it_is_sent_again(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, fault: str, posts: int
+async def test_a_post_without_an_answer_is_found_and_never_sent_twice(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
     await link_key(bot, discord_server, speedrun_server)
-    preview = await open_form(discord_server, **FULL_GAME)
-    chosen = await discord_server.choose(preview, "Players (required)", ["Co-op"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Co-op")
-    speedrun_server.submit_faults.append(fault)
+    preview = await ready_form(discord_server)
+    speedrun_server.submit_faults.append("lost answer")  # the run is made, the answer lost
 
     clicked = await discord_server.click(preview, "Submit")
     await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
 
-    assert len(speedrun_server.submitted) == posts
+    assert len(speedrun_server.submitted) == 1
+    assert "https://www.speedrun.com/run/n0000001" in fields(preview)["Run"]
+
+
+async def test_when_speedrun_com_is_down_the_member_tries_again_and_it_is_sent_once(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await ready_form(discord_server)
+    speedrun_server.submit_faults.append("down")
+
+    failed = await discord_server.click(preview, "Submit")
+    await settled(failed, lambda: "Not submitted" in fields(preview))
+    assert (
+        "speedrun.com did not answer, so the run may or may not be there" in fields(preview)["Not submitted"]
+    )
+    assert component(preview, "Players (required)").get("disabled"), "what was sent can no longer change"
+    again = await discord_server.click(preview, "Submit")
+    await settled(again, lambda: title(preview) == "Submitted to speedrun.com")
+
+    assert len(speedrun_server.submitted) == 2
     assert len([r for r in speedrun_server.runs.values() if r["game"] == "kdkmr7d1"]) == 1
+
+
+async def test_a_form_left_sending_by_a_stopped_bot_is_resolved_by_the_next_click(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    await link_key(bot, discord_server, speedrun_server)
+    preview = await ready_form(discord_server)
+    form_id = component(preview, "Submit")["custom_id"].split(":")[1]
+    form = await bot.submission_forms.get(form_id)
+    assert form is not None
+    long_ago = datetime.now(UTC) - timedelta(minutes=10)
+    async with bot.engine.begin() as connection:  # the bot stopped right after its POST went out
+        await connection.execute(
+            submission_forms.update()
+            .where(submission_forms.c.id == form_id)
+            .values(state="sending", claimed_at=long_ago, claimed_by="gone", sent_at=long_ago)
+        )
+    made = speedrun_server.add_submitted({"run": form.draft.body()}, ZETA)
+
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+
+    assert speedrun_server.submitted == [], "found among the member's runs, not sent again"
+    assert made["weblink"] in fields(preview)["Run"]
 
 
 async def test_concurrent_clicks_and_a_click_after_a_restart_submit_once(
@@ -327,7 +377,10 @@ async def test_a_form_closes_when_it_expires(
         (
             "category",
             "",
-            [{"name": "Easy", "value": "wk6pexd1"}, {"name": "Level Legendary (levels)", "value": "n2y1y72o"}],
+            [
+                {"name": "Easy", "value": "wk6pexd1"},
+                {"name": "Level Legendary (levels)", "value": "n2y1y72o"},
+            ],
         ),
         ("level", "out", [{"name": "Outskirts", "value": "ldyz6zd3"}]),
         ("platform", "", [{"name": "PC", "value": "8gej2n93"}, {"name": "Xbox", "value": "o7e2mx6w"}]),

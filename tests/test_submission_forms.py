@@ -46,10 +46,12 @@ async def test_of_simultaneous_claims_one_wins_and_a_finished_form_stays_finishe
     form = await forms.create(7, DRAFT, timedelta(minutes=15))
 
     claims = await asyncio.gather(*(forms.claim(form.id) for _ in range(5)))
-    await forms.finish(form.id, Submitted(run_id="n0000001", weblink=None, status="new"))
+    winner = next(token for token in claims if token)
+    assert not await forms.finish(form.id, "not-the-claim", Submitted(run_id="x", weblink=None, status="new"))
+    assert await forms.finish(form.id, winner, Submitted(run_id="n0000001", weblink=None, status="new"))
     stored = await forms.get(form.id)
 
-    assert sorted(claims) == [False, False, False, False, True]
+    assert sorted(token is not None for token in claims) == [False, False, False, False, True]
     assert stored is not None
     assert (stored.state, stored.draft, stored.submitted) == (
         "submitted",
@@ -71,11 +73,15 @@ async def test_a_released_form_remembers_that_a_post_went_out(engine: AsyncEngin
     forms = SubmissionForms(engine)
     form = await forms.create(7, DRAFT, timedelta(minutes=15))
 
-    assert await forms.claim(form.id)
-    await forms.sending(form.id, form.expires_at - timedelta(minutes=15))
-    await forms.release(form.id)
+    token = await forms.claim(form.id)
+    assert token is not None
+    await forms.sending(form.id, token, form.expires_at - timedelta(minutes=15))
+    await forms.release(form.id, token)
     stored = await forms.get(form.id)
 
     assert stored is not None
     assert (stored.state, stored.sent_at) == ("open", form.expires_at - timedelta(minutes=15))
-    assert await forms.claim(form.id)
+    token = await forms.claim(form.id)
+    assert token is not None
+    await forms.release(form.id, token, nothing_sent=True)
+    assert (await forms.get(form.id)).sent_at is None  # type: ignore[union-attr]

@@ -213,7 +213,12 @@ class SpeedrunClient:
     async def newest_submissions(self, api_key: SecretStr, user_id: str) -> list[api.Run]:
         """The user's most recently submitted runs, newest first, read fresh in their name."""
         params = {"user": user_id, "orderby": "submitted", "direction": "desc", "max": "20"}
-        return (await self._get("/runs", api.RUNS, params, api_key=api_key)).data
+        try:
+            return (await self._get("/runs", api.RUNS, params, api_key=api_key)).data
+        except Refused as refusal:
+            if refusal.status in (401, 403):
+                raise KeyRefused(f"speedrun.com refused your API key. {SET_KEY_AGAIN}") from None
+            raise
 
     # -- HTTP -------------------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ form's buttons work from the database alone, also after a restart.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -94,15 +94,19 @@ class Draft(Frozen):
         return {key: value for key, value in run.items() if value is not None}
 
     def is_run(self, run: Run, sent_at: datetime) -> bool:
-        """Whether ``run`` is this form's, submitted no earlier than ``sent_at`` (for telling
-        whether a request that got no answer created the run)."""
+        """Whether ``run`` is this form's, submitted since ``sent_at`` (for telling whether a
+        request that got no answer made the run)."""
         seconds = getattr(run.times, f"{self.timing}_t", None) or run.times.primary_t
+        chosen = {v.id: v.value for v in self.variables if not v.user_defined and v.value is not None}
         return (
-            run.category_id == self.category.id
+            run.submitted is not None
+            and sent_at - SUBMITTED_SLACK <= run.submitted <= datetime.now(UTC) + SUBMITTED_SLACK
+            and run.category_id == self.category.id
             and run.level_id == (self.level.id if self.level else None)
             and run.played == self.played
+            and run.system.platform == (self.platform.id if self.platform else None)
+            and all(run.values.get(variable) == value for variable, value in chosen.items())
             and abs(seconds - self.seconds) < (SAME_TIME if self.show_milliseconds else 0.5 + SAME_TIME)
-            and (run.submitted is None or run.submitted >= sent_at - SUBMITTED_SLACK)
         )
 
 

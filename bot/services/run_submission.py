@@ -9,6 +9,7 @@ POST is tried again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass, field
@@ -27,7 +28,8 @@ from bot.storage.submission_forms import Form, SubmissionForms
 
 log = logging.getLogger(__name__)
 
-SEND_TRIES = 2
+SEND_SECONDS = 120.0  # a click's whole attempt, well within the claim's STALE_CLAIM
+LOOK_AFTER_SECONDS = 1.0  # a moment for speedrun.com to list a run it made without answering
 # What one Discord message holds: five rows, one per select, and a row of buttons.
 MAX_SELECTS = 4
 MAX_TYPED = 3  # buttons beside Submit and Cancel
@@ -36,8 +38,8 @@ VIDEO_LIMIT = 255
 SPLITS_LIMIT = 50
 NO_KEY = "Link your speedrun.com API key first with `/src key set`: runs are submitted in your name."
 UNANSWERED = (
-    "speedrun.com did not answer. Press Submit again in a while: the bot first looks for the run among "
-    "your newest, so it is never sent twice."
+    "speedrun.com did not answer, so the run may or may not be there. Press Submit again in a minute: "
+    "the bot looks for it among your newest runs first, and sends it only if it is not there."
 )
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -67,7 +69,6 @@ class Attempt:
 
     form: Form
     problems: list[str] = field(default_factory=list)  # markdown, ready to show
-    claimed: bool = True  # False: another click has it, or it is no longer open
 
 
 def _seconds(text: str) -> float:
@@ -99,8 +100,12 @@ def _web_link(text: str | None, what: str, limit: int) -> str | None:
     if text is None or not text.strip():
         return None
     url = text.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > limit or " " in url:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and len(url) <= limit
+    except ValueError:  # such as an unclosed [IPv6 address
+        usable = False
+    if not usable or " " in url:
         raise UserFacingError(f"The {what} must be an http(s) link of at most {limit} characters.")
     return url
 
@@ -115,6 +120,10 @@ def _splits(text: str | None) -> str | None:
 
 def _variable(variable: api.Variable) -> FormVariable:
     options = tuple(Named(id=i, name=v.label) for i, v in variable.values.values.items())
+    if not variable.user_defined and not options:
+        raise UserFacingError(
+            f"“{plain(variable.name, 100)}” has no values to choose from: submit this run on speedrun.com."
+        )
     if not variable.user_defined and len(options) > MAX_OPTIONS:
         raise UserFacingError(
             f"“{plain(variable.name, 100)}” has more values than a Discord menu can list: submit this run "
@@ -153,16 +162,21 @@ class RunSubmissions:
         self._forms = forms
         self.lifetime = lifetime
 
-    async def prepare(self, user_id: int, request: RunRequest) -> Form:
-        """Checks the member's run and keeps it as an open form; ``UserFacingError`` says what is
-        wrong. Nothing is submitted."""
+    async def prepare(self, user_id: int, request: RunRequest, *, closes_by: datetime) -> Form:
+        """Checks the member's run and keeps it as an open form, until ``closes_by`` at the latest;
+        ``UserFacingError`` says what is wrong. Nothing is submitted."""
         key = await self._linked(user_id)
         seconds = _seconds(request.time)
         played = _played(request.date)
         video = _web_link(request.video, "video", VIDEO_LIMIT)
         splits = _splits(request.splits)
         game = await self._client.game_details((await self._client.game(request.game)).id)
-        category = pick(await self._client.categories(game.id), request.category, "category", game)
+        # Where a full-game and a level category share a name, the kind that fits ``level`` comes first.
+        categories = sorted(
+            await self._client.categories(game.id),
+            key=lambda c: (c.type == "per-level") != bool(request.level),
+        )
+        category = pick(categories, request.category, "category", game)
         level = await self._level(game, category, request.level)
         rules = game.ruleset
         timing = request.timing or rules.default_time
@@ -176,7 +190,9 @@ class RunSubmissions:
         variables = [
             _variable(v)
             for v in await self._client.variables(category.id)
-            if v.category in (None, category.id) and v.applies_to(level.id if level else None)
+            if v.category in (None, category.id)
+            and v.applies_to(level.id if level else None)
+            and (v.user_defined or v.values.values or v.mandatory)  # an optional one with no values: skip
         ]
         if (
             sum(not v.user_defined for v in variables) > MAX_SELECTS
@@ -203,7 +219,7 @@ class RunSubmissions:
             verified=request.verified,
             variables=tuple(variables),
         )
-        return await self._forms.create(user_id, draft, self.lifetime)
+        return await self._forms.create(user_id, draft, min(self.lifetime, closes_by - datetime.now(UTC)))
 
     async def _linked(self, user_id: int) -> LinkedKey:
         key = await self._keys.of(user_id)
@@ -245,48 +261,57 @@ class RunSubmissions:
 
     async def submit(self, form: Form) -> Attempt:
         """Sends the form's run unless another click did or does; problems leave the form open."""
-        if form.draft.missing:
-            names = ", ".join(plain(v.name, 100) for v in form.draft.missing)
-            return Attempt(form, [f"Choose {names} first."], claimed=False)
-        if not await self._forms.claim(form.id):
-            return Attempt(await self.form(form.id, form.user_id), claimed=False)
+        token = await self._forms.claim(form.id)
+        if token is None:
+            return Attempt(await self.form(form.id, form.user_id))
+        form = await self.form(form.id, form.user_id)  # as claimed: no change can come after this
+        problems: list[str] = []
+        nothing_sent = False
         try:
-            submitted = await self._send(form, await self._linked(form.user_id))
-        except RunRefused as refused:
-            await self._forms.release(form.id)
+            if form.draft.missing:
+                problems = [f"Choose {', '.join(plain(v.name, 100) for v in form.draft.missing)} first."]
+            else:
+                async with asyncio.timeout(SEND_SECONDS):
+                    submitted = await self._send(form, await self._linked(form.user_id), token)
+        except RunRefused as refused:  # speedrun.com read the run and made nothing of it
             problems = [plain(error, 300) for error in refused.errors] or [str(refused)]
-            return Attempt(await self.form(form.id, form.user_id), problems)
+            nothing_sent = True
         except UserFacingError as error:
-            await self._forms.release(form.id)
-            return Attempt(await self.form(form.id, form.user_id), [str(error)])
+            problems = [str(error)]
+        except TimeoutError:
+            problems = [UNANSWERED]
         except BaseException:
-            await self._forms.release(form.id)
+            await asyncio.shield(self._forms.release(form.id, token))
             raise
-        await self._forms.finish(form.id, submitted)
-        return Attempt(await self.form(form.id, form.user_id))
+        if problems:
+            await self._forms.release(form.id, token, nothing_sent=nothing_sent)
+        elif not await self._forms.finish(form.id, token, submitted):
+            log.error("Form %s was submitted as run %s but could not be marked so", form.id, submitted.run_id)
+        return Attempt(await self.form(form.id, form.user_id), problems)
 
-    async def _send(self, form: Form, key: LinkedKey) -> Submitted:
-        sent_at = form.sent_at
-        if sent_at is not None:  # an earlier click's POST may have made it
+    async def _send(self, form: Form, key: LinkedKey, token: str) -> Submitted:
+        if key.speedrun_user_id != form.draft.runner.id:
+            raise UserFacingError(
+                f"Your linked key is now {plain(key.speedrun_name, 100)}'s, not the one this form was "
+                "made for: run `/src submit` again."
+            )
+        if form.sent_at is not None:  # an earlier click's POST may have made it
+            found = await self._find(form, key, form.sent_at)
+            if found:
+                return found
+        sent_at = form.sent_at or datetime.now(UTC)
+        await self._forms.sending(form.id, token, sent_at)
+        try:
+            run = await self._client.submit_run(key.api_key, form.draft.body())
+        except UpstreamError:
+            # The run may exist: never send it again blindly (that could make it twice).
+            log.warning("A run submission got no answer; looking for it among the member's newest")
+            await asyncio.sleep(LOOK_AFTER_SECONDS)
             found = await self._find(form, key, sent_at)
             if found:
                 return found
-        attempt = 0
-        while True:
-            attempt += 1
-            sent_at = sent_at or datetime.now(UTC)
-            await self._forms.sending(form.id, sent_at)
-            try:
-                run = await self._client.submit_run(key.api_key, form.draft.body())
-            except UpstreamError:
-                log.warning("A run submission got no answer (try %d); looking for it", attempt)
-                found = await self._find(form, key, sent_at)
-                if found:
-                    return found
-                if attempt == SEND_TRIES:
-                    raise UserFacingError(UNANSWERED) from None
-            else:
-                return Submitted(run_id=run.id, weblink=run.weblink, status=run.status.status)
+            raise UserFacingError(UNANSWERED) from None
+        return Submitted(run_id=run.id, weblink=run.weblink, status=run.status.status)
 
     async def _find(self, form: Form, key: LinkedKey, sent_at: datetime) -> Submitted | None:
         """The form's run among the member's newest submissions, if speedrun.com has it."""

@@ -78,33 +78,47 @@ class SubmissionForms:
         """Keeps the changed draft of an open, unexpired form; ``False`` if it is not open."""
         return await self._move(form_id, ("open",), {"draft": draft.model_dump_json()})
 
-    async def claim(self, form_id: str) -> bool:
-        """Takes the open, unexpired form for sending; ``False`` if another click has it, or had it
-        (a claim left by a stopped process is taken over after ``STALE_CLAIM``)."""
+    async def claim(self, form_id: str) -> str | None:
+        """Takes the form for sending: the claim's token, or ``None`` if another click has it or
+        the form is closed. An expired form cannot be claimed; a claim left by a stopped process is
+        taken over after ``STALE_CLAIM``."""
         now = datetime.now(UTC)
-        claimable = (forms.c.state == "open") | (
+        claimable = ((forms.c.state == "open") & (forms.c.expires_at > now)) | (
             (forms.c.state == "sending") & (forms.c.claimed_at < now - STALE_CLAIM)
         )
+        token = secrets.token_hex(8)
         async with self._engine.begin() as connection:
             claimed = await connection.execute(
                 forms.update()
-                .where(forms.c.id == form_id, claimable, forms.c.expires_at > now)
-                .values(state="sending", claimed_at=now)
+                .where(forms.c.id == form_id, claimable)
+                .values(state="sending", claimed_at=now, claimed_by=token)
             )
-        return bool(claimed.rowcount)
+        return token if claimed.rowcount else None
 
-    async def sending(self, form_id: str, since: datetime) -> None:
+    async def sending(self, form_id: str, token: str, since: datetime) -> None:
         """A POST is about to go out: from ``since`` on the run may exist whatever happens next."""
-        await self._move(form_id, ("sending",), {"sent_at": since})
+        await self._held(form_id, token, {"sent_at": since, "claimed_at": datetime.now(UTC)})
 
-    async def release(self, form_id: str) -> None:
-        """Not submitted: the form is open again."""
-        await self._move(form_id, ("sending",), {"state": "open", "claimed_at": None})
+    async def release(self, form_id: str, token: str, *, nothing_sent: bool = False) -> None:
+        """Not submitted: the form is open again; with ``nothing_sent``, no earlier POST can have
+        made the run."""
+        values: dict[str, Any] = {"state": "open", "claimed_at": None, "claimed_by": None}
+        await self._held(form_id, token, values | ({"sent_at": None} if nothing_sent else {}))
 
-    async def finish(self, form_id: str, submitted: Submitted) -> None:
-        await self._move(
-            form_id, ("sending",), {"state": "submitted", "submitted": submitted.model_dump_json()}
+    async def finish(self, form_id: str, token: str, submitted: Submitted) -> bool:
+        return await self._held(
+            form_id, token, {"state": "submitted", "submitted": submitted.model_dump_json()}
         )
+
+    async def _held(self, form_id: str, token: str, values: dict[str, Any]) -> bool:
+        """Changes a form only while ``token``'s claim holds it."""
+        async with self._engine.begin() as connection:
+            changed = await connection.execute(
+                forms.update()
+                .where(forms.c.id == form_id, forms.c.state == "sending", forms.c.claimed_by == token)
+                .values(**values)
+            )
+        return bool(changed.rowcount)
 
     async def cancel(self, form_id: str) -> bool:
         return await self._move(form_id, ("open",), {"state": "cancelled"})

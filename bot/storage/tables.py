@@ -104,6 +104,7 @@ submission_forms = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
     Column("claimed_at", DateTime(timezone=True), nullable=True),  # when a click took it for sending
+    Column("claimed_by", String(32), nullable=True),  # that click's token
     Column("sent_at", DateTime(timezone=True), nullable=True),  # a POST may have reached speedrun.com
     Column("submitted", Text, nullable=True),  # what speedrun.com made of it, JSON
     Index("submission_forms_expires", "expires_at"),

@@ -69,6 +69,7 @@ class FakeSpeedrun:
         self.submitted: list[dict[str, Any]] = []  # bodies of POST /runs, as received
         # What the next POSTs to /runs meet: "lost answer" (run made, then HTTP 502) or "down" (503).
         self.submit_faults: list[str] = []
+        self._made_runs = 0
         self._calls = 0
         self._add_dead_cells()
         self._add_halo_2()
@@ -413,7 +414,7 @@ class FakeSpeedrun:
                 {"status": 400, "message": message, "errors": problems, "links": []}, status=400
             )
         assert isinstance(run, dict)
-        made = self._made(run, user_id)
+        made = self.add_submitted(body, user_id)
         if fault == "lost answer":
             return error(502, "Bad gateway.")
         return web.json_response(
@@ -435,9 +436,11 @@ class FakeSpeedrun:
         ]
         return rule_problems(run, game_data, category, self.levels.get(game or "", []), variables)
 
-    def _made(self, run: dict[str, Any], user_id: str) -> dict[str, Any]:
-        """The run speedrun.com makes of a valid submission."""
-        run_id = f"n{len(self.submitted):07d}"
+    def add_submitted(self, body: dict[str, Any], user_id: str) -> dict[str, Any]:
+        """The run speedrun.com makes of a valid submission (``body`` as POSTed)."""
+        run = body["run"]
+        self._made_runs += 1
+        run_id = f"n{self._made_runs:07d}"
         game = next(g for g, cs in self.categories.items() for c in cs if c["id"] == run["category"])
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         verified = bool(run.get("verified")) and user_id in self.moderators
