@@ -112,20 +112,17 @@ class Speedrun(commands.Cog):
     async def _platform_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        async def platforms(game: api.Game) -> list[tuple[str, str]]:
-            details = await self.bot.speedrun.game_details(game.id)
-            return [(p.id, p.name) for p in details.platforms if isinstance(p, api.System)]
-
-        return await self._of_game(interaction, current, platforms)
+        return await self._of_game(interaction, current, lambda game: self._systems(game, "platforms"))
 
     async def _region_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        async def regions(game: api.Game) -> list[tuple[str, str]]:
-            details = await self.bot.speedrun.game_details(game.id)
-            return [(r.id, r.name) for r in details.regions if isinstance(r, api.System)]
+        return await self._of_game(interaction, current, lambda game: self._systems(game, "regions"))
 
-        return await self._of_game(interaction, current, regions)
+    async def _systems(self, game: api.Game, kind: Literal["platforms", "regions"]) -> list[tuple[str, str]]:
+        """The game's platforms or regions (id, name)."""
+        details = await self.bot.speedrun.game_details(game.id)
+        return [(s.id, s.name) for s in getattr(details, kind) if isinstance(s, api.System)]
 
     async def _subcategory_choices(
         self, interaction: discord.Interaction, current: str
