@@ -246,7 +246,7 @@ class FormClosing:
 
     def forget(self, form_id: str) -> None:
         timer = self._timers.pop(form_id, None)
-        if timer is not None and timer is not asyncio.current_task():
+        if timer is not None:
             timer.cancel()
 
     def stop(self) -> None:

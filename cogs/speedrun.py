@@ -68,8 +68,10 @@ class Speedrun(commands.Cog):
     async def _level_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        """The chosen game's levels by name, sent as their ids (which every command reads)."""
+
         async def levels(game: api.Game) -> list[tuple[str, str]]:
-            return [(level.name, level.name) for level in await self.bot.speedrun.levels(game.id)]
+            return [(level.id, level.name) for level in await self.bot.speedrun.levels(game.id)]
 
         return await self._of_game(interaction, current, levels)
 
@@ -100,14 +102,6 @@ class Speedrun(commands.Cog):
             ]
 
         return await self._of_game(interaction, current, categories)
-
-    async def _submit_level_choices(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        async def levels(game: api.Game) -> list[tuple[str, str]]:
-            return [(level.id, level.name) for level in await self.bot.speedrun.levels(game.id)]
-
-        return await self._of_game(interaction, current, levels)
 
     async def _platform_choices(
         self, interaction: discord.Interaction, current: str
@@ -185,7 +179,7 @@ class Speedrun(commands.Cog):
     @app_commands.autocomplete(
         game=_game_choices,
         category=_submit_category_choices,
-        level=_submit_level_choices,
+        level=_level_choices,
         platform=_platform_choices,
         region=_region_choices,
     )

@@ -43,11 +43,14 @@ class NotFound(UserFacingError):
 
 
 class Refused(UserFacingError):
-    """speedrun.com refused the request (HTTP 4xx); the message carries its own."""
+    """speedrun.com refused the request (HTTP 4xx); the message carries its own, ``errors`` its
+    list of problems where it gives one (a refused submission)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, errors: list[str]) -> None:
         super().__init__(f"speedrun.com refused the request: {message}")
         self.status = status
+        self.reason = message
+        self.errors = errors
 
 
 class KeyRefused(UserFacingError):
@@ -63,6 +66,7 @@ class RunRefused(UserFacingError):
 
 
 SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
+MEMBER_KEY_REFUSED = f"speedrun.com refused your API key. {SET_KEY_AGAIN}"
 
 
 class SpeedrunClient:
@@ -181,9 +185,7 @@ class SpeedrunClient:
         """The speedrun.com user whose API key this is (never cached: keys can be revoked)."""
         try:
             found = await self._get_optional("/profile", api.PROFILE, api_key=api_key)
-        except Refused as refusal:
-            if refusal.status not in (401, 403):
-                raise
+        except KeyRefused:
             found = None
         if found is None:
             raise KeyRefused(f"speedrun.com does not accept that API key. {SET_KEY_AGAIN}")
@@ -200,25 +202,17 @@ class SpeedrunClient:
         ``KeyRefused`` when the key is not accepted. ``UpstreamError`` leaves the outcome unknown:
         the run may have been created (look among ``newest_submissions`` before trying again)."""
         status, body = await self._exchange("POST", "/runs", json={"run": run}, api_key=api_key)
-        if status in (401, 403):
-            raise KeyRefused(f"speedrun.com refused your API key. {SET_KEY_AGAIN}")
-        if status == 400:
-            try:
-                refusal = api.API_ERROR.validate_json(body)
-            except ValidationError:
-                refusal = api.ApiError(message="HTTP 400")
-            raise RunRefused(refusal.message, refusal.errors)
-        return self._parse("/runs", status, body, api.RUN).data
+        try:
+            return self._parse("/runs", status, body, api.RUN).data
+        except Refused as refusal:
+            if refusal.status != 400:
+                raise
+            raise RunRefused(refusal.reason, refusal.errors) from None
 
     async def newest_submissions(self, api_key: SecretStr, user_id: str) -> list[api.Run]:
         """The user's most recently submitted runs, newest first, read fresh in their name."""
         params = {"user": user_id, "orderby": "submitted", "direction": "desc", "max": "20"}
-        try:
-            return (await self._get("/runs", api.RUNS, params, api_key=api_key)).data
-        except Refused as refusal:
-            if refusal.status in (401, 403):
-                raise KeyRefused(f"speedrun.com refused your API key. {SET_KEY_AGAIN}") from None
-            raise
+        return (await self._get("/runs", api.RUNS, params, api_key=api_key)).data
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -261,13 +255,16 @@ class SpeedrunClient:
         api_key: SecretStr | None = None,
     ) -> tuple[int, bytes]:
         """One request's status and body, within the budget; 420 and 429 are waited out and tried
-        again (speedrun.com did nothing with the request)."""
+        again (speedrun.com did nothing with the request). A member's ``api_key`` that speedrun.com
+        refuses (401, 403) raises ``KeyRefused``."""
         attempt = 0
         while True:
             attempt += 1
             await self._take_budget(background)
             async with self._telemetry.upstream_call(SERVICE):
                 status, retry_after, body = await self._request(method, path, params, json, api_key)
+                if api_key is not None and status in (401, 403):
+                    raise KeyRefused(MEMBER_KEY_REFUSED)
                 if status not in (420, 429) or attempt == RATE_LIMITED_TRIES:
                     return status, body
                 log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
@@ -316,10 +313,10 @@ class SpeedrunClient:
             raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
         if 400 <= status < 500:
             try:
-                message = api.API_ERROR.validate_json(body).message
+                refusal = api.API_ERROR.validate_json(body)
             except ValidationError:
-                message = f"HTTP {status}"
-            raise Refused(status, message)
+                refusal = api.ApiError(message=f"HTTP {status}")
+            raise Refused(status, refusal.message, refusal.errors)
         if status >= 400:
             raise UpstreamError(SERVICE, f"it answered HTTP {status}")
         try:
