@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run | check-config | sync] [--config PATH]``.
+"""Command line: ``python -m bot [run | check-config | sync | infinite-login] [--config PATH]``.
 
 main() owns the process's resources (HTTP session, database engine, health endpoint) and hands
 them to the bot; it turns the failures an operator can fix into one line and an exit code.
@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.app import HaloBot
+from bot.clients.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.discord_endpoints import use_discord_endpoints
 from bot.errors import StartupError
@@ -114,11 +115,32 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bot", parents=[common], description="Halo speedrunning Discord bot."
     )
     parser.add_argument("--version", action="version", version=__version__)
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync,infinite-login}")
     verbs.add_parser("run", parents=[common], help="run the bot (the default)")
     verbs.add_parser("check-config", parents=[common], help="validate the configuration and exit")
     verbs.add_parser("sync", parents=[common], help="push the slash-command definitions to Discord and exit")
+    verbs.add_parser(
+        "infinite-login", parents=[common], help="sign in to Xbox Live for the Halo Infinite commands, once"
+    )
     return parser.parse_args(argv)
+
+
+def infinite_login(config: Config) -> int:
+    """The device-code sign-in: prints where to go and the code, waits, keeps the token cache."""
+    try:
+        account = MicrosoftSignIn(config.infinite).sign_in(
+            lambda instructions: print(instructions, flush=True)
+        )
+    except (SignedOut, SignInUnreachable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("error: the sign-in was interrupted", file=sys.stderr)
+        return EXIT_FAILURE
+    print(f"Signed in as {account}; the sign-in is kept at {config.infinite.token_cache}")
+    if not config.infinite.enabled:
+        print("Set infinite.enabled = true for the Halo Infinite commands to use it.")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     setup_logging(config.logging.level, config.secrets())
+    if args.verb == "infinite-login":
+        return infinite_login(config)
     if not config.discord.token.get_secret_value():
         print(
             "error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)", file=sys.stderr

@@ -18,9 +18,11 @@ from bot.clients.speedrun import SpeedrunClient
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
 from bot.services.delivery import post_pace
+from bot.services.halo_infinite import HaloInfinite
 from bot.services.haloruns.service import HaloRuns
 from bot.services.run_submission import RunSubmissions
 from bot.services.telemetry import Telemetry
+from bot.storage.gamertag_links import GamertagLinks
 from bot.storage.settings import GuildSettings
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
@@ -39,6 +41,7 @@ COGS: Sequence[str] = (
     "cogs.stream_alerts",
     "cogs.speedrun",
     "cogs.src_announcements",
+    "cogs.halo_infinite",
 )
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
@@ -75,6 +78,8 @@ class HaloBot(commands.Bot):
         self.telemetry = Telemetry(services)
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
+        self.halo_infinite = HaloInfinite.from_config(session, config.infinite, self.telemetry)
+        self.gamertag_links = GamertagLinks(engine)
         self.settings = GuildSettings(engine)
         self.speedrun_keys = SpeedrunKeys(engine, config.speedrun)
         self.submission_forms = SubmissionForms(engine)

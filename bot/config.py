@@ -45,6 +45,7 @@ def _url_checker(schemes: tuple[str, ...], *, strip_slash: bool) -> AfterValidat
 # Base URLs are stored without a trailing slash; the documented paths are appended to them.
 HttpBaseUrl = Annotated[str, _url_checker(("https", "http"), strip_slash=True)]
 GatewayUrl = Annotated[str, _url_checker(("wss", "ws"), strip_slash=False)]
+HttpsBaseUrl = Annotated[str, _url_checker(("https",), strip_slash=True)]  # MSAL accepts only https
 Snowflake = Annotated[int, Field(gt=0)]
 PollSeconds = Annotated[int, Field(ge=1)]
 
@@ -100,7 +101,7 @@ class SpeedrunConfig(_Section):
 class InfiniteConfig(_Section):
     enabled: bool = False
     client_id: str = ""
-    authority: HttpBaseUrl = "https://login.microsoftonline.com/consumers"
+    authority: HttpsBaseUrl = "https://login.microsoftonline.com/consumers"
     token_cache: Path = Path("data/msal_cache.json")
     user_auth_url: HttpBaseUrl = "https://user.auth.xboxlive.com"
     xsts_url: HttpBaseUrl = "https://xsts.auth.xboxlive.com"

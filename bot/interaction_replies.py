@@ -61,10 +61,11 @@ async def send_reply(
     *,
     embed: discord.Embed | None = None,
     view: discord.ui.View | None = None,
+    file: discord.File | None = None,
     ephemeral: bool = False,
 ) -> None:
     """The command's answer (public unless ``ephemeral``), whether or not it deferred first."""
-    given = {"content": content, "embed": embed, "view": view}
+    given = {"content": content, "embed": embed, "view": view, "file": file}
     extras: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     extras["ephemeral"] = ephemeral
     if interaction.response.is_done():

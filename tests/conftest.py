@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import os
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +14,16 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
-from bot.config import Config
+from bot.clients.microsoft_signin import MicrosoftSignIn
+from bot.config import Config, InfiniteConfig
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
+from tests.fakes.microsoft_authority import MicrosoftAuthority, certificate_authority
 from tests.fakes.speedrun_server import FakeSpeedrun
+from tests.fakes.waypoint_server import FakeWaypoint
+
+AZURE_CLIENT_ID = "00000000-0000-0000-0000-00000000b07e"
 
 
 @pytest.fixture
@@ -44,6 +49,57 @@ async def haloruns_server() -> AsyncIterator[FakeHaloRuns]:
     await server.start()
     yield server
     await server.stop()
+
+
+@pytest.fixture
+async def waypoint_server() -> AsyncIterator[FakeWaypoint]:
+    server = FakeWaypoint()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def microsoft_authority(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MicrosoftAuthority]:
+    """The test sign-in authority, over https with a CA of the tests' own, trusted the way MSAL's
+    HTTP client (requests) trusts a CA: through ``REQUESTS_CA_BUNDLE``."""
+    ca_file, context = certificate_authority(tmp_path_factory.mktemp("authority"))
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("REQUESTS_CA_BUNDLE", str(ca_file))
+        authority = MicrosoftAuthority(context, AZURE_CLIENT_ID)
+        authority.start()
+        yield authority
+        authority.stop()
+
+
+@pytest.fixture(scope="session")
+def signed_in_cache(microsoft_authority: MicrosoftAuthority, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A token cache after the device-code sign-in, made once per test session."""
+    path = tmp_path_factory.mktemp("signin") / "msal_cache.json"
+    config = InfiniteConfig(
+        client_id=AZURE_CLIENT_ID, authority=microsoft_authority.authority, token_cache=path
+    )
+    MicrosoftSignIn(config).sign_in(lambda instructions: None)
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def infinite_settings(
+    waypoint_server: FakeWaypoint,
+    microsoft_authority: MicrosoftAuthority,
+    signed_in_cache: str,
+    tmp_path: Path,
+) -> dict[str, Any]:
+    """``infinite`` config values for a bot signed in at the test authority, using the local Waypoint."""
+    cache = tmp_path / "msal_cache.json"
+    cache.write_text(signed_in_cache, encoding="utf-8")
+    return {
+        "enabled": True,
+        "client_id": AZURE_CLIENT_ID,
+        "authority": microsoft_authority.authority,
+        "token_cache": str(cache),
+        **waypoint_server.settings(),
+    }
 
 
 def free_port() -> int:

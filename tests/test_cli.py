@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -13,9 +15,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
+from tests.fakes.microsoft_authority import USER_CODE, MicrosoftAuthority
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,6 +72,10 @@ def local_config(
         ("[discord]\ngateway_url = 'https://gateway.discord.gg'\n", "discord.gateway_url:"),
         ("[haloruns]\nrecords_poll_seconds = 0\n", "haloruns.records_poll_seconds:"),
         ("[database]\nurl = 'mysql://localhost/db'\n", "database.url:"),
+        (
+            "[infinite]\nauthority = 'http://login.example'\n",
+            "infinite.authority: must be an absolute https://",
+        ),
         ("[haloruns]\nbase_urll = 'https://haloruns.com'\n", "haloruns.base_urll: unknown key"),
     ],
 )
@@ -218,3 +225,36 @@ async def test_sync_pushes_commands_to_each_configured_guild(
     assert f"guild {guild_id}" in stdout.decode()
     assert {"status", "wr", "recent"} <= {c["name"] for c in discord_server.commands[int(guild_id)]}
     assert None not in discord_server.commands
+
+
+def test_infinite_login_signs_in_with_a_device_code_and_keeps_a_private_cache(
+    tmp_path: Path, microsoft_authority: MicrosoftAuthority
+) -> None:
+    cache = tmp_path / "data" / "msal_cache.json"
+    (tmp_path / "config.toml").write_text(
+        f'[infinite]\nclient_id = "{AZURE_CLIENT_ID}"\nauthority = "{microsoft_authority.authority}"\n'
+        f'token_cache = "{cache}"\n'
+    )
+
+    done = cli("infinite-login", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert f"enter the code {USER_CODE}" in done.stdout
+    assert "Signed in as operator@example.com" in done.stdout
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o600
+    assert "RefreshToken" in json.loads(cache.read_text())
+    assert [p.name for p in cache.parent.iterdir()] == [cache.name]  # nothing half-written left behind
+
+
+def test_infinite_login_refused_ends_with_one_line(
+    tmp_path: Path, microsoft_authority: MicrosoftAuthority
+) -> None:
+    (tmp_path / "config.toml").write_text(
+        f'[infinite]\nclient_id = "not-registered"\nauthority = "{microsoft_authority.authority}"\n'
+    )
+
+    done = cli("infinite-login", cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stderr == "error: the sign-in could not start: unauthorized_client: test authority\n"
+    assert not (tmp_path / "data" / "msal_cache.json").exists()

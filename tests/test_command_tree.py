@@ -43,7 +43,9 @@ async def test_every_cog_is_loaded(bot: HaloBot) -> None:
 
 
 async def test_commands_fit_discords_limits(bot: HaloBot) -> None:
-    definitions = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+    everything = [command.to_dict(bot.tree) for command in bot.tree.get_commands()]
+    definitions = [d for d in everything if d.get("type", 1) == 1]
+    menus = [d for d in everything if d.get("type", 1) != 1]  # user and message commands
 
     assert definitions, "the bot registers no command"
     assert len(definitions) <= 100
@@ -51,3 +53,7 @@ async def test_commands_fit_discords_limits(bot: HaloBot) -> None:
     for definition in definitions:
         assert problems_of(definition, "/" + definition["name"]) == []
         assert text_length(definition) <= 8000, definition["name"]
+    assert sum(1 for d in menus if d["type"] == 2) <= 5  # Discord's limit of user commands
+    for menu in menus:
+        assert 1 <= len(menu["name"]) <= 32, menu["name"]
+        assert "options" not in menu, menu["name"]

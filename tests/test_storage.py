@@ -35,7 +35,7 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
             "submission_forms",
             "alembic_version",
         } <= set(tables)
-        assert revision == "0006"
+        assert revision == "0007"
 
 
 def _upgrade_to(revision: str, connection: Connection) -> None:

@@ -14,6 +14,7 @@ from typing import TypeVar
 import aiohttp
 from pydantic import TypeAdapter, ValidationError
 
+from bot.clients.capped_read import read_capped
 from bot.clients.shared_requests import SharedRequests
 from bot.config import HaloRunsConfig
 from bot.errors import UpstreamError
@@ -23,7 +24,6 @@ log = logging.getLogger(__name__)
 
 SERVICE = "HaloRuns"
 REQUEST_SECONDS = 6.0
-MAX_BYTES = 8 * 1024 * 1024  # the largest document read; HaloRuns' feeds are far smaller
 
 T = TypeVar("T")
 
@@ -80,7 +80,7 @@ class HaloRunsClient:
                         return None
                     if response.status >= 400:
                         raise UpstreamError(SERVICE, f"it answered HTTP {response.status}")
-                    body = await self._read(response)
+                    body = await read_capped(response, SERVICE)
                     content_type = response.content_type
             except TimeoutError:
                 raise UpstreamError(
@@ -90,15 +90,6 @@ class HaloRunsClient:
                 log.warning("HaloRuns request %s failed: %s", path, error)
                 raise UpstreamError(SERVICE, "it could not be reached") from None
             return self._parse(path, body, content_type, shape)
-
-    @staticmethod
-    async def _read(response: aiohttp.ClientResponse) -> bytes:
-        body = bytearray()
-        async for chunk in response.content.iter_chunked(64 * 1024):
-            body += chunk
-            if len(body) > MAX_BYTES:
-                raise UpstreamError(SERVICE, f"it sent a document larger than {MAX_BYTES // 2**20} MB")
-        return bytes(body)
 
     @staticmethod
     def _parse(path: str, body: bytes, content_type: str, shape: TypeAdapter[T]) -> T:

@@ -109,3 +109,13 @@ submission_forms = Table(
     Column("submitted", Text, nullable=True),  # what speedrun.com made of it, JSON
     Index("submission_forms_expires", "expires_at"),
 )
+
+# A member's Xbox account, linked with /link: Halo Infinite commands use it when no gamertag is given.
+gamertag_links = Table(
+    "gamertag_links",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True),  # the Discord user
+    Column("xuid", String(32), nullable=False),
+    Column("gamertag", String(32), nullable=False),  # as Xbox spells it, when linked
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)

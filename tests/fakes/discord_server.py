@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 
 from tests.fakes.discord_spec import discord_spec
 from tests.fakes.local_http import LocalHttp
@@ -139,6 +139,7 @@ class Message:
     deleted: bool = False
     edits: int = 0
     created: float = field(default_factory=time.monotonic)
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by filename
 
     @property
     def id(self) -> int:
@@ -412,6 +413,28 @@ class FakeDiscord:
             data["resolved"] = resolved
         return await self._interact(4 if focused else 2, data, guild, channel, permissions, user)
 
+    async def invoke_user_command(
+        self,
+        name: str,
+        target: dict[str, Any],
+        *,
+        guild: dict[str, Any] | None = None,
+        channel: str = "general",
+    ) -> Interaction:
+        """Sends INTERACTION_CREATE for the user command (context menu) ``name`` on ``target``."""
+        guild = guild or self.guilds[0]
+        member = {"roles": [], "joined_at": iso_now(), "flags": 0, "pending": False, "nick": None}
+        member["permissions"] = str(MEMBER_PERMISSIONS)
+        data = {
+            "id": str(snowflake()),
+            "name": name,
+            "type": 2,
+            "guild_id": guild["id"],
+            "target_id": target["id"],
+            "resolved": {"users": {target["id"]: target}, "members": {target["id"]: member}},
+        }
+        return await self._interact(2, data, guild, channel, MEMBER_PERMISSIONS, None)
+
     async def click(
         self,
         message: Message,
@@ -658,7 +681,7 @@ class FakeDiscord:
 
     async def _rest(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["tail"]
-        body = await request.json() if request.can_read_body else None
+        body, uploads = await self._read_body(request)
         self.requests.append(Request(request.method, path, body))
         wait = self._over_global_limit()
         if wait:
@@ -691,6 +714,8 @@ class FakeDiscord:
             failure.times -= 1
             if not failure.after_processing:
                 return self._failure_response(failure)
+        if uploads:
+            self._attach(body, uploads)
         for method, pattern, handler in self._routes:
             match = pattern.match(path)
             if method == request.method and match:
@@ -698,6 +723,33 @@ class FakeDiscord:
                 return self._failure_response(failure) if failure is not None else response
         self.violations.append(f"{request.method} {path}: the local Discord server has no handler")
         return error_response(404, 0, "404: Not Found")
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+        """The JSON body, and the files of a multipart upload by form field (``files[0]``)."""
+        if not request.can_read_body:
+            return None, {}
+        if request.content_type != "multipart/form-data":
+            return await request.json(), {}
+        body: Any = None
+        uploads: dict[str, tuple[str, bytes]] = {}
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            assert isinstance(part, BodyPartReader)
+            if part.name == "payload_json":
+                body = json.loads(await part.text())
+            elif part.name:
+                uploads[part.name] = (part.filename or "", bytes(await part.read()))
+        return body, uploads
+
+    @staticmethod
+    def _attach(body: Any, uploads: dict[str, tuple[str, bytes]]) -> None:
+        """Puts the uploaded bytes with the attachments the body names (as ``_content``)."""
+        message = body["data"] if isinstance(body.get("data"), dict) else body
+        for attachment in message.get("attachments") or []:
+            filename, content = uploads[f"files[{attachment['id']}]"]
+            assert filename == attachment["filename"], "an upload's filename differs from its attachment's"
+            attachment["_content"] = content
 
     @staticmethod
     def _failure_response(failure: Failure) -> web.Response:
@@ -825,6 +877,7 @@ class FakeDiscord:
                 "application_id": str(self.application_id),
                 "version": str(snowflake()),
                 "default_member_permissions": definition.get("default_member_permissions"),
+                "description": definition.get("description", ""),  # "" for context-menu commands
                 **({"guild_id": str(guild_id)} if guild_id else {}),
             }
             for definition in definitions
@@ -857,11 +910,32 @@ class FakeDiscord:
         if body.get("nonce") is not None:
             data["nonce"] = body["nonce"]
         message = Message(data, allowed_mentions=body.get("allowed_mentions"))
+        self._keep_files(message, body)
         self.messages[message.id] = message
         return message
 
     @staticmethod
-    def _edit(message: Message, body: Mapping[str, Any]) -> None:
+    def _keep_files(message: Message, body: Mapping[str, Any]) -> None:
+        """The files uploaded with ``body`` become the message's attachments."""
+        uploaded = [a for a in body.get("attachments") or [] if "_content" in a]
+        if not uploaded:
+            return
+        channel_id = message.data["channel_id"]
+        message.data["attachments"] = [
+            {
+                "id": str(snowflake()),
+                "filename": a["filename"],
+                "size": len(a["_content"]),
+                "url": f"https://cdn.discordapp.com/attachments/{channel_id}/{a['filename']}",
+                "proxy_url": f"https://media.discordapp.net/attachments/{channel_id}/{a['filename']}",
+            }
+            for a in uploaded
+        ]
+        message.files = {a["filename"]: a["_content"] for a in uploaded}
+
+    @classmethod
+    def _edit(cls, message: Message, body: Mapping[str, Any]) -> None:
+        cls._keep_files(message, body)
         for key in ("content", "embeds", "components"):
             if key in body:
                 message.data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")

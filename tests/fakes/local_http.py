@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 from aiohttp import web
 
 
@@ -10,10 +12,10 @@ class LocalHttp:
         self._runner: web.AppRunner | None = None
         self.port = 0
 
-    async def serve(self, app: web.Application) -> None:
+    async def serve(self, app: web.Application, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=ssl_context)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 

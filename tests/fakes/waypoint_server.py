@@ -1,0 +1,220 @@
+"""Local Xbox Live and Halo Waypoint hosts serving the recorded fixtures (../shared/fixtures/waypoint,
+MIT, from the SPNKr project).
+
+One server stands for every host, each under its own path prefix (``/userauth``, ``/xsts``,
+``/settings``, ``/profile``, ``/stats``, ``/skill``, ``/gamecms``). It checks the token chain the
+way Waypoint does: each step needs the token the previous step issued, Spartan tokens expire, the
+skill service wants the clearance too, and anything else is a 401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import itertools
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.local_http import LocalHttp
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "waypoint"
+HALO_RELYING_PARTY = "https://prod.xsts.halowaypoint.com/"
+RANKED_ARENA = "edfef3ac-9cbe-4fa2-b949-8f29deafd483"
+RANKED_DOUBLES = "fa5aa2a3-2428-4912-a023-e1eeea7b877c"
+PLAYER = "aCurtis X89"
+PLAYER_XUID = "2535445291321133"
+
+
+def fixture(name: str) -> Any:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def standing(value: int, tier: str, sub_tier: int, *, next_sub_tier: int | None = None) -> dict[str, Any]:
+    """A CSR standing in Waypoint's shape (tiers 300 wide from 0, sub-tiers 50; Onyx from 1500)."""
+    start = 1500 if tier == "Onyx" else value - value % 50
+    following = sub_tier + 1 if next_sub_tier is None else next_sub_tier
+    return {
+        "Value": value,
+        "MeasurementMatchesRemaining": 0,
+        "Tier": tier,
+        "TierStart": start,
+        "SubTier": sub_tier,
+        "NextTier": tier,
+        "NextTierStart": start if tier == "Onyx" else start + 50,
+        "NextSubTier": following,
+        "InitialMeasurementMatches": 5,
+        "DemotionProtectionMatchesRemaining": 0,
+        "InitialDemotionProtectionMatches": 3,
+    }
+
+
+@dataclass
+class Fault:
+    path: re.Pattern[str]
+    status: int
+    times: int
+    headers: dict[str, str]
+
+
+class FakeWaypoint:
+    def __init__(self) -> None:
+        self._http = LocalHttp()
+        self._numbers = itertools.count(1)
+        self.spartan_lifetime = timedelta(hours=4)
+        self.issued: Counter[str] = Counter()  # tokens issued per step
+        self.rps_tickets: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path and query) of every data request
+        self._user_tokens: set[str] = set()
+        self._xsts_tokens: set[str] = set()
+        self._spartan: dict[str, datetime] = {}  # token → expiry
+        self._clearance = fixture("clearance")["FlightConfigurationId"]
+        self.players = {PLAYER.casefold(): {**fixture("get_user"), "xuid": PLAYER_XUID, "gamertag": PLAYER}}
+        self.records: dict[str | None, Any] = {None: fixture("get_service_record")}
+        # CSR per (playlist, season); None: the current season. The recorded answer by default.
+        self.csr: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.playlists = {
+            RANKED_ARENA: {**fixture("get_playlist"), "HasCsr": True},
+            RANKED_DOUBLES: {**fixture("get_playlist"), "PublicName": "Ranked Doubles", "HasCsr": True},
+        }
+        self.faults: list[Fault] = []
+        self.delay = 0.0
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._serve)
+        await self._http.serve(app)
+
+    async def stop(self) -> None:
+        await self._http.close()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._http.port}"
+
+    def settings(self) -> dict[str, str]:
+        """The ``infinite`` config keys that point the bot at this server."""
+        base = self.base_url
+        return {
+            "user_auth_url": f"{base}/userauth",
+            "xsts_url": f"{base}/xsts",
+            "settings_url": f"{base}/settings",
+            "profile_url": f"{base}/profile",
+            "stats_url": f"{base}/stats",
+            "skill_url": f"{base}/skill",
+            "gamecms_url": f"{base}/gamecms",
+        }
+
+    def fail(self, path: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        """The next ``times`` requests whose path matches ``path`` are answered ``status``."""
+        self.faults.append(Fault(re.compile(path), status, times, headers or {}))
+
+    def revoke_spartan_tokens(self) -> None:
+        """Every Spartan token issued so far is refused from now on (as after a server-side reset)."""
+        self._spartan.clear()
+
+    # -- serving ------------------------------------------------------------------------------------
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        path = request.path
+        fault = next((f for f in self.faults if f.times > 0 and f.path.search(path)), None)
+        if fault is not None:
+            fault.times -= 1
+            return web.json_response({"message": "fault"}, status=fault.status, headers=fault.headers)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if path == "/userauth/user/authenticate" and request.method == "POST":
+            return await self._user_token(request)
+        if path == "/xsts/xsts/authorize" and request.method == "POST":
+            return await self._xsts_token(request)
+        if path == "/settings/spartan-token" and request.method == "POST":
+            return await self._spartan_token(request)
+        if not self._spartan_ok(request):
+            return web.json_response({"message": "unauthorized"}, status=401)
+        self.requests.append((request.method, str(request.rel_url)))
+        if path == "/settings/oban/flight-configurations/titles/hi/audiences/RETAIL/active":
+            self.issued["clearance"] += 1
+            return web.json_response(fixture("clearance"))
+        return self._data(request)
+
+    async def _user_token(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        ticket = body["Properties"]["RpsTicket"]
+        if request.headers.get("x-xbl-contract-version") != "1" or not ticket.startswith("d="):
+            return web.Response(status=400)
+        self.rps_tickets.append(ticket)
+        token = f"user-{next(self._numbers)}"
+        self._user_tokens.add(token)
+        self.issued["user"] += 1
+        return web.json_response({**fixture("xbox_user"), "Token": token})
+
+    async def _xsts_token(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if (
+            body["RelyingParty"] != HALO_RELYING_PARTY
+            or body["Properties"]["UserTokens"][0] not in self._user_tokens
+        ):
+            return web.Response(status=401)
+        token = f"xsts-{next(self._numbers)}"
+        self._xsts_tokens.add(token)
+        self.issued["xsts"] += 1
+        return web.json_response({**fixture("xsts_halo"), "Token": token})
+
+    async def _spartan_token(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        proof = body["Proof"][0]
+        if body["Audience"] != "urn:343:s3:services" or proof["Token"] not in self._xsts_tokens:
+            return web.Response(status=401)
+        token = f"spartan-{next(self._numbers)}"
+        expires = datetime.now(UTC) + self.spartan_lifetime
+        self._spartan[token] = expires
+        self.issued["spartan"] += 1
+        answer = {
+            **fixture("spartan"),
+            "SpartanToken": token,
+            "ExpiresUtc": {"ISO8601Date": expires.isoformat()},
+        }
+        return web.json_response(answer, status=201)
+
+    def _spartan_ok(self, request: web.Request) -> bool:
+        expires = self._spartan.get(request.headers.get("x-343-authorization-spartan", ""))
+        return expires is not None and expires > datetime.now(UTC)
+
+    def _data(self, request: web.Request) -> web.Response:
+        path, query = request.path, request.query
+        if match := re.fullmatch(r"/profile/users/gt\((.+)\)", path):
+            player = self.players.get(match[1].casefold())
+            return web.json_response(player) if player else web.json_response({"message": "nope"}, status=404)
+        if match := re.fullmatch(r"/stats/hi/players/xuid\((\d+)\)/Matchmade/servicerecord", path):
+            if match[1] not in {p["xuid"] for p in self.players.values()}:
+                return web.json_response({}, status=404)
+            season = query.get("seasonId")
+            return web.json_response(self.records.get(season, fixture("get_service_record_empty")))
+        if match := re.fullmatch(r"/skill/hi/playlist/([^/]+)/csrs", path):
+            if request.headers.get("343-clearance") != self._clearance:
+                return web.json_response({"message": "no clearance"}, status=403)
+            return self._csr(match[1], query.get("players", ""), query.get("season"))
+        if path == "/gamecms/hi/Progression/file/Csr/Calendars/CsrSeasonCalendar.json":
+            return web.json_response(fixture("get_csr_season_calendar"))
+        if path == "/gamecms/hi/Waypoint/file/medals/metadata.json":
+            return web.json_response(fixture("get_medal_metadata"))
+        if match := re.fullmatch(r"/gamecms/hi/Multiplayer/file/playlists/assets/([^/]+)\.json", path):
+            asset = self.playlists.get(match[1], {"PublicName": "Quick Play", "HasCsr": False})
+            return web.json_response(asset)
+        return web.json_response({"message": f"no such document {path}"}, status=404)
+
+    def _csr(self, playlist: str, players: str, season: str | None) -> web.Response:
+        answer = copy.deepcopy(fixture("get_playlist_csr"))
+        entry = answer["Value"][0]
+        entry["Id"] = players
+        if (playlist, season) in self.csr:
+            entry["Result"] = self.csr[(playlist, season)]
+        elif playlist not in self.playlists:
+            entry["ResultCode"], entry["Result"] = 1, None
+        return web.json_response(answer)

@@ -1,0 +1,351 @@
+"""Halo Infinite end to end: the real bot signed in at a local Microsoft authority (MSAL over https),
+through a local Xbox Live token chain, asking a local Halo Waypoint that serves recorded responses."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from bot import rank_card
+from bot.app import HaloBot
+from bot.config import Config
+from tests.conftest import running
+from tests.fakes.discord_server import FakeDiscord, Message
+from tests.fakes.waypoint_server import (
+    PLAYER,
+    PLAYER_XUID,
+    RANKED_ARENA,
+    RANKED_DOUBLES,
+    FakeWaypoint,
+    standing,
+)
+
+
+def fields(embed: dict[str, Any]) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in embed.get("fields", [])}
+
+
+@pytest.fixture
+async def infinite_bot(
+    discord_server: FakeDiscord, make_config: Callable[..., Config], infinite_settings: dict[str, Any]
+) -> AsyncIterator[HaloBot]:
+    async with running(make_config(infinite=infinite_settings), discord_server) as bot:
+        yield bot
+
+
+def diamond() -> dict[str, Any]:
+    return {
+        "Current": standing(1389, "Diamond", 3),
+        "SeasonMax": standing(1420, "Diamond", 4),
+        "AllTimeMax": standing(1549, "Onyx", 0),
+    }
+
+
+def privately(reply: Message) -> str:
+    """The text of an answer only the user who asked sees."""
+    assert reply.ephemeral
+    return reply.content
+
+
+async def csr(server: FakeDiscord, options: dict[str, Any] | None = None) -> Message:
+    return await (
+        await server.invoke("csr", options if options is not None else {"gamertag": PLAYER})
+    ).reply()
+
+
+async def test_csr_shows_tier_progress_highs_and_a_rank_card(
+    infinite_bot: HaloBot,
+    discord_server: FakeDiscord,
+    waypoint_server: FakeWaypoint,
+    infinite_settings: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    waypoint_server.csr[(RANKED_ARENA, None)] = diamond()
+
+    reply = await csr(discord_server)
+
+    embed = reply.embeds[0]
+    assert not reply.ephemeral
+    assert embed["title"] == "Ranked Arena rank"
+    assert embed["author"]["name"] == PLAYER
+    assert embed["description"] == "**Diamond 4 · 1389**\n▰▰▰▰▰▰▰▰▱▱ 11 to Diamond 5"
+    assert fields(embed) == {"Season max": "Diamond 5 · 1420", "All-time max": "Onyx · 1549"}
+    assert embed["image"]["url"] == "attachment://csr.png"
+    card = Image.open(io.BytesIO(reply.files["csr.png"]))
+    assert (card.format, card.size) == ("PNG", rank_card.SIZE)
+    # The chain: the Microsoft token in the Xbox ticket, the player's xuid in the skill request.
+    tickets = [f"d={token}" for token in access_tokens(Path(infinite_settings["token_cache"]))]
+    assert waypoint_server.rps_tickets == tickets
+    assert (
+        "GET",
+        f"/skill/hi/playlist/{RANKED_ARENA}/csrs?players=xuid({PLAYER_XUID})",
+    ) in waypoint_server.requests
+    assert not any(secret in caplog.text for secret in ("spartan-", "ms-access", "xsts-", "user-"))
+
+
+async def test_csr_of_an_unranked_player_counts_placement_matches(
+    infinite_bot: HaloBot, discord_server: FakeDiscord
+) -> None:
+    reply = await csr(discord_server)  # the recorded answer: in placement, Onyx once
+
+    embed = reply.embeds[0]
+    assert embed["description"] == "**Unranked**\n4 of 10 placement matches left"
+    assert fields(embed) == {"Season max": "Unranked", "All-time max": "Onyx · 1549"}
+
+
+async def test_unknown_tiers_and_new_fields_are_shown_as_they_come(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    new = {**standing(1800, "Ascendant", 1), "Prestige": {"Level": 3}}
+    waypoint_server.csr[(RANKED_ARENA, None)] = {"Current": new, "Novelty": True}
+
+    reply = await csr(discord_server)
+
+    assert reply.embeds[0]["description"].startswith("**Ascendant 2 · 1800**")
+    assert Image.open(io.BytesIO(reply.files["csr.png"])).size == rank_card.SIZE
+
+
+async def test_season_and_playlist_choices_come_from_the_calendar_and_the_players_playlists(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    seasons = await (
+        await discord_server.invoke("csr", {"gamertag": PLAYER, "season": ""}, focused="season")
+    ).autocomplete_choices()
+    playlists = await (
+        await discord_server.invoke("csr", {"gamertag": PLAYER, "playlist": "rank"}, focused="playlist")
+    ).autocomplete_choices()
+    waypoint_server.csr[(RANKED_ARENA, "CsrSeason5-1")] = diamond()
+    reply = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason5-1"})
+
+    assert seasons[0] == {"name": "Season 5-1 (17 Oct 2023 to 30 Jan 2024)", "value": "CsrSeason5-1"}
+    assert len(seasons) == 8
+    assert {p["name"] for p in playlists} == {"Ranked Arena", "Ranked Doubles"}
+    assert reply.embeds[0]["footer"]["text"] == "Season 5-1 (17 Oct 2023 to 30 Jan 2024)"
+    assert reply.embeds[0]["description"].startswith("**Diamond 4 · 1389**")
+
+
+async def test_a_playlist_by_name_or_id_and_one_that_is_not_ranked(
+    infinite_bot: HaloBot, discord_server: FakeDiscord
+) -> None:
+    quick_play = "bdceefb3-1c52-4848-a6b7-d49acd13109d"
+    by_id = await csr(discord_server, {"gamertag": PLAYER, "playlist": RANKED_DOUBLES})
+    by_name = await csr(discord_server, {"gamertag": PLAYER, "playlist": "ranked doubles"})
+    not_ranked = await csr(discord_server, {"gamertag": PLAYER, "playlist": quick_play})
+
+    assert by_id.embeds[0]["title"] == "Ranked Doubles rank"
+    assert by_name.embeds[0]["title"] == "Ranked Doubles rank"
+    assert privately(not_ranked) == f"`{quick_play}` is not a ranked playlist: pick one from the list."
+
+
+async def test_servicerecord_shows_the_figures_and_medals_by_name(
+    infinite_bot: HaloBot, discord_server: FakeDiscord
+) -> None:
+    reply = await (await discord_server.invoke("servicerecord", {"gamertag": PLAYER})).reply()
+
+    embed = reply.embeds[0]
+    record = fields(embed)
+    assert embed["footer"]["text"] == "All seasons"
+    assert record["Matches"] == "2,664 (1,405 W · 1,219 L · 38 T)"
+    assert record["Win rate"] == "52.7%"
+    assert record["Time played"] == "17d 10h 55m"
+    assert record["K / D / A"] == "42,197 / 26,566 / 15,174"
+    assert record["K/D · KDA"] == "1.59 · 7.77"
+    assert record["Accuracy"] == "47.2%"
+    assert record["Damage"] == "12,475,748 dealt · 9,157,476 taken"
+    assert record["Top medals"].splitlines()[0] == "Double Kill x3,858"
+    assert len(record["Top medals"].splitlines()) == 5
+    assert (
+        record["Modes"].splitlines()[0]
+        == "**Capture the Flag**: 203 captures · 442 returns · 491 carriers killed"
+    )
+    assert "**Oddball**: 2h 44m holding the skull · 80 grabs" in record["Modes"]
+
+
+async def test_servicerecord_for_a_season_asks_for_that_season(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    reply = await (
+        await discord_server.invoke("servicerecord", {"gamertag": PLAYER, "season": "CsrSeason5-1"})
+    ).reply()
+
+    assert reply.embeds[0]["description"] == "No matchmade games in this period."
+    assert reply.embeds[0]["footer"]["text"] == "Season 5-1 (17 Oct 2023 to 30 Jan 2024)"
+    assert any("seasonId=Csr/Seasons/CsrSeason5-1.json" in path for _, path in waypoint_server.requests)
+
+
+async def test_link_makes_the_gamertag_optional_and_feeds_the_member_command(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    member = discord_server.member
+    linked = await (await discord_server.invoke("link", {"gamertag": " acurtis x89 "})).reply()
+    own = await csr(discord_server, {})
+    by_menu = await (await discord_server.invoke_user_command("Halo CSR", member)).reply()
+    unlinked = await (await discord_server.invoke("unlink")).reply()
+    after = await csr(discord_server, {})
+    not_linked = await (await discord_server.invoke_user_command("Halo CSR", member)).reply()
+
+    assert privately(linked).startswith(f"Linked to **{PLAYER}**")
+    assert own.embeds[0]["author"]["name"] == PLAYER
+    assert by_menu.embeds[0]["author"]["name"] == PLAYER
+    assert "csr.png" in by_menu.files
+    assert privately(unlinked) == f"Your gamertag **{PLAYER}** is no longer linked."
+    assert privately(after) == "Give a gamertag, or link yours with /link."
+    assert "has not linked a gamertag" in privately(not_linked)
+
+
+async def test_unknown_and_invalid_gamertags(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    invalid = await csr(discord_server, {"gamertag": "bad_tag!"})
+    asked_before = len(waypoint_server.requests)
+    unknown = await csr(discord_server, {"gamertag": "Nobody Here#1234"})
+
+    assert privately(invalid).startswith("`bad_tag!` is not an Xbox gamertag")
+    assert not any("/profile/" in path for _, path in waypoint_server.requests[:asked_before])
+    assert privately(unknown) == "There is no Xbox player with the gamertag **Nobody Here#1234**."
+    assert ("GET", "/profile/users/gt(Nobody%20Here%231234)") in waypoint_server.requests
+
+
+async def test_a_spartan_token_about_to_expire_is_renewed_without_a_new_xbox_sign_in(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    await csr(discord_server)
+    waypoint_server.spartan_lifetime = waypoint_server.spartan_lifetime / 60  # 4 minutes: inside the margin
+    waypoint_server.revoke_spartan_tokens()
+    await csr(discord_server, {"gamertag": PLAYER, "playlist": RANKED_DOUBLES})
+    issued = waypoint_server.issued["spartan"]
+    reply = await (await discord_server.invoke("servicerecord", {"gamertag": PLAYER})).reply()
+
+    assert "Matches" in fields(reply.embeds[0])
+    assert waypoint_server.issued["spartan"] == issued + 1  # renewed ahead of its expiry
+    assert (waypoint_server.issued["user"], waypoint_server.issued["xsts"]) == (2, 2)
+
+
+async def test_a_refused_token_rebuilds_the_chain_once_for_every_request_that_saw_it(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    await csr(discord_server)
+    before = dict(waypoint_server.issued)
+    waypoint_server.revoke_spartan_tokens()
+    interactions = [
+        await discord_server.invoke("servicerecord", {"gamertag": PLAYER}),
+        await discord_server.invoke("csr", {"gamertag": PLAYER, "season": "CsrSeason4-1"}),
+        await discord_server.invoke("servicerecord", {"gamertag": PLAYER, "season": "CsrSeason3-1"}),
+    ]
+    replies = [await interaction.reply() for interaction in interactions]
+
+    assert not any(reply.ephemeral for reply in replies)
+    for step in ("user", "xsts", "spartan", "clearance"):
+        assert waypoint_server.issued[step] == before[step] + 1, step
+
+
+async def test_a_token_refused_again_after_the_rebuild_is_an_error(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    await csr(discord_server)
+    spartans = waypoint_server.issued["spartan"]
+    waypoint_server.fail("/skill/", 401, times=2)
+
+    reply = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason4-1"})
+
+    assert privately(reply) == (
+        "Halo Waypoint is not answering properly right now: it refused the bot's sign-in. "
+        "Please try again later."
+    )
+    assert waypoint_server.issued["spartan"] == spartans + 1
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "problem"),
+    [
+        (503, {}, "it answered HTTP 503"),
+        (429, {"Retry-After": "30"}, "it asked the bot to wait; try again in 30 seconds"),
+    ],
+)
+async def test_waypoint_failures_are_explained(
+    infinite_bot: HaloBot,
+    discord_server: FakeDiscord,
+    waypoint_server: FakeWaypoint,
+    status: int,
+    headers: dict[str, str],
+    problem: str,
+) -> None:
+    waypoint_server.fail("/profile/", status, headers=headers)
+    reply = await csr(discord_server)
+    asked = len(waypoint_server.requests)
+    again = await csr(discord_server, {"gamertag": "Someone Else"})
+
+    assert reply.ephemeral
+    assert (
+        reply.content
+        == f"Halo Waypoint is not answering properly right now: {problem}. Please try again later."
+    )
+    if status == 429:  # nothing is sent before Retry-After has passed
+        assert "try again in" in privately(again)
+        assert len(waypoint_server.requests) == asked
+
+
+async def test_a_waypoint_that_does_not_answer_is_reported_in_time(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    await csr(discord_server)  # signed in: only the lookup itself is slow
+    waypoint_server.delay = 5
+
+    reply = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason4-1"})
+
+    assert reply.ephemeral
+    assert reply.content == (
+        "Halo Waypoint is not answering properly right now: it did not answer within 2.5 seconds. "
+        "Please try again later."
+    )
+
+
+async def test_turned_off_the_commands_say_so(bot: HaloBot, discord_server: FakeDiscord) -> None:
+    reply = await csr(discord_server)
+
+    assert privately(reply) == "Halo Infinite stats are turned off on this bot."
+
+
+def access_tokens(cache: Path) -> list[str]:
+    """The Microsoft access tokens in a token cache."""
+    return [token["secret"] for token in json.loads(cache.read_text())["AccessToken"].values()]
+
+
+def expire_sign_in(cache: Path) -> None:
+    """The cached access token has expired and the refresh token is no longer accepted."""
+    data = json.loads(cache.read_text())
+    for token in data["AccessToken"].values():
+        token["expires_on"] = "1"
+    for token in data["RefreshToken"].values():
+        token["secret"] = "revoked"
+    cache.write_text(json.dumps(data))
+
+
+@pytest.mark.parametrize("sign_in", ["none", "expired"])
+async def test_without_a_working_sign_in_the_user_and_the_operator_are_told(
+    discord_server: FakeDiscord,
+    make_config: Callable[..., Config],
+    infinite_settings: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    sign_in: str,
+) -> None:
+    (Path.unlink if sign_in == "none" else expire_sign_in)(Path(infinite_settings["token_cache"]))
+
+    async with running(make_config(infinite=infinite_settings), discord_server):
+        reply = await csr(discord_server)
+        status = await (await discord_server.invoke("status")).reply()
+
+    assert privately(reply) == (
+        "Halo Infinite stats are unavailable: the bot is not signed in to Xbox Live. "
+        "Its operator has been told how to fix it."
+    )
+    assert "run `python -m bot infinite-login`" in caplog.text
+    assert not status.ephemeral  # the rest of the bot carries on
