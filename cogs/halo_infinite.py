@@ -89,8 +89,8 @@ class HaloInfinite(commands.Cog):
     ) -> None:
         """A player's Halo Infinite rank (CSR), with a rank card."""
         async with thinking_if_slow(interaction):
-            player = await self._player(interaction, gamertag)
-            report = await self.bot.halo_infinite.csr(player, playlist, season)
+            who = await self._who(interaction, gamertag)
+            report = await self.bot.halo_infinite.csr(who, playlist, season)
             card = await self._card(report)
         await send_reply(interaction, embed=csr_embed(report), file=card)
 
@@ -108,8 +108,8 @@ class HaloInfinite(commands.Cog):
     ) -> None:
         """A player's Halo Infinite matchmaking service record."""
         async with thinking_if_slow(interaction):
-            player = await self._player(interaction, gamertag)
-            report = await self.bot.halo_infinite.service_record(player, season)
+            who = await self._who(interaction, gamertag)
+            report = await self.bot.halo_infinite.service_record(who, season)
         await send_reply(interaction, embed=service_record_embed(report))
 
     @app_commands.command()
@@ -151,9 +151,10 @@ class HaloInfinite(commands.Cog):
             card = await self._card(report)
         await send_reply(interaction, embed=csr_embed(report), file=card)
 
-    async def _player(self, interaction: discord.Interaction[HaloBot], gamertag: str | None) -> Player:
+    async def _who(self, interaction: discord.Interaction[HaloBot], gamertag: str | None) -> str | Player:
+        """The gamertag given, else the member's linked player."""
         if gamertag:
-            return await self.bot.halo_infinite.player(gamertag)
+            return gamertag
         linked = await self.bot.gamertag_links.of(interaction.user.id)
         if linked is None:
             raise NoGamertag("Give a gamertag, or link yours with /link.")

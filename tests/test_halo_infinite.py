@@ -3,6 +3,7 @@ through a local Xbox Live token chain, asking a local Halo Waypoint that serves 
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import logging
@@ -15,6 +16,7 @@ from PIL import Image
 
 from bot import rank_card
 from bot.app import HaloBot
+from bot.clients.microsoft_signin import MicrosoftSignIn
 from bot.config import Config
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord, Message
@@ -111,6 +113,26 @@ async def test_unknown_tiers_and_new_fields_are_shown_as_they_come(
 
     assert reply.embeds[0]["description"].startswith("**Ascendant 2 · 1800**")
     assert Image.open(io.BytesIO(reply.files["csr.png"])).size == rank_card.SIZE
+
+
+@pytest.mark.parametrize(
+    ("code", "answer"),
+    [
+        (1, f"**{PLAYER}** has no rank in Ranked Arena, this season."),
+        (4, f"**{PLAYER}**'s privacy settings hide their rank."),
+        (
+            2,
+            "Halo Waypoint is not answering properly right now: it could not look up the rank "
+            "(result code 2). Please try again later.",
+        ),
+    ],
+)
+async def test_csr_result_codes_are_explained(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint, code: int, answer: str
+) -> None:
+    waypoint_server.csr_codes[(RANKED_ARENA, None)] = code
+
+    assert privately(await csr(discord_server)) == answer
 
 
 async def test_season_and_playlist_choices_come_from_the_calendar_and_the_players_playlists(
@@ -306,6 +328,51 @@ async def test_a_waypoint_that_does_not_answer_is_reported_in_time(
         "Halo Waypoint is not answering properly right now: it did not answer within 2.5 seconds. "
         "Please try again later."
     )
+
+
+@pytest.mark.parametrize(
+    ("step", "answer"),
+    [
+        (
+            "/xsts/",
+            "Xbox Live sign-in is not answering properly right now: it refused the sign-in (HTTP 401). "
+            "Please try again later.",
+        ),
+        (
+            "/userauth/",
+            "Halo Infinite stats are unavailable: the bot is not signed in to Xbox Live. "
+            "Its operator has been told how to fix it.",
+        ),
+    ],
+)
+async def test_an_xbox_step_that_refuses_makes_the_next_command_start_over(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint, step: str, answer: str
+) -> None:
+    await csr(discord_server)
+    waypoint_server.revoke_spartan_tokens()
+    waypoint_server.fail(step, 401)
+
+    refused = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason4-1"})
+    again = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason3-1"})
+
+    assert privately(refused) == answer
+    assert not again.ephemeral
+    # The next command signed in to Xbox Live again, rather than reusing what led to the refusal.
+    assert waypoint_server.issued["user"] == (3 if step == "/xsts/" else 2)
+
+
+async def test_signing_in_again_while_the_bot_runs_takes_effect(
+    discord_server: FakeDiscord, make_config: Callable[..., Config], infinite_settings: dict[str, Any]
+) -> None:
+    config = make_config(infinite=infinite_settings)
+    expire_sign_in(config.infinite.token_cache)
+    async with running(config, discord_server):
+        before = await csr(discord_server)
+        await asyncio.to_thread(MicrosoftSignIn(config.infinite).sign_in, lambda instructions: None)
+        after = await csr(discord_server, {"gamertag": PLAYER, "season": "CsrSeason4-1"})
+
+    assert "not signed in" in privately(before)
+    assert not after.ephemeral
 
 
 async def test_turned_off_the_commands_say_so(bot: HaloBot, discord_server: FakeDiscord) -> None:

@@ -34,22 +34,11 @@ class When(_Pascal):
 # -- sign-in ----------------------------------------------------------------------------------------
 
 
-class XboxClaims(Payload):
-    uhs: str
-    xid: str | None = None
-    gtg: str | None = None
-
-
-class DisplayClaims(Payload):
-    xui: list[XboxClaims] = Field(min_length=1)
-
-
 class XboxToken(_Pascal):
     """An Xbox user token or an XSTS token."""
 
     token: str
     not_after: Moment
-    display_claims: DisplayClaims
 
 
 class SpartanToken(_Pascal):

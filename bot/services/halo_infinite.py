@@ -126,17 +126,14 @@ class HaloInfinite:
 
     async def player(self, gamertag: str) -> api.Player:
         """The player behind ``gamertag`` (checked first); ``NoSuchPlayer`` when there is none."""
-        name = checked_gamertag(gamertag)
         async with self._answering() as client:
-            found = await client.player(name)
-        if found is None:
-            raise NoSuchPlayer(f"There is no Xbox player with the gamertag **{plain(name, 40)}**.")
-        return found
+            return await _player(client, gamertag)
 
-    async def csr(self, player: api.Player, playlist_ref: str | None, season_key: str | None) -> CsrReport:
-        """``player``'s CSR in a ranked playlist (id or name; Ranked Arena when ``None``) and season
-        (the current one when ``None``)."""
+    async def csr(self, who: str | api.Player, playlist_ref: str | None, season_key: str | None) -> CsrReport:
+        """The CSR of ``who`` (a gamertag, or a linked player) in a ranked playlist (id or name;
+        Ranked Arena when ``None``) and season (the current one when ``None``)."""
         async with self._answering() as client:
+            player = who if isinstance(who, api.Player) else await _player(client, who)
             playlist = await self._playlist(client, playlist_ref or RANKED_ARENA)
             season = await self._season(client, season_key, current=True)
             results = await client.csr(
@@ -144,19 +141,20 @@ class HaloInfinite:
             )
         gamertag = plain(player.gamertag, 40)
         mine = next((r for r in results.value if r.id == f"xuid({player.xuid})"), None)
-        where = f"{plain(playlist.name, 100)}, {season.label if season else 'this season'}"
-        if mine is None or mine.result_code == 1 or mine.result is None:
-            raise NoRank(f"**{gamertag}** has no rank in {where}.")
-        if mine.result_code == 4:
+        code = mine.result_code if mine else 1
+        if code == 4:
             raise NoRank(f"**{gamertag}**'s privacy settings hide their rank.")
-        if mine.result_code != 0:
-            raise UpstreamError(
-                "Halo Waypoint", f"it could not look up the rank (result code {mine.result_code})"
-            )
+        if code not in (0, 1):
+            raise UpstreamError("Halo Waypoint", f"it could not look up the rank (result code {code})")
+        if mine is None or code == 1 or mine.result is None:
+            where = f"{plain(playlist.name, 100)}, {season.label if season else 'this season'}"
+            raise NoRank(f"**{gamertag}** has no rank in {where}.")
         return CsrReport(player, playlist, season, mine.result)
 
-    async def service_record(self, player: api.Player, season_key: str | None) -> RecordReport:
+    async def service_record(self, who: str | api.Player, season_key: str | None) -> RecordReport:
+        """The matchmaking service record of ``who``, in one season or (``None``) all of them."""
         async with self._answering() as client:
+            player = who if isinstance(who, api.Player) else await _player(client, who)
             season = await self._season(client, season_key, current=False)
             record, medals = await asyncio.gather(
                 client.service_record(player.xuid, season.path if season else None), client.medals()
@@ -177,11 +175,10 @@ class HaloInfinite:
         discovered first (for as long as an autocomplete can wait)."""
         if gamertag:
             with contextlib.suppress(UserFacingError, TimeoutError):
-                async with asyncio.timeout(DISCOVERY_SECONDS):
-                    player = await self.player(gamertag)
-                    async with self._answering() as client:
-                        record = await client.service_record(player.xuid, None)
-                        await self._discover(client, record.subqueries.playlist_asset_ids or [])
+                async with asyncio.timeout(DISCOVERY_SECONDS), self._answering() as client:
+                    player = await _player(client, gamertag)
+                    record = await client.service_record(player.xuid, None)
+                    await self._discover(client, record.subqueries.playlist_asset_ids or [])
         return [Playlist(id, name) for id, name in self._ranked.items()]
 
     async def keep_signed_in(self) -> None:
@@ -189,6 +186,7 @@ class HaloInfinite:
         with contextlib.suppress(UserFacingError):
             async with self._answering() as client:
                 await client.renew_sign_in()
+            self._told_operator = None  # signed in: a later sign-in problem is news again
 
     # -- inside ------------------------------------------------------------------------------------
 
@@ -211,7 +209,6 @@ class HaloInfinite:
         except SignInUnreachable as error:
             log.warning("Microsoft sign-in failed: %s", error)
             raise UpstreamError("Microsoft sign-in", "it could not be reached") from None
-        self._told_operator = None
 
     def _tell_operator(self, message: str) -> None:
         if message != self._told_operator:  # once per change, not once per command
@@ -222,10 +219,14 @@ class HaloInfinite:
         """The season called ``key``; without one, the season running now if ``current``."""
         if key is None and not current:
             return None
-        seasons = await _calendar(client)
-        if key is None:
+        if key is None:  # only a label: without the calendar, "this season" will do
+            try:
+                seasons = await _calendar(client)
+            except UpstreamError:
+                return None
             now = datetime.now(UTC)
             return next((s for s in seasons if s.includes(now)), None)
+        seasons = await _calendar(client)
         found = next((s for s in seasons if key in (s.key, s.path)), None)
         if found is None:
             raise UserFacingError(f"There is no CSR season `{key[:40]}`: pick one from the list.")
@@ -255,6 +256,14 @@ class HaloInfinite:
         self._checked.add(playlist_id)
         if asset is not None and asset.has_csr:
             self._ranked[playlist_id] = asset.public_name or asset.name or f"Playlist {playlist_id[:8]}"
+
+
+async def _player(client: WaypointClient, gamertag: str) -> api.Player:
+    name = checked_gamertag(gamertag)
+    found = await client.player(name)
+    if found is None:
+        raise NoSuchPlayer(f"There is no Xbox player with the gamertag **{plain(name, 40)}**.")
+    return found
 
 
 async def _calendar(client: WaypointClient) -> list[Season]:

@@ -9,6 +9,7 @@ and checks the JSON body of every REST call against Discord's OpenAPI descriptio
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import re
@@ -715,7 +716,7 @@ class FakeDiscord:
             if not failure.after_processing:
                 return self._failure_response(failure)
         if uploads:
-            self._attach(body, uploads)
+            body = self._attach(body, uploads)
         for method, pattern, handler in self._routes:
             match = pattern.match(path)
             if method == request.method and match:
@@ -742,14 +743,18 @@ class FakeDiscord:
                 uploads[part.name] = (part.filename or "", bytes(await part.read()))
         return body, uploads
 
-    @staticmethod
-    def _attach(body: Any, uploads: dict[str, tuple[str, bytes]]) -> None:
-        """Puts the uploaded bytes with the attachments the body names (as ``_content``)."""
+    def _attach(self, body: Any, uploads: dict[str, tuple[str, bytes]]) -> Any:
+        """A copy of ``body`` with the uploaded bytes put with the attachments it names (as
+        ``_content``); a named upload that is missing is a violation."""
+        body = copy.deepcopy(body)
         message = body["data"] if isinstance(body.get("data"), dict) else body
         for attachment in message.get("attachments") or []:
-            filename, content = uploads[f"files[{attachment['id']}]"]
-            assert filename == attachment["filename"], "an upload's filename differs from its attachment's"
-            attachment["_content"] = content
+            upload = uploads.get(f"files[{attachment['id']}]")
+            if upload is None or upload[0] != attachment["filename"]:
+                self.violations.append(f"attachment {attachment} has no upload of that name")
+                continue
+            attachment["_content"] = upload[1]
+        return body
 
     @staticmethod
     def _failure_response(failure: Failure) -> web.Response:

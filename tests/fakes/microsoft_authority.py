@@ -29,6 +29,8 @@ from tests.fakes.local_http import LocalHttp
 
 TENANT = "9188040d-6c67-4c5b-b112-36a304b66dad"  # the consumers tenant
 USER_CODE = "HALO-CODE"
+# A day, so that one sign-in serves a whole test session without a refresh (refresh tokens rotate).
+ACCESS_SECONDS = 86400
 
 
 def _b64(data: dict[str, Any]) -> str:
@@ -187,7 +189,7 @@ class MicrosoftAuthority:
             "iss": f"https://127.0.0.1:{self._http.port}/{TENANT}/v2.0",
             "sub": "operator",
             "aud": self.client_id,
-            "exp": now + 3600,
+            "exp": now + ACCESS_SECONDS,
             "iat": now,
             "oid": "00000000-0000-0000-0001-000000000001",
             "tid": TENANT,
@@ -197,8 +199,8 @@ class MicrosoftAuthority:
             {
                 "token_type": "Bearer",
                 "scope": "Xboxlive.signin Xboxlive.offline_access",
-                "expires_in": 3600,
-                "ext_expires_in": 3600,
+                "expires_in": ACCESS_SECONDS,
+                "ext_expires_in": ACCESS_SECONDS,
                 "access_token": access,
                 "refresh_token": refresh,
                 "id_token": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims)}.",

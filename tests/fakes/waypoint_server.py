@@ -79,6 +79,7 @@ class FakeWaypoint:
         self.records: dict[str | None, Any] = {None: fixture("get_service_record")}
         # CSR per (playlist, season); None: the current season. The recorded answer by default.
         self.csr: dict[tuple[str, str | None], dict[str, Any]] = {}
+        self.csr_codes: dict[tuple[str, str | None], int] = {}  # a ResultCode other than 0, no Result
         self.playlists = {
             RANKED_ARENA: {**fixture("get_playlist"), "HasCsr": True},
             RANKED_DOUBLES: {**fixture("get_playlist"), "PublicName": "Ranked Doubles", "HasCsr": True},
@@ -213,7 +214,9 @@ class FakeWaypoint:
         answer = copy.deepcopy(fixture("get_playlist_csr"))
         entry = answer["Value"][0]
         entry["Id"] = players
-        if (playlist, season) in self.csr:
+        if (playlist, season) in self.csr_codes:
+            entry["ResultCode"], entry["Result"] = self.csr_codes[(playlist, season)], None
+        elif (playlist, season) in self.csr:
             entry["Result"] = self.csr[(playlist, season)]
         elif playlist not in self.playlists:
             entry["ResultCode"], entry["Result"] = 1, None
