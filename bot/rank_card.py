@@ -83,5 +83,5 @@ def render(gamertag: str, playlist: str, result: CsrResult) -> bytes:
     draw.text((left, 212), "    ".join(highs), font=_font(18), fill=TEXT)
 
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return out.getvalue()
