@@ -105,8 +105,8 @@ class RecordReport:
 
 
 class HaloInfinite:
-    def __init__(self, config: InfiniteConfig, client: WaypointClient | None) -> None:
-        self._config = config
+    def __init__(self, client: WaypointClient | None) -> None:
+        """``client`` is ``None`` when Halo Infinite is turned off."""
         self._client = client
         self._ranked = {RANKED_ARENA: "Ranked Arena"}
         self._checked: set[str] = {RANKED_ARENA}
@@ -118,9 +118,9 @@ class HaloInfinite:
         cls, session: aiohttp.ClientSession, config: InfiniteConfig, telemetry: Telemetry
     ) -> HaloInfinite:
         if not config.enabled:
-            return cls(config, None)
+            return cls(None)
         tokens = WaypointTokens(session, config, MicrosoftSignIn(config))
-        return cls(config, WaypointClient(session, config, tokens, telemetry))
+        return cls(WaypointClient(session, config, tokens, telemetry))
 
     # -- what the commands ask --------------------------------------------------------------------
 
