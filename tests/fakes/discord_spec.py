@@ -1,4 +1,4 @@
-"""Checks REST bodies against Discord's official OpenAPI description (../shared/discord-api-spec).
+"""Checks REST bodies against Discord's official OpenAPI description (tests/data/discord-api-spec, MIT).
 
 Read as apis.md §4 says: every ``oneOf`` as ``anyOf`` (the spec's unions overlap), and an
 integer-parseable string is accepted where the spec says integer. A snowflake may also be a JSON
@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "discord-api-spec" / "openapi.json"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "discord-api-spec" / "openapi.json"
 
 
 def _integer_or_numeric_string(checker: Any, instance: object) -> bool:

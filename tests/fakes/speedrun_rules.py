@@ -1,5 +1,5 @@
 """What the local speedrun.com checks in a submitted run, as the real one does: the official JSON
-schema (../shared/docs/speedrun-api-v1/json-schema/run-submit.json), then the game's rules."""
+schema (tests/data/speedrun-schema/run-submit.json), then the game's rules."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "docs" / "speedrun-api-v1" / "json-schema"
+SCHEMAS = Path(__file__).resolve().parents[1] / "data" / "speedrun-schema"
 
 
 @cache

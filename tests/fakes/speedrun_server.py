@@ -1,4 +1,4 @@
-"""A local speedrun.com API v1 serving the recorded fixtures (../shared/fixtures/speedrun, MIT).
+"""A local speedrun.com API v1 serving the recorded fixtures (tests/data/speedrun, MIT).
 
 It answers the way the real API does: an envelope around the data, ``embed=`` replacing ids with
 ``{"data": object}``, 404 with its error body, and HTTP 420 past ``limit_per_minute`` requests in
@@ -21,7 +21,7 @@ from aiohttp import web
 from tests.fakes.local_http import LocalHttp
 from tests.fakes.speedrun_rules import rule_problems, schema_problems
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "speedrun"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "speedrun"
 
 
 def _load(name: str) -> Any:

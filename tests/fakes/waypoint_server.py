@@ -1,4 +1,4 @@
-"""Local Xbox Live and Halo Waypoint hosts serving the recorded fixtures (../shared/fixtures/waypoint,
+"""Local Xbox Live and Halo Waypoint hosts serving the recorded fixtures (tests/data/waypoint,
 MIT, from the SPNKr project).
 
 One server stands for every host, each under its own path prefix (``/userauth``, ``/xsts``,
@@ -24,7 +24,7 @@ from aiohttp import web
 
 from tests.fakes.local_http import LocalHttp
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "waypoint"
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "waypoint"
 HALO_RELYING_PARTY = "https://prod.xsts.halowaypoint.com/"
 RANKED_ARENA = "edfef3ac-9cbe-4fa2-b949-8f29deafd483"
 RANKED_DOUBLES = "fa5aa2a3-2428-4912-a023-e1eeea7b877c"
