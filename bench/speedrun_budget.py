@@ -75,7 +75,7 @@ async def poll_cost(data_dir: Path) -> list[tuple[str, str]]:
             async with asyncio.timeout(30):
                 while await bot.state.get(FOLLOWED_STATE) is None:  # noqa: ASYNC110 - the job's first run
                     await asyncio.sleep(0.05)
-            bot.scheduler.remove_job("speedrun-announcements")  # the polls below are the only ones
+            bot.jobs.remove("speedrun-announcements")  # the polls below are the only ones
             guild = discord.guilds[0]
             channel = next(c for c in guild["channels"] if c["name"] == "world-records")
             await bot.settings.save(

@@ -82,7 +82,9 @@ class Latency:
 
 def bot_config(server: FakeDiscord, data_dir: Path, haloruns: FakeHaloRuns) -> Config:
     """The bot's configuration pointing at the local servers, keeping its database in ``data_dir``."""
-    return Config(**local_settings(server, data_dir, haloruns), logging={"level": "WARNING"})
+    settings = local_settings(server, data_dir, haloruns)
+    settings["discord"]["guild_ready_seconds"] = 2.0  # discord.py's default, as against real Discord
+    return Config(**settings, logging={"level": "WARNING"})
 
 
 def rss_mib() -> float:

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 
 import aiohttp
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
+from bot.runtime.jobs import Jobs
 from bot.services.delivery import post_pace
 from bot.services.halo_infinite import HaloInfinite
 from bot.services.haloruns.service import HaloRuns
@@ -69,6 +68,7 @@ class HaloBot(commands.Bot):
             chunk_guilds_at_startup=False,
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
+            guild_ready_timeout=config.discord.guild_ready_seconds,
         )
         self.config = config
         self.session = session
@@ -94,9 +94,7 @@ class HaloBot(commands.Bot):
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
         # Background jobs start once the bot is first ready (never during a bare `sync`).
-        self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self._job_tasks: set[asyncio.Task[None]] = set()
-        self._stopping = False
+        self.jobs = Jobs()
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -126,45 +124,9 @@ class HaloBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
-        if not self.scheduler.running:
-            self.scheduler.start()
-
-    def every(self, seconds: int, job: Callable[[], Awaitable[object]], *, name: str) -> None:
-        """Runs ``job`` every ``seconds`` once the bot is ready: never two at once, a failure logged."""
-
-        async def run() -> None:
-            task = asyncio.current_task()
-            assert task is not None
-            self._job_tasks.add(task)
-            try:
-                await job()
-            except Exception:
-                log.exception("Background job %s failed; it runs again in %d s", name, seconds)
-            finally:
-                self._job_tasks.discard(task)
-
-        self.scheduler.add_job(
-            run,
-            "interval",
-            seconds=seconds,
-            id=name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
-        )
-
-    @property
-    def stopping(self) -> bool:
-        """Set once shutdown begins: jobs finish the item in hand and stop taking new ones."""
-        return self._stopping
+        self.jobs.start()
 
     async def close(self) -> None:
-        self._stopping = True
-        if self._job_tasks:  # a post under way is finished and recorded rather than cut off
-            await asyncio.wait(set(self._job_tasks), timeout=JOB_GRACE_SECONDS)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)  # cancels what is still running
-        await asyncio.gather(*self._job_tasks, return_exceptions=True)
+        await self.jobs.stop(JOB_GRACE_SECONDS)
         self.form_closing.stop()
         await super().close()

@@ -71,6 +71,8 @@ class DiscordConfig(_Section):
     gateway_url: GatewayUrl = DISCORD_GATEWAY
     command_guild_ids: list[Snowflake] = []
     owner_ids: list[Snowflake] = []
+    # discord.py's guild_ready_timeout: at connect, ready this long after the last server arrived.
+    guild_ready_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
 
 
 class DatabaseConfig(_Section):

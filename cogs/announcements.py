@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
 from discord.ext import commands
 
 from bot.app import HaloBot
@@ -29,15 +27,14 @@ class Announcements(commands.Cog):
             api=bot.config.haloruns.api,
             post=self.post,
             pace=bot.post_pace,
-            stopping=lambda: bot.stopping,
+            stopping=lambda: bot.jobs.stopping,
         )
 
     async def cog_load(self) -> None:
-        self.bot.every(self.bot.config.haloruns.records_poll_seconds, self.feed.poll, name=JOB)
+        self.bot.jobs.every(self.bot.config.haloruns.records_poll_seconds, self.feed.poll, name=JOB)
 
     async def cog_unload(self) -> None:
-        with contextlib.suppress(LookupError):
-            self.bot.scheduler.remove_job(JOB)
+        self.bot.jobs.remove(JOB)
 
     async def post(self, setting: FeatureSetting, run: Run, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)

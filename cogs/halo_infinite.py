@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 
 import discord
@@ -38,12 +37,11 @@ class HaloInfinite(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.member_csr)
         if self.bot.config.infinite.enabled:
-            self.bot.every(RENEW_SECONDS, self.bot.halo_infinite.keep_signed_in, name=JOB)
+            self.bot.jobs.every(RENEW_SECONDS, self.bot.halo_infinite.keep_signed_in, name=JOB)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.member_csr.name, type=self.member_csr.type)
-        with contextlib.suppress(LookupError):
-            self.bot.scheduler.remove_job(JOB)
+        self.bot.jobs.remove(JOB)
 
     # -- autocomplete -----------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime, timedelta
 
 import discord
@@ -34,15 +33,14 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
             pace=bot.post_pace,
             rejoin=timedelta(minutes=config.stream_rejoin_minutes),
             edit_every=timedelta(minutes=config.stream_edit_minutes),
-            stopping=lambda: bot.stopping,
+            stopping=lambda: bot.jobs.stopping,
         )
 
     async def cog_load(self) -> None:
-        self.bot.every(self.bot.config.haloruns.streams_poll_seconds, self.watcher.poll, name=JOB)
+        self.bot.jobs.every(self.bot.config.haloruns.streams_poll_seconds, self.watcher.poll, name=JOB)
 
     async def cog_unload(self) -> None:
-        with contextlib.suppress(LookupError):
-            self.bot.scheduler.remove_job(JOB)
+        self.bot.jobs.remove(JOB)
 
     async def post(self, setting: FeatureSetting, stream: Stream, live_since: datetime, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)

@@ -138,6 +138,16 @@ async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]
             await task
 
 
+async def poll(bot: HaloBot, job: str, times: int = 1) -> None:
+    """Runs the background job ``job`` ``times`` more times, each to its end, once its first
+    scheduled run (at ready) is over: a test drives the pollers instead of waiting for intervals."""
+    async with asyncio.timeout(20):
+        while bot.jobs.runs(job) == 0:
+            await asyncio.sleep(0.01)
+        for _ in range(times):
+            await bot.jobs.run_now(job)
+
+
 @pytest.fixture
 async def bot(discord_server: FakeDiscord, make_config: Callable[..., Config]) -> AsyncIterator[HaloBot]:
     async with running(make_config(), discord_server) as bot:

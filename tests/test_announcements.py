@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,8 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from tests.conftest import running
+from cogs.announcements import JOB
+from tests.conftest import poll, running
 from tests.fakes.discord_server import (
     MANAGE_GUILD,
     NEWS_CHANNEL,
@@ -26,7 +26,7 @@ from tests.fakes.haloruns_server import DATA, FakeHaloRuns
 from tests.fakes.local_config import local_settings
 
 FEED = "/content/feeds/latestRecords.json"
-POLL = {"haloruns": {"records_poll_seconds": 1}}
+POLL = {"haloruns": {"records_poll_seconds": 3600}}  # the tests run each poll
 
 
 def feed_entries() -> list[dict[str, Any]]:
@@ -53,14 +53,6 @@ def publish(haloruns: FakeHaloRuns, *records: dict[str, Any]) -> None:
         "UpdatedAt": "2024-06-30T00:00:00Z",
         "Entries": [*reversed(records), *feed_entries()],
     }
-
-
-async def polls(haloruns: FakeHaloRuns, count: int = 2) -> None:
-    """Waits until the bot has read the feed ``count`` more times."""
-    target = haloruns.count("latestRecords") + count
-    async with asyncio.timeout(15):
-        while haloruns.count("latestRecords") < target:
-            await asyncio.sleep(0.05)
 
 
 async def configure(
@@ -113,15 +105,15 @@ async def test_a_new_record_is_posted_once_and_not_again_after_a_restart(
 ) -> None:
     discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
     role = discord_server.guilds[0]["roles"][1]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         saved = await configure(
             discord_server, {"channel": discord_server.channels["world-records"]["id"], "role": role["id"]}
         )
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         publish(haloruns_server, new_record(1))
-        await polls(haloruns_server)
-    async with running(config, discord_server):
-        await polls(haloruns_server)
+        await poll(bot, JOB)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
 
     assert saved.content.startswith("World-record announcements are on.")
     [post] = posts(discord_server)
@@ -141,14 +133,14 @@ async def test_records_that_appear_while_the_bot_is_down_are_posted_once_oldest_
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
     discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
-        await polls(haloruns_server)
+        await poll(bot, JOB)
     publish(haloruns_server, new_record(1), new_record(2))
-    async with running(config, discord_server):
-        await polls(haloruns_server)
-    async with running(config, discord_server):
-        await polls(haloruns_server)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
 
     assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == [
         "Fast Runner 1",
@@ -163,9 +155,9 @@ async def test_the_first_start_remembers_a_full_feed_without_posting(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
     publish(haloruns_server, *(new_record(n) for n in range(1, 51)))
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
 
     assert posts(discord_server) == []
 
@@ -182,13 +174,13 @@ async def test_one_servers_refusal_does_not_stop_the_others_and_turns_it_off(
     try:
         settings = local_settings(server, tmp_path, haloruns_server)
         config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
-        async with running(config, server):
+        async with running(config, server) as bot:
             await configure(server, {"channel": channel_of[first["id"]]}, guild=first)
             await configure(server, {"channel": channel_of[second["id"]]}, guild=second)
             server.fail("POST", f"/channels/{channel_of[second['id']]}/messages", 403, times=100)
-            await polls(haloruns_server)
+            await poll(bot, JOB)
             publish(haloruns_server, new_record(1))
-            await polls(haloruns_server, 4)
+            await poll(bot, JOB, 3)
             shown = await (await server.invoke("config show", permissions=MANAGE_GUILD, guild=second)).reply()
     finally:
         await server.stop()
@@ -211,14 +203,14 @@ async def test_a_failed_post_is_retried_and_still_posted_exactly_once(
     after_processing: bool,
 ) -> None:
     channel = discord_server.channels["world-records"]["id"]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": channel})
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         discord_server.fail(
             "POST", f"/channels/{channel}/messages", status, after_processing=after_processing
         )
         publish(haloruns_server, new_record(1))
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
 
     assert len(posts(discord_server)) == 1
 
@@ -228,11 +220,11 @@ async def test_posts_in_an_announcement_channel_are_published(
 ) -> None:
     guild = discord_server.guilds[0]
     guild["channels"].append(make_channel(guild["id"], "wr-news", kind=NEWS_CHANNEL))
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": discord_server.channels["wr-news"]["id"]})
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         publish(haloruns_server, new_record(1))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
 
     [post] = posts(discord_server, "wr-news")
     assert int(post.data["flags"]) & 1, "crossposted to following servers"
@@ -241,14 +233,14 @@ async def test_posts_in_an_announcement_channel_are_published(
 async def test_filters_leave_out_other_games(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         reply = await configure(
             discord_server,
             {"channel": discord_server.channels["world-records"]["id"], "games": "halo 4, Halo CE"},
         )
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         publish(haloruns_server, new_record(1), new_record(2, GameName="Halo 4", LevelName="Dawn"))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
 
     assert "Games: Halo 4, Halo CE" in reply.content
     assert [p.embeds[0]["title"] for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
@@ -257,12 +249,12 @@ async def test_filters_leave_out_other_games(
 async def test_a_failed_feed_skips_the_poll_and_shows_in_status(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         haloruns_server.fail("latestRecords", "html")
         publish(haloruns_server, new_record(1))
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
         status = await (await discord_server.invoke("status")).reply()
 
     assert len(posts(discord_server)) == 1, "the next good poll caught up"
@@ -285,11 +277,11 @@ async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_com
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
     channel = discord_server.channels["world-records"]["id"]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": channel})
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         discord_server.fail("POST", f"/channels/{channel}/messages", 400)
         publish(haloruns_server, new_record(1), new_record(2))
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
 
     assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]

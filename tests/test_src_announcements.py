@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -10,7 +9,8 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from tests.conftest import running
+from cogs.src_announcements import JOB
+from tests.conftest import poll, running
 from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -27,18 +27,6 @@ def player(user_id: str) -> list[dict[str, str]]:
     return [{"rel": "user", "id": user_id, "uri": f"https://www.speedrun.com/api/v1/users/{user_id}"}]
 
 
-async def polls(speedrun: FakeSpeedrun, count: int = 2) -> None:
-    """Waits until the bot has read the verified runs ``count`` more times."""
-
-    def seen() -> int:
-        return sum("orderby=verify-date" in path for path in speedrun.requests)
-
-    target = seen() + count
-    async with asyncio.timeout(20):
-        while seen() < target:
-            await asyncio.sleep(0.05)
-
-
 async def configure(server: FakeDiscord, options: dict[str, Any]) -> Message:
     interaction = await server.invoke("config src", options, permissions=MANAGE_GUILD)
     return await interaction.reply()
@@ -50,7 +38,7 @@ def posts(server: FakeDiscord, channel: str = "world-records") -> list[Message]:
 
 @pytest.fixture
 def config(make_config: Callable[..., Config]) -> Config:
-    return make_config(speedrun={"poll_seconds": 1})
+    return make_config(speedrun={"poll_seconds": 3600})  # the tests run each poll
 
 
 async def test_every_verified_run_is_posted_once_with_world_records_marked(
@@ -58,15 +46,15 @@ async def test_every_verified_run_is_posted_once_with_world_records_marked(
 ) -> None:
     discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
     channel = discord_server.channels["world-records"]["id"]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         saved = await configure(discord_server, {"channel": channel, "game": "Dead Cells"})
-        await polls(speedrun_server)
+        await poll(bot, JOB)
         speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
         speedrun_server.add_run("fast0001", 170, date(2026, 11, 21), players=player(RECORD_HOLDER))
-        await polls(speedrun_server)
+        await poll(bot, JOB)
     speedrun_server.add_run("down0001", 400, date(2026, 11, 22), players=player(ZETA))
-    async with running(config, discord_server):
-        await polls(speedrun_server)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
 
     assert saved.ephemeral
     assert saved.content.startswith("speedrun.com announcements of Dead Cells are on.\nChannel: <#")
@@ -89,16 +77,16 @@ async def test_only_world_records_in_records_mode(
     discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
 ) -> None:
     channel = discord_server.channels["world-records"]["id"]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         saved = await configure(discord_server, {"channel": channel, "game": DEAD_CELLS, "mode": "wr"})
-        await polls(speedrun_server)
+        await poll(bot, JOB)
         speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
         speedrun_server.add_run("tied0001", 176.99, date(2026, 11, 21), players=player(ZETA))
         no_time = speedrun_server.add_run("notime01", 0, date(2026, 11, 21), players=player(ZETA))
         no_time["times"] = {"primary": None, "primary_t": 0}
-        await polls(speedrun_server)
+        await poll(bot, JOB)
         speedrun_server.add_run("nodate01", 170, date(2026, 11, 22), players=player(ZETA), date=None)
-        await polls(speedrun_server)
+        await poll(bot, JOB)
 
     assert "Posts: new world records only" in saved.content
     tie, undated = posts(discord_server)
@@ -115,11 +103,11 @@ async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(
 ) -> None:
     speedrun_server.unstable = True
     channel = discord_server.channels["world-records"]["id"]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await configure(discord_server, {"channel": channel, "game": DEAD_CELLS})
-        await polls(speedrun_server, 3)
+        await poll(bot, JOB, 2)
         speedrun_server.add_run("new00001", 300, date(2026, 11, 20), players=player(ZETA))
-        await polls(speedrun_server, 3)
+        await poll(bot, JOB, 2)
 
     [post] = posts(discord_server)
     assert post.embeds[0]["url"] == "https://www.speedrun.com/deadcells/run/new00001"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,14 @@ from typing import Any
 import pytest
 
 from bot.config import Config
-from tests.conftest import running
+from cogs.stream_alerts import JOB
+from tests.conftest import poll, running
 from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message, make_channel, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 
 STREAMS = "/content/feeds/streamList.json"
-FAST = {"streams_poll_seconds": 1, "stream_edit_minutes": 0}
+FAST = {"streams_poll_seconds": 3600, "stream_edit_minutes": 0}  # the tests run each poll
 
 
 def stream(name: str = "Sleepless", **changes: Any) -> dict[str, Any]:
@@ -37,13 +37,6 @@ def stream(name: str = "Sleepless", **changes: Any) -> dict[str, Any]:
 
 def live(haloruns: FakeHaloRuns, *streams: dict[str, Any]) -> None:
     haloruns.overrides[STREAMS] = {"UpdatedAt": "2024-05-20T12:00:00Z", "Entries": list(streams)}
-
-
-async def polls(haloruns: FakeHaloRuns, count: int = 2) -> None:
-    target = haloruns.count("streamList") + count
-    async with asyncio.timeout(15):
-        while haloruns.count("streamList") < target:
-            await asyncio.sleep(0.05)
 
 
 def alerts(server: FakeDiscord, guild: dict[str, Any] | None = None) -> list[Message]:
@@ -79,15 +72,15 @@ async def test_a_stream_going_live_gets_one_alert_kept_up_to_date(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
     role = discord_server.guilds[0]["roles"][1]
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         saved = await turn_on(discord_server, role=role["id"])
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         live(haloruns_server, stream())
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         [alert] = alerts(discord_server)
         first = dict(alert.embeds[0])
         live(haloruns_server, stream(Title="Full game now", GameName="Halo CE"))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
 
     assert saved.content.startswith("Stream alerts are on.")
     assert first["title"] == "Sleepless is live"
@@ -105,16 +98,16 @@ async def test_a_stream_going_live_gets_one_alert_kept_up_to_date(
 async def test_an_ended_stream_is_closed_and_one_back_soon_continues_its_alert(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await turn_on(discord_server)
         live(haloruns_server, stream(), stream("Mythic Vex"))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         live(haloruns_server, stream("Mythic Vex"))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         alert = next(a for a in alerts(discord_server) if "Sleepless" in a.embeds[0]["title"])
         ended = dict(alert.embeds[0])
         live(haloruns_server, stream(), stream("Mythic Vex"))
-        await polls(haloruns_server)
+        await poll(bot, JOB)
 
     assert ended["title"] == "Sleepless was live"
     assert {f["name"] for f in ended["fields"]} >= {"Streamed"}
@@ -127,11 +120,11 @@ async def test_an_ended_alert_is_deleted_when_the_server_asked_for_it(
 ) -> None:
     with_live_channel(discord_server.guilds[0])
     live(haloruns_server, stream(), stream("Mythic Vex"))
-    async with running(make_config(haloruns=FAST | {"stream_rejoin_minutes": 0}), discord_server):
+    async with running(make_config(haloruns=FAST | {"stream_rejoin_minutes": 0}), discord_server) as bot:
         reply = await turn_on(discord_server, on_end="delete")
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         live(haloruns_server, stream("Mythic Vex"))
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
 
     assert "When a stream ends: the alert is deleted" in reply.content
     assert [a.embeds[0]["title"] for a in alerts(discord_server)] == ["Mythic Vex is live"]
@@ -141,15 +134,15 @@ async def test_a_restart_keeps_live_alerts_and_closes_streams_that_ended_meanwhi
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
     discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await turn_on(discord_server)
         live(haloruns_server, stream(), stream("Mythic Vex"))
-        await polls(haloruns_server)
-    async with running(config, discord_server):
-        await polls(haloruns_server)
+        await poll(bot, JOB)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
     live(haloruns_server, stream("Mythic Vex"))
-    async with running(config, discord_server):
-        await polls(haloruns_server)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
 
     titles = sorted(a.embeds[0]["title"] for a in alerts(discord_server))
     assert titles == ["Mythic Vex is live", "Sleepless was live"], "no second alert; the ended one closed"
@@ -158,16 +151,16 @@ async def test_a_restart_keeps_live_alerts_and_closes_streams_that_ended_meanwhi
 async def test_a_failed_or_empty_poll_ends_no_stream(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
 ) -> None:
-    async with running(config, discord_server):
+    async with running(config, discord_server) as bot:
         await turn_on(discord_server)
         live(haloruns_server, stream())
-        await polls(haloruns_server)
+        await poll(bot, JOB)
         haloruns_server.fail("streamList", "500", times=2)
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
         haloruns_server.fail("streamList", "wrong-shape", times=2)
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
         live(haloruns_server)
-        await polls(haloruns_server, 3)
+        await poll(bot, JOB, 2)
 
     [alert] = alerts(discord_server)
     assert alert.embeds[0]["title"] == "Sleepless is live"
@@ -186,12 +179,12 @@ async def test_one_servers_refusal_does_not_stop_the_others(
     live(haloruns_server)
     try:
         settings = local_settings(server, tmp_path, haloruns_server)
-        async with running(Config(**settings | {"haloruns": settings["haloruns"] | FAST}), server):
+        async with running(Config(**settings | {"haloruns": settings["haloruns"] | FAST}), server) as bot:
             await turn_on(server, first)
             await turn_on(server, second)
             server.fail("POST", f"/channels/{refusing}/messages", 403, times=100)
             live(haloruns_server, stream())
-            await polls(haloruns_server, 3)
+            await poll(bot, JOB, 2)
     finally:
         await server.stop()
 

@@ -1,0 +1,105 @@
+"""The bot's background jobs (the pollers and the Halo Waypoint sign-in renewal).
+
+Each job runs every N seconds once started, never two runs of one job at a time, a failure logged
+and the job kept. ``run_now`` runs a job at once and returns once that run is over, so whoever
+needs a fresh poll (a service test, an operator) does not wait for the interval. ``stop`` lets a
+run in hand finish within a grace period, then ends the rest quietly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[], Awaitable[object]]
+
+
+@dataclass
+class _Entry:
+    name: str
+    seconds: int
+    job: Job
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    runs: int = 0  # runs over, failed ones included
+
+
+class Jobs:
+    def __init__(self) -> None:
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._entries: dict[str, _Entry] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.stopping = False
+
+    def every(self, seconds: int, job: Job, *, name: str) -> None:
+        """Runs ``job`` every ``seconds``, the first time as soon as the jobs are started."""
+        entry = _Entry(name, seconds, job)
+        self._entries[name] = entry
+        self._scheduler.add_job(
+            self._run,
+            "interval",
+            args=[entry],
+            seconds=seconds,
+            id=name,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=datetime.now(UTC),
+        )
+
+    def remove(self, name: str) -> None:
+        self._entries.pop(name, None)
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(name)
+
+    def start(self) -> None:
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def runs(self, name: str) -> int:
+        """How many runs of the job ``name`` are over (0 until its first run ends)."""
+        return self._entries[name].runs
+
+    async def run_now(self, name: str) -> None:
+        """Runs the job ``name`` now (after a run already under way) and returns once it is over."""
+        await asyncio.create_task(self._run(self._entries[name]))
+
+    async def _run(self, entry: _Entry) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            async with entry.lock:
+                if not self.stopping:
+                    try:
+                        await entry.job()
+                    finally:
+                        entry.runs += 1
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+            log.info("Background job %s was ended by the shutdown", entry.name)
+        except Exception:
+            log.exception("Background job %s failed; it runs again in %d s", entry.name, entry.seconds)
+        finally:
+            self._tasks.discard(task)
+
+    async def stop(self, grace_seconds: float) -> None:
+        """No new runs; a run under way is finished (and recorded) rather than cut off, if it can be
+        within ``grace_seconds``."""
+        self.stopping = True
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=grace_seconds)
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)  # cancels the runs it started
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
