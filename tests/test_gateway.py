@@ -90,7 +90,8 @@ async def test_stop_during_a_gateway_outage_ends_within_five_seconds(
         await bot.wait_until_ready()
         discord_server.gateway_down = True
         await discord_server.drop_connections()
-        await asyncio.sleep(6)  # discord.py is now backing off between reconnect attempts
+        # Refused twice: discord.py is now backing off before its next attempt.
+        await until(lambda: discord_server.gateway_refused >= 2, timeout=20)
 
         stopped_at = time.perf_counter()
         stop.set()

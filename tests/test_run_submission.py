@@ -6,7 +6,7 @@ import asyncio
 import copy
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,6 +59,30 @@ async def settled(interaction: Interaction, check: Callable[[], bool]) -> None:
     await interaction.wait_for(lambda i: bool(i.callbacks) and check())
 
 
+def finished(interaction: Interaction) -> bool:
+    """The bot has answered, and after a deferred update it has also shown the outcome (on the
+    form, or privately)."""
+    deferred = any(callback["type"] == 6 for callback in interaction.callbacks)
+    shown = interaction.edits > 0 or bool(interaction.followups)
+    return bool(interaction.callbacks) and (not deferred or shown)
+
+
+async def all_settled(interactions: Sequence[Interaction], check: Callable[[], bool]) -> None:
+    """Waits until the bot has finished with every one of ``interactions`` and ``check`` holds,
+    whichever of them changed the message: of simultaneous clicks, any one may be the one that
+    submits, and only the one that does changes what the form shows."""
+    async with asyncio.timeout(10):
+        while not (all(finished(i) for i in interactions) and check()):
+            for interaction in interactions:
+                interaction.changed.clear()
+            waits = [asyncio.create_task(i.changed.wait()) for i in interactions]
+            try:
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for wait in waits:
+                    wait.cancel()
+
+
 def fields(message: Message) -> dict[str, str]:
     return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
 
@@ -97,9 +121,7 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
 
     first = await discord_server.click(preview, "Submit")
     second = await discord_server.click(preview, "Submit")  # a double click
-    await settled(first, lambda: title(preview) == "Submitted to speedrun.com")
-    await settled(second, lambda: True)
-    await asyncio.sleep(0.3)
+    await all_settled([first, second], lambda: title(preview) == "Submitted to speedrun.com")
 
     assert speedrun_server.submitted == [
         {
@@ -329,9 +351,7 @@ async def test_concurrent_clicks_and_a_click_after_a_restart_submit_once(
 
     async with running(config, discord_server):
         clicks = await asyncio.gather(*(discord_server.click(stale, "Submit") for _ in range(3)))
-        await settled(clicks[0], lambda: title(preview) == "Submitted to speedrun.com")
-        for click in clicks:
-            await settled(click, lambda: True)
+        await all_settled(clicks, lambda: title(preview) == "Submitted to speedrun.com")
         late = await discord_server.click(stale, "Submit")
         await settled(late, lambda: True)
 

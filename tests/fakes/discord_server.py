@@ -173,6 +173,7 @@ class Interaction:
     acknowledged_at: float | None = None
     original: Message | None = None
     followups: list[Message] = field(default_factory=list)
+    edits: int = 0  # edits of its messages through its token
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -316,6 +317,7 @@ class FakeDiscord:
         self._sockets: set[web.WebSocketResponse] = set()
         self.resume_gateway_url: str | None = None  # default: this server's gateway
         self.gateway_down = False  # refuse gateway connections, as during an outage
+        self.gateway_refused = 0  # connections refused while it was down
         # Discord matches an enforced nonce for a few minutes; tests of restarts set 0 to see doubles.
         self.nonce_seconds = 300.0
         # Discord's global limit (50 requests a second per bot), off unless a test or bench sets it.
@@ -604,6 +606,7 @@ class FakeDiscord:
 
     async def _gateway(self, request: web.Request) -> web.StreamResponse:
         if self.gateway_down:
+            self.gateway_refused += 1
             return web.Response(status=503)
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
@@ -1013,6 +1016,7 @@ class FakeDiscord:
             message.deleted = True
         elif method == "PATCH":
             self._edit(message, body or {})
+            interaction.edits += 1
         interaction.changed.set()
         return web.Response(status=204) if method == "DELETE" else json_response(message.data)
 
