@@ -329,11 +329,18 @@ async def test_points_explains_a_time_it_cannot_read(bot: HaloBot, discord_serve
     ],
 )
 async def test_upstream_failures_are_ephemeral_and_the_bot_keeps_serving(
-    halobot: HaloBot, discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, mode: Any, problem: str
+    api: str,
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    make_config: Callable[..., Config],
+    mode: Any,
+    problem: str,
 ) -> None:
-    haloruns_server.fail(r"recent|Records", mode)
-    failed = await (await discord_server.invoke("recent records")).reply()
-    after = await (await discord_server.invoke("recent records")).reply()
+    # Uncached: the record feed's poll at start would otherwise answer the command from the cache.
+    async with running(make_config(haloruns={"api": api, "cache_seconds": 0}), discord_server):
+        haloruns_server.fail(r"recent|Records", mode)
+        failed = await (await discord_server.invoke("recent records")).reply()
+        after = await (await discord_server.invoke("recent records")).reply()
 
     assert failed.ephemeral
     assert (
@@ -343,11 +350,13 @@ async def test_upstream_failures_are_ephemeral_and_the_bot_keeps_serving(
 
 
 async def test_a_hung_upstream_is_answered_within_ten_seconds(
-    bot: HaloBot, discord_server: FakeDiscord, haloruns_server: FakeHaloRuns
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
 ) -> None:
-    haloruns_server.fail("streamList", "timeout")
-    interaction = await discord_server.invoke("streams")
-    reply = await interaction.reply(timeout=12)
+    # Uncached: the stream alerts' poll at start would otherwise answer the command from the cache.
+    async with running(make_config(haloruns={"cache_seconds": 0}), discord_server):
+        haloruns_server.fail("streamList", "timeout")
+        interaction = await discord_server.invoke("streams")
+        reply = await interaction.reply(timeout=12)
 
     assert interaction.acknowledged_at is not None
     assert interaction.acknowledged_at - interaction.sent_at < 3
@@ -376,10 +385,12 @@ async def test_without_a_cache_every_command_asks_haloruns(
     discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
 ) -> None:
     async with running(make_config(haloruns={"cache_seconds": 0}), discord_server):
+        before = haloruns_server.count("streamList")  # the stream alerts' first poll
         for _ in range(2):
             await (await discord_server.invoke("streams")).reply()
+        asked = haloruns_server.count("streamList") - before
 
-    assert haloruns_server.count("streamList") == 2
+    assert asked == 2
     assert haloruns_server.count("global.json") == 1, "the catalog is not fetched per command"
 
 

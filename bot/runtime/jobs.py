@@ -64,6 +64,10 @@ class Jobs:
         if not self._scheduler.running:
             self._scheduler.start()
 
+    @property
+    def names(self) -> list[str]:
+        return list(self._entries)
+
     def runs(self, name: str) -> int:
         """How many runs of the job ``name`` are over (0 until its first run ends)."""
         return self._entries[name].runs
