@@ -24,6 +24,7 @@ from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.models import speedrun as api
+from bot.rendering import quoted
 from bot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ class SpeedrunClient:
             exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
             if exact or found:
                 return exact or found[0]
-        raise NotFound(f"speedrun.com has no game “{ref}”: try its name, abbreviation or id.")
+        raise NotFound(f"speedrun.com has no game {quoted(ref)}: try its name, abbreviation or id.")
 
     async def search_games(self, params: Mapping[str, str]) -> list[api.Game]:
         key = ("games", tuple(sorted(params.items())))
@@ -128,7 +129,7 @@ class SpeedrunClient:
         params = {"embed": "game,category,level,players"}
         found = await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
         if found is None:
-            raise NotFound(f"speedrun.com has no run “{run_id}”.")
+            raise NotFound(f"speedrun.com has no run {quoted(run_id)}.")
         return found.data
 
     async def variables(self, category_id: str) -> list[api.Variable]:
@@ -142,7 +143,7 @@ class SpeedrunClient:
             ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
         )
         if not page.data:
-            raise NotFound(f"speedrun.com has no user “{name}”.")
+            raise NotFound(f"speedrun.com has no user {quoted(name)}.")
         return page.data[0]
 
     async def runs(
