@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -68,6 +69,29 @@ class RunRefused(UserFacingError):
 
 SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
 MEMBER_KEY_REFUSED = f"speedrun.com refused your API key. {SET_KEY_AGAIN}"
+
+
+def checked_api_key(text: str) -> SecretStr:
+    """``text`` (surrounding spaces removed) if it has the form of an API key: one word of visible
+    ASCII characters (speedrun.com makes them of letters and digits), and so safe to send in a
+    header. Else ``KeyRefused``, saying what is wrong without repeating the key."""
+    key = text.strip()
+    if key and all("!" <= c <= "~" for c in key):
+        return SecretStr(key)
+    if not key:
+        problem = "it is blank"
+    elif any(c in "\r\n" for c in key):
+        problem = "it holds a line break"
+    elif any(unicodedata.category(c) == "Cc" for c in key):
+        problem = "it holds a control character (a tab, say, or an escape sequence)"
+    elif any(c.isspace() for c in key):
+        problem = "it holds a space"
+    else:
+        problem = "it holds characters a key does not have (such as letters with accents or emoji)"
+    raise KeyRefused(
+        f"That is not a speedrun.com API key: {problem}. A key is one word of letters and digits. "
+        + SET_KEY_AGAIN
+    )
 
 
 class SpeedrunClient:
