@@ -138,6 +138,11 @@ class HaloBot(commands.Bot):
             self._job_tasks.add(task)
             try:
                 await job()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                # Cut off by close() after its grace: said in one line, and the run ends here.
+                log.warning("Background job %s was stopped by the shutdown", name)
             except Exception:
                 log.exception("Background job %s failed; it runs again in %d s", name, seconds)
             finally:
@@ -161,10 +166,17 @@ class HaloBot(commands.Bot):
 
     async def close(self) -> None:
         self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.pause()  # no new runs
+        await asyncio.sleep(0)  # a run submitted just before gets to start, and is waited for below
         if self._job_tasks:  # a post under way is finished and recorded rather than cut off
             await asyncio.wait(set(self._job_tasks), timeout=JOB_GRACE_SECONDS)
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)  # cancels what is still running
+        # What is still running after the grace is cancelled by the bot itself, so that the run
+        # ends quietly (the scheduler would log a cancelled run with a traceback).
+        for task in self._job_tasks:
+            task.cancel()
         await asyncio.gather(*self._job_tasks, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)  # nothing is left for it to cancel
         self.form_closing.stop()
         await super().close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from bot import app
 from bot.config import Config
+from cogs.announcements import JOB
 from tests.conftest import running
 from tests.fakes.discord_server import (
     MANAGE_GUILD,
@@ -293,3 +296,20 @@ async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_com
         await polls(haloruns_server, 3)
 
     assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
+
+
+async def test_a_poll_cut_off_by_the_shutdown_ends_without_a_traceback(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(app, "JOB_GRACE_SECONDS", 0.1)
+    caplog.set_level(logging.INFO)
+    haloruns_server.delay = 5.0  # the poll is still waiting for HaloRuns when the bot stops
+    async with running(config, discord_server):
+        await polls(haloruns_server, 1)
+
+    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert f"Background job {JOB} was stopped by the shutdown" in caplog.messages
