@@ -67,6 +67,15 @@ class RunRefused(UserFacingError):
         self.errors = errors
 
 
+LONGEST_REF = 200  # longer than any name, abbreviation or id on speedrun.com
+
+
+def _askable(ref: str) -> bool:
+    """Whether ``ref`` could name something on speedrun.com: text that cannot (none, or pages of
+    it) is not sent, so it cannot turn into a request for a list or one too long to be read."""
+    return 0 < len(ref) <= LONGEST_REF
+
+
 SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
 MEMBER_KEY_REFUSED = f"speedrun.com refused your API key. {SET_KEY_AGAIN}"
 
@@ -123,19 +132,22 @@ class SpeedrunClient:
     async def game(self, ref: str) -> api.Game:
         """A game by id, abbreviation or name (an exact name first, else the best match)."""
         ref = ref.strip()
-        by_id = await self._static.get(
-            ("game", ref), lambda: self._get_optional(f"/games/{quote(ref, safe='')}", api.GAME)
-        )
-        if by_id is not None:
-            return by_id.data
-        for params in ({"abbreviation": ref}, {"name": ref}):
-            found = await self.search_games(params)
-            exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
-            if exact or found:
-                return exact or found[0]
+        if _askable(ref):
+            by_id = await self._static.get(
+                ("game", ref), lambda: self._get_optional(f"/games/{quote(ref, safe='')}", api.GAME)
+            )
+            if by_id is not None:
+                return by_id.data
+            for params in ({"abbreviation": ref}, {"name": ref}):
+                found = await self.search_games(params)
+                exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
+                if exact or found:
+                    return exact or found[0]
         raise NotFound(f"speedrun.com has no game {quoted(ref)}: try its name, abbreviation or id.")
 
     async def search_games(self, params: Mapping[str, str]) -> list[api.Game]:
+        if not all(_askable(value) for value in params.values()):
+            return []
         key = ("games", tuple(sorted(params.items())))
         page = await self._static.get(key, lambda: self._get("/games", api.GAMES, {**params, "max": "20"}))
         return page.data
@@ -151,7 +163,11 @@ class SpeedrunClient:
     async def run(self, run_id: str) -> api.Run:
         path = f"/runs/{quote(run_id.strip(), safe='')}"
         params = {"embed": "game,category,level,players"}
-        found = await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
+        found = (
+            await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
+            if _askable(run_id.strip())
+            else None
+        )
         if found is None:
             raise NotFound(f"speedrun.com has no run {quoted(run_id)}.")
         return found.data
@@ -163,10 +179,14 @@ class SpeedrunClient:
     async def user(self, name: str) -> api.Player:
         """A user by name (exact, any case)."""
         params = {"lookup": name.strip()}
-        page = await self._lookups.get(
-            ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
+        page = (
+            await self._lookups.get(
+                ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
+            )
+            if _askable(name.strip())
+            else None
         )
-        if not page.data:
+        if page is None or not page.data:
             raise NotFound(f"speedrun.com has no user {quoted(name)}.")
         return page.data[0]
 

@@ -41,6 +41,7 @@ CATALOG_RETRY = 300.0  # after a failed refresh, the old catalog serves this lon
 # The longest a command waits for HaloRuns in all, whatever number of requests it needs.
 DEADLINE_SECONDS = 9.0
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+LONGEST_NAME = 100  # longer than any HaloRuns username: such text is not asked for
 
 
 def _key(name: str) -> str:
@@ -175,7 +176,9 @@ class HaloRuns:
         return await self._source.recent_runs(limit, country.lower() if country else None)
 
     async def runner(self, name: str) -> RunnerProfile:
-        profile = await self._source.runner(name.strip(), await self.catalog())
+        wanted = name.strip()
+        askable = 0 < len(wanted) <= LONGEST_NAME
+        profile = await self._source.runner(wanted, await self.catalog()) if askable else None
         if profile is None:
             raise UserFacingError(
                 f"HaloRuns has no runner called {quoted(name)}. Check the spelling on haloruns.com."
