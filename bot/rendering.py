@@ -43,6 +43,8 @@ def clip(text: str, limit: int) -> str:
 # "@" before what Discord could read as a mention: @everyone, @here, <@user>, <@!user>, <@&role>.
 _MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)")
 QUOTE_LIMIT = 100
+# Bidirectional embeddings, overrides and isolates: one left open turns the rest of a line around.
+_NO_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def escape_mentions(text: str) -> str:
@@ -52,9 +54,9 @@ def escape_mentions(text: str) -> str:
 
 
 def plain(text: str, limit: int) -> str:
-    """Upstream or user text made safe to show: markdown and mentions escaped, cut to ``limit``
-    characters."""
-    return clip(escape_mentions(discord.utils.escape_markdown(text)), limit)
+    """Upstream or user text made safe to show: markdown and mentions escaped, text-direction
+    controls left out, cut to ``limit`` characters."""
+    return clip(escape_mentions(discord.utils.escape_markdown(text.translate(_NO_BIDI))), limit)
 
 
 def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:

@@ -325,6 +325,7 @@ async def test_hostile_option_values_never_break_an_answer(
         assert not [s for s in secrets if s in json.dumps(request.body)], request.path
         read = "\n".join(texts(request.body))
         assert not [m for m in MENTIONS if m in read], (request.path, read[:300])
+        assert "\u202e" not in read, "no echo turns the rest of a line right to left"
         if read.strip() and request.path.startswith(("/interactions/", "/webhooks/")):
             allowed = message_of(request.body).get("allowed_mentions") or {}
             assert allowed.get("parse") == [], request.path

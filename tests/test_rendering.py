@@ -18,6 +18,8 @@ from tests.fakes.discord_spec import discord_spec
         ("<@&123> <@456> <@!789>", "“<@\u200b&123> <@\u200b456> <@\u200b!789>”"),
         ("**bold** `code`", "“\\*\\*bold\\*\\* \\`code\\`”"),
         ("one\nline\tand\x1b[31m", "“one line and [31m”"),
+        ("\u202eright to left", "“right to left”"),
+        ("\U0001f3c3\u200d\u2642\ufe0f", "“\U0001f3c3\u200d\u2642\ufe0f”"),
         ("x" * 500, f"“{'x' * 99}…”"),
     ],
 )
