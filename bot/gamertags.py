@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UserFacingError
+from bot.rendering import quoted
 
 MAX_LENGTH = 15
 # Letters (any script), digits and single spaces, starting with a letter or digit; then an
@@ -21,9 +22,8 @@ def gamertag(text: str) -> str:
     candidate = text.strip()
     match = _GAMERTAG.fullmatch(candidate)
     if match is None or len(match["name"]) > MAX_LENGTH:
-        shown = candidate[:40].replace("`", "'")
         raise InvalidGamertag(
-            f"`{shown}` is not an Xbox gamertag: up to {MAX_LENGTH} letters, digits and single spaces, "
-            "optionally followed by a suffix such as #1234."
+            f"{quoted(candidate, 40)} is not an Xbox gamertag: up to {MAX_LENGTH} letters, digits and "
+            "single spaces, optionally followed by a suffix such as #1234."
         )
     return candidate

@@ -10,6 +10,8 @@ from typing import Any
 import discord
 from discord import InteractionResponseType
 
+from bot.rendering import fit_content, fit_embed
+
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
     """Shows ``content`` only to the user, also after the command has already deferred.
@@ -18,6 +20,7 @@ async def send_ephemeral(interaction: discord.Interaction, content: str) -> None
     whatever its flags say; so the "thinking…" message is removed first and the text comes as an
     ephemeral followup of its own.
     """
+    content = fit_content(content)
     response = interaction.response
     if not response.is_done():
         await response.send_message(content, ephemeral=True)
@@ -64,8 +67,14 @@ async def send_reply(
     file: discord.File | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """The command's answer (public unless ``ephemeral``), whether or not it deferred first."""
-    given = {"content": content, "embed": embed, "view": view, "file": file}
+    """The command's answer (public unless ``ephemeral``), whether or not it deferred first; cut to
+    Discord's limits should it be over them."""
+    given = {
+        "content": fit_content(content) if content is not None else None,
+        "embed": fit_embed(embed) if embed is not None else None,
+        "view": view,
+        "file": file,
+    }
     extras: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
     extras["ephemeral"] = ephemeral
     if interaction.response.is_done():

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.interaction_replies import send_reply
+from bot.rendering import fit_embed
 
 PAGE_MINUTES = 10  # buttons go after this long unused (an interaction's token lives 15 minutes)
 
@@ -17,12 +18,10 @@ class Pages(discord.ui.View):
         super().__init__(timeout=PAGE_MINUTES * 60)
         self.origin = origin
         self.latest = origin  # the last interaction on the message: its token outlives the view
-        self.pages = list(pages)
         self.index = 0
-        for number, page in enumerate(self.pages, start=1):
-            page.set_footer(
-                text=" · ".join(filter(None, [page.footer.text, f"Page {number}/{len(self.pages)}"]))
-            )
+        for number, page in enumerate(pages, start=1):
+            page.set_footer(text=" · ".join(filter(None, [page.footer.text, f"Page {number}/{len(pages)}"])))
+        self.pages = [fit_embed(page) for page in pages]  # each is shown by editing the message
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import discord
+
+log = logging.getLogger(__name__)
 
 
 def timestamp(moment: datetime, style: str = "R") -> str:
@@ -33,15 +40,87 @@ def clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# "@" before what Discord could read as a mention: @everyone, @here, <@user>, <@!user>, <@&role>.
+_MENTION = re.compile(r"@(?=everyone|here|[!&]?\d)")
+QUOTE_LIMIT = 100
+# Bidirectional embeddings, overrides and isolates: one left open turns the rest of a line around.
+_NO_BIDI = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def escape_mentions(text: str) -> str:
+    """``text`` with a zero-width space after each ``@`` that could start a mention, of any id
+    length (``discord.utils.escape_mentions`` only takes real-sized ids)."""
+    return _MENTION.sub("@\u200b", text)
+
+
 def plain(text: str, limit: int) -> str:
-    """Upstream or user text made safe to show: markdown escaped, cut to ``limit`` characters."""
-    return clip(discord.utils.escape_mentions(discord.utils.escape_markdown(text)), limit)
+    """Upstream or user text made safe to show: markdown and mentions escaped, text-direction
+    controls left out, cut to ``limit`` characters."""
+    return clip(escape_mentions(discord.utils.escape_markdown(text.translate(_NO_BIDI))), limit)
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """What a member typed, echoed back in quotes: on one line (control characters shown as
+    spaces), escaped and cut to ``limit`` characters, so no input can lengthen or mark up an answer."""
+    one_line = "".join(" " if unicodedata.category(c) == "Cc" else c for c in text)
+    return f"“{plain(one_line, limit)}”"
 
 
 # Discord's limits (embed description, field value, all text of one embed), with room for a footer.
 DESCRIPTION_LIMIT = 4096
 FIELD_LIMIT = 1024
 EMBED_BUDGET = 5500
+# The rest of Discord's limits on a message, to which the reply layer fits every answer.
+CONTENT_LIMIT = 2000
+EMBED_TOTAL_LIMIT = 6000
+NAME_LIMIT = 256  # title, field name, author name
+FOOTER_LIMIT = 2048
+URL_LIMIT = 2048
+MAX_FIELDS = 25
+
+
+def fit_content(content: str) -> str:
+    """A message's text within Discord's 2,000 characters."""
+    if len(content) > CONTENT_LIMIT:
+        log.warning("An answer of %d characters was cut to Discord's %d", len(content), CONTENT_LIMIT)
+    return clip(content, CONTENT_LIMIT)
+
+
+def fit_embed(embed: discord.Embed) -> discord.Embed:
+    """``embed`` itself if it is within Discord's limits, else a copy cut to them: the last safety
+    net under answers that are built within them."""
+    original: dict[str, Any] = dict(embed.to_dict())
+    data = copy.deepcopy(original)
+    for key, limit in (("title", NAME_LIMIT), ("description", DESCRIPTION_LIMIT)):
+        if key in data:
+            data[key] = clip(str(data[key]), limit)
+    for part, key, limit in (("footer", "text", FOOTER_LIMIT), ("author", "name", NAME_LIMIT)):
+        if key in data.get(part, {}):
+            data[part][key] = clip(str(data[part][key]), limit)
+    if len(data.get("url", "")) > URL_LIMIT:
+        del data["url"]
+    fields = [
+        {
+            **f,
+            "name": clip(f["name"], NAME_LIMIT) or "\u200b",
+            "value": clip(f["value"], FIELD_LIMIT) or "\u200b",
+        }
+        for f in data.get("fields", [])[:MAX_FIELDS]
+    ]
+    text = len(data.get("title", "")) + len(data.get("description", ""))
+    text += len(data.get("footer", {}).get("text", "")) + len(data.get("author", {}).get("name", ""))
+    while fields and text + sum(len(f["name"]) + len(f["value"]) for f in fields) > EMBED_TOTAL_LIMIT:
+        fields.pop()
+    if "fields" in data:
+        data["fields"] = fields
+    if text > EMBED_TOTAL_LIMIT and "description" in data:
+        data["description"] = clip(
+            data["description"], max(1, len(data["description"]) - (text - EMBED_TOTAL_LIMIT))
+        )
+    if data == original:
+        return embed
+    log.warning("An embed over Discord's limits was cut to them")
+    return discord.Embed.from_dict(data)
 
 
 def pages_of(items: Sequence[str], *, per_page: int, budget: int, separator: str = "\n") -> list[str]:

@@ -6,6 +6,8 @@ import math
 import re
 from decimal import Decimal
 
+from bot.rendering import quoted
+
 _CLOCK = re.compile(r"(?:(?:(?P<h>\d+):)?(?P<m>\d+):)?(?P<s>\d+(?:\.\d+)?)")
 _UNITS = re.compile(
     r"(?=\d)(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m(?:in)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s)?\s*(?:(?P<ms>\d+)\s*ms)?"
@@ -32,13 +34,13 @@ def _text_seconds(text: str) -> Decimal:
     units = None if clock else _UNITS.fullmatch(text.strip().casefold())
     match = clock or units
     if match is None or not any(match.groupdict().values()):
-        raise ValueError(f"“{text}” is not a time like {FORMS}")
+        raise ValueError(f"{quoted(text)} is not a time like {FORMS}")
     hours, minutes = int(match["h"] or 0), int(match["m"] or 0)
     seconds = Decimal(match["s"] or 0) + Decimal(units["ms"] or 0) / 1000 if units else Decimal(match["s"])
     if (match["m"] or match["h"]) is not None and seconds >= 60:
-        raise ValueError(f"“{text}” has more than 59 seconds in a minute")
+        raise ValueError(f"{quoted(text)} has more than 59 seconds in a minute")
     if match["h"] is not None and minutes >= 60:
-        raise ValueError(f"“{text}” has more than 59 minutes in an hour")
+        raise ValueError(f"{quoted(text)} has more than 59 minutes in an hour")
     return hours * 3600 + minutes * 60 + seconds
 
 

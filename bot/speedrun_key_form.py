@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import discord
-from pydantic import SecretStr
 
+from bot.clients.speedrun import checked_api_key
 from bot.interaction_replies import send_ephemeral, thinking_if_slow
 from bot.rendering import plain
 from bot.tree import report_error
@@ -26,7 +26,7 @@ class KeyForm(discord.ui.Modal, title="Link your speedrun.com API key"):
     )
 
     async def on_submit(self, interaction: discord.Interaction[HaloBot]) -> None:  # type: ignore[override]
-        key = SecretStr(self.api_key.value.strip())
+        key = checked_api_key(self.api_key.value)  # before any request is made with it
         bot = interaction.client
         async with thinking_if_slow(interaction):
             profile = await bot.speedrun.profile(key)

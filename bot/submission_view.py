@@ -20,7 +20,7 @@ import discord
 from bot.embeds import submission as embeds
 from bot.interaction_replies import send_ephemeral
 from bot.models.submission import FormVariable
-from bot.rendering import clip
+from bot.rendering import clip, fit_embed
 from bot.storage.submission_forms import Form
 from bot.tree import report_error
 
@@ -113,6 +113,7 @@ async def show(
         content = {"embed": closed, "view": form_view(form, usable=False)}
     else:
         content = {"embed": embeds.preview_embed(form, problems or []), "view": form_view(form)}
+    content["embed"] = fit_embed(content["embed"])
     if interaction.response.is_done():
         await interaction.edit_original_response(**content)
     else:

@@ -13,7 +13,8 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.autocomplete import speedrun_games
 from bot.errors import UserFacingError
-from bot.rendering import EMBED_BUDGET, plain
+from bot.interaction_replies import send_reply, thinking_if_slow
+from bot.rendering import EMBED_BUDGET, plain, quoted
 from bot.services.haloruns.catalog import closest, normalize
 from bot.storage.settings import Feature, FeatureSetting, scoped
 
@@ -54,7 +55,7 @@ def _match(names: list[str], known: list[str], what: str) -> list[str]:
         if normalize(name) not in by_key:
             guesses = " or ".join(f"**{plain(g, 100)}**" for g in closest(known, name))
             hint = f" Did you mean {guesses}?" if guesses else ""
-            raise UserFacingError(f"HaloRuns has no {what} “{plain(name, 100)}”.{hint}")
+            raise UserFacingError(f"HaloRuns has no {what} {quoted(name)}.{hint}")
         chosen.append(by_key[normalize(name)])
     return chosen
 
@@ -116,7 +117,7 @@ class Config(
             raise UserFacingError(IN_A_SERVER)
         if role is not None and (role.is_default() or role.managed):
             raise UserFacingError(
-                f"“{plain(role.name, 100)}” cannot be pinged by the bot: pick a role members can have."
+                f"{quoted(role.name)} cannot be pinged by the bot: pick a role members can have."
             )
         if not interaction.response.is_done():
             await interaction.response.defer(ephemeral=True, thinking=True)
@@ -142,7 +143,7 @@ class Config(
         self, interaction: discord.Interaction, setting: FeatureSetting, summary: str, warning: str
     ) -> None:
         await self.bot.settings.save(setting)
-        await interaction.followup.send(f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
+        await send_reply(interaction, f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -273,7 +274,7 @@ class Config(
             embed.add_field(name="speedrun.com", value="Off", inline=False)
         elif shown < len(followed):
             embed.set_footer(text=f"…and {len(followed) - shown} more speedrun.com games")
-        await interaction.response.send_message(embed=embed, ephemeral=True)
+        await send_reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -291,15 +292,16 @@ class Config(
         guild_id = _guild_id(interaction)
         key: str = feature
         name = FEATURE_NAMES[feature]
-        if game is not None:
-            if feature != "src":
-                raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
-            followed = await self._followed_games(guild_id)
-            game_id = await self._followed_game(followed, game)
-            key, name = scoped("src", game_id), f"{name} of {plain(followed[game_id], 100)}"
-        turned_off = await self.bot.settings.disable(guild_id, key, f"turned off by {interaction.user}")
+        if game is not None and feature != "src":
+            raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
+        async with thinking_if_slow(interaction, ephemeral=True):  # a game may be looked up
+            if game is not None:
+                followed = await self._followed_games(guild_id)
+                game_id = await self._followed_game(followed, game)
+                key, name = scoped("src", game_id), f"{name} of {plain(followed[game_id], 100)}"
+            turned_off = await self.bot.settings.disable(guild_id, key, f"turned off by {interaction.user}")
         message = f"{name} are off." if turned_off else f"{name} were not on."
-        await interaction.response.send_message(message, ephemeral=True)
+        await send_reply(interaction, message, ephemeral=True)
 
     @disable.autocomplete("game")
     async def _followed_choices(
@@ -325,7 +327,7 @@ class Config(
             with contextlib.suppress(UserFacingError):
                 found = (await self.bot.speedrun.game(game)).id
         if found is None or found not in followed:
-            raise UserFacingError(f"This server does not follow “{plain(game, 100)}” on speedrun.com.")
+            raise UserFacingError(f"This server does not follow {quoted(game)} on speedrun.com.")
         return found
 
     async def _followed_games(self, guild_id: int) -> dict[str, str]:

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.app import HaloBot
+from bot.interaction_replies import send_reply
 from bot.rendering import duration, plain, timestamp
 from bot.services.telemetry import ServiceHealth
 
@@ -51,7 +52,7 @@ class Status(commands.Cog):
     @app_commands.command()
     async def status(self, interaction: discord.Interaction) -> None:
         """Version, uptime, gateway latency and how each upstream service is doing."""
-        await interaction.response.send_message(embed=status_embed(self.bot))
+        await send_reply(interaction, embed=status_embed(self.bot))
 
 
 async def setup(bot: HaloBot) -> None:

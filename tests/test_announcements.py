@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot import app
 from bot.config import Config
 from cogs.announcements import JOB
 from tests.conftest import poll, running
@@ -285,3 +288,25 @@ async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_com
         await poll(bot, JOB, 2)
 
     assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
+
+
+async def test_a_poll_cut_off_by_the_shutdown_ends_without_a_traceback(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(app, "JOB_GRACE_SECONDS", 0.1)
+    caplog.set_level(logging.INFO)
+    async with running(config, discord_server) as bot:
+        haloruns_server.delay = 5.0  # the poll is still waiting for HaloRuns when the bot stops
+        asked = haloruns_server.count("latestRecords")
+        polling = asyncio.create_task(bot.jobs.run_now(JOB))
+        async with asyncio.timeout(5):
+            while haloruns_server.count("latestRecords") == asked:
+                await asyncio.sleep(0.01)
+    await polling
+
+    assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert f"Background job {JOB} was stopped by the shutdown" in caplog.messages

@@ -164,7 +164,7 @@ async def test_a_playlist_by_name_or_id_and_one_that_is_not_ranked(
 
     assert by_id.embeds[0]["title"] == "Ranked Doubles rank"
     assert by_name.embeds[0]["title"] == "Ranked Doubles rank"
-    assert privately(not_ranked) == f"`{quick_play}` is not a ranked playlist: pick one from the list."
+    assert privately(not_ranked) == f"“{quick_play}” is not a ranked playlist: pick one from the list."
 
 
 async def test_servicerecord_shows_the_figures_and_medals_by_name(
@@ -230,7 +230,7 @@ async def test_unknown_and_invalid_gamertags(
     asked_before = len(waypoint_server.requests)
     unknown = await csr(discord_server, {"gamertag": "Nobody Here#1234"})
 
-    assert privately(invalid).startswith("`bad_tag!` is not an Xbox gamertag")
+    assert privately(invalid).startswith("“bad\\_tag!” is not an Xbox gamertag")
     assert not any("/profile/" in path for _, path in waypoint_server.requests[:asked_before])
     assert privately(unknown) == "There is no Xbox player with the gamertag **Nobody Here#1234**."
     assert ("GET", "/profile/users/gt(Nobody%20Here%231234)") in waypoint_server.requests

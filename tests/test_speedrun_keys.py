@@ -73,6 +73,30 @@ async def test_a_key_speedrun_com_refuses_is_not_kept(
     assert await bot.speedrun_keys.of(int(discord_server.member["id"])) is None
 
 
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        (f"{KEY[:10]}\n{KEY[10:]}", "it holds a line break"),
+        (f"{KEY[:10]}\t{KEY[10:]}", "it holds a control character"),
+        (f"\x1b[31m{KEY}", "it holds a control character"),
+        (f"{KEY[:10]} {KEY[10:]}", "it holds a space"),
+        (f"{KEY}é", "it holds characters a key does not have"),
+        (" " * 10, "it is blank"),
+    ],
+)
+async def test_a_key_of_the_wrong_form_is_refused_saying_why_before_any_request(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, typed: str, problem: str
+) -> None:
+    speedrun_server.api_keys[typed] = ZETA
+    answer = await link(discord_server, typed)
+
+    assert answer.startswith(f"That is not a speedrun.com API key: {problem}"), answer
+    assert answer.endswith("run `/src key set` again.")
+    assert KEY not in answer
+    assert not any("/profile" in path for path in speedrun_server.requests)
+    assert await bot.speedrun_keys.of(int(discord_server.member["id"])) is None
+
+
 async def test_set_again_replaces_and_remove_forgets(
     bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:

@@ -113,6 +113,25 @@ async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(
     assert post.embeds[0]["url"] == "https://www.speedrun.com/deadcells/run/new00001"
 
 
+async def test_disable_of_a_game_looked_up_on_a_slow_speedrun_com_is_acknowledged_in_time(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server):
+        await configure(discord_server, {"channel": channel, "game": "deadcells"})
+        speedrun_server.delay = 1.2  # the lookup takes three requests: longer than Discord waits
+        disabling = await discord_server.invoke(
+            "config disable", {"feature": "src", "game": "not followed"}, permissions=MANAGE_GUILD
+        )
+        answer = await disabling.reply()
+
+    assert disabling.acknowledged_at is not None
+    assert disabling.acknowledged_at - disabling.sent_at < 3
+    assert disabling.callbacks[0]["type"] == 5, "thinking… first"
+    assert answer.ephemeral
+    assert answer.content == "This server does not follow “not followed” on speedrun.com."
+
+
 async def test_show_lists_followed_games_and_disable_turns_one_off(
     discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.models import speedrun as api
+from bot.rendering import quoted
 from bot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -65,8 +67,40 @@ class RunRefused(UserFacingError):
         self.errors = errors
 
 
+LONGEST_REF = 200  # longer than any name, abbreviation or id on speedrun.com
+
+
+def _askable(ref: str) -> bool:
+    """Whether ``ref`` could name something on speedrun.com: text that cannot (none, or pages of
+    it) is not sent, so it cannot turn into a request for a list or one too long to be read."""
+    return 0 < len(ref) <= LONGEST_REF
+
+
 SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
 MEMBER_KEY_REFUSED = f"speedrun.com refused your API key. {SET_KEY_AGAIN}"
+
+
+def checked_api_key(text: str) -> SecretStr:
+    """``text`` (surrounding spaces removed) if it has the form of an API key: one word of visible
+    ASCII characters (speedrun.com makes them of letters and digits), and so safe to send in a
+    header. Else ``KeyRefused``, saying what is wrong without repeating the key."""
+    key = text.strip()
+    if key and all("!" <= c <= "~" for c in key):
+        return SecretStr(key)
+    if not key:
+        problem = "it is blank"
+    elif any(c in "\r\n" for c in key):
+        problem = "it holds a line break"
+    elif any(unicodedata.category(c) == "Cc" for c in key):
+        problem = "it holds a control character (a tab, say, or an escape sequence)"
+    elif any(c.isspace() for c in key):
+        problem = "it holds a space"
+    else:
+        problem = "it holds characters a key does not have (such as letters with accents or emoji)"
+    raise KeyRefused(
+        f"That is not a speedrun.com API key: {problem}. A key is one word of letters and digits. "
+        + SET_KEY_AGAIN
+    )
 
 
 class SpeedrunClient:
@@ -98,19 +132,22 @@ class SpeedrunClient:
     async def game(self, ref: str) -> api.Game:
         """A game by id, abbreviation or name (an exact name first, else the best match)."""
         ref = ref.strip()
-        by_id = await self._static.get(
-            ("game", ref), lambda: self._get_optional(f"/games/{quote(ref, safe='')}", api.GAME)
-        )
-        if by_id is not None:
-            return by_id.data
-        for params in ({"abbreviation": ref}, {"name": ref}):
-            found = await self.search_games(params)
-            exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
-            if exact or found:
-                return exact or found[0]
-        raise NotFound(f"speedrun.com has no game “{ref}”: try its name, abbreviation or id.")
+        if _askable(ref):
+            by_id = await self._static.get(
+                ("game", ref), lambda: self._get_optional(f"/games/{quote(ref, safe='')}", api.GAME)
+            )
+            if by_id is not None:
+                return by_id.data
+            for params in ({"abbreviation": ref}, {"name": ref}):
+                found = await self.search_games(params)
+                exact = next((g for g in found if g.name.casefold() == ref.casefold()), None)
+                if exact or found:
+                    return exact or found[0]
+        raise NotFound(f"speedrun.com has no game {quoted(ref)}: try its name, abbreviation or id.")
 
     async def search_games(self, params: Mapping[str, str]) -> list[api.Game]:
+        if not all(_askable(value) for value in params.values()):
+            return []
         key = ("games", tuple(sorted(params.items())))
         page = await self._static.get(key, lambda: self._get("/games", api.GAMES, {**params, "max": "20"}))
         return page.data
@@ -126,9 +163,13 @@ class SpeedrunClient:
     async def run(self, run_id: str) -> api.Run:
         path = f"/runs/{quote(run_id.strip(), safe='')}"
         params = {"embed": "game,category,level,players"}
-        found = await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
+        found = (
+            await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
+            if _askable(run_id.strip())
+            else None
+        )
         if found is None:
-            raise NotFound(f"speedrun.com has no run “{run_id}”.")
+            raise NotFound(f"speedrun.com has no run {quoted(run_id)}.")
         return found.data
 
     async def variables(self, category_id: str) -> list[api.Variable]:
@@ -138,11 +179,15 @@ class SpeedrunClient:
     async def user(self, name: str) -> api.Player:
         """A user by name (exact, any case)."""
         params = {"lookup": name.strip()}
-        page = await self._lookups.get(
-            ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
+        page = (
+            await self._lookups.get(
+                ("users", name.strip().casefold()), lambda: self._get("/users", api.USERS, params)
+            )
+            if _askable(name.strip())
+            else None
         )
-        if not page.data:
-            raise NotFound(f"speedrun.com has no user “{name}”.")
+        if page is None or not page.data:
+            raise NotFound(f"speedrun.com has no user {quoted(name)}.")
         return page.data[0]
 
     async def runs(

@@ -90,7 +90,8 @@ class Jobs:
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
-            log.info("Background job %s was ended by the shutdown", entry.name)
+            # Cut off after the grace: said in one line (the scheduler would log a traceback).
+            log.warning("Background job %s was stopped by the shutdown", entry.name)
         except Exception:
             log.exception("Background job %s failed; it runs again in %d s", entry.name, entry.seconds)
         finally:

@@ -25,7 +25,7 @@ from bot.config import InfiniteConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.gamertags import gamertag as checked_gamertag
 from bot.models import waypoint as api
-from bot.rendering import plain
+from bot.rendering import plain, quoted
 from bot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -229,7 +229,7 @@ class HaloInfinite:
         seasons = await _calendar(client)
         found = next((s for s in seasons if key in (s.key, s.path)), None)
         if found is None:
-            raise UserFacingError(f"There is no CSR season `{key[:40]}`: pick one from the list.")
+            raise UserFacingError(f"There is no CSR season {quoted(key, 40)}: pick one from the list.")
         return found
 
     async def _playlist(self, client: WaypointClient, ref: str) -> Playlist:
@@ -240,7 +240,7 @@ class HaloInfinite:
         if UUID.fullmatch(playlist_id):
             await self._check(client, playlist_id)
         if playlist_id not in self._ranked:
-            raise UserFacingError(f"`{ref[:40]}` is not a ranked playlist: pick one from the list.")
+            raise UserFacingError(f"{quoted(ref, 40)} is not a ranked playlist: pick one from the list.")
         return Playlist(playlist_id, self._ranked[playlist_id])
 
     async def _discover(self, client: WaypointClient, playlist_ids: Iterable[str]) -> None:

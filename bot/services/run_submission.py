@@ -20,7 +20,7 @@ from bot.clients.speedrun import RunRefused, SpeedrunClient
 from bot.errors import UpstreamError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.submission import Draft, FormVariable, Named, Submitted
-from bot.rendering import plain
+from bot.rendering import plain, quoted
 from bot.run_times import FORMS, parse_run_time
 from bot.services.speedrun import pick
 from bot.storage.speedrun_keys import LinkedKey, SpeedrunKeys
@@ -77,7 +77,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         seconds = 0
     if seconds <= 0:
-        raise UserFacingError(f"“{plain(text, 50)}” is not a run time. Write it like {FORMS}.")
+        raise UserFacingError(f"{quoted(text, 50)} is not a run time. Write it like {FORMS}.")
     return seconds
 
 
@@ -90,7 +90,7 @@ def _played(text: str | None) -> date:
     except ValueError:
         played = None
     if played is None:
-        raise UserFacingError(f"“{plain(text, 30)}” is not a date: write it as YYYY-MM-DD, e.g. {today}.")
+        raise UserFacingError(f"{quoted(text, 30)} is not a date: write it as YYYY-MM-DD, e.g. {today}.")
     if played > today:
         raise UserFacingError(f"{played} is in the future: a run's date is the day it was played.")
     return played
@@ -122,11 +122,11 @@ def _variable(variable: api.Variable) -> FormVariable:
     options = tuple(Named(id=i, name=v.label) for i, v in variable.values.values.items())
     if not variable.user_defined and not options:
         raise UserFacingError(
-            f"“{plain(variable.name, 100)}” has no values to choose from: submit this run on speedrun.com."
+            f"{quoted(variable.name)} has no values to choose from: submit this run on speedrun.com."
         )
     if not variable.user_defined and len(options) > MAX_OPTIONS:
         raise UserFacingError(
-            f"“{plain(variable.name, 100)}” has more values than a Discord menu can list: submit this run "
+            f"{quoted(variable.name)} has more values than a Discord menu can list: submit this run "
             "on speedrun.com."
         )
     default = variable.values.default

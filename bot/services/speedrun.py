@@ -9,7 +9,7 @@ from typing import TypeVar
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import UserFacingError
 from bot.models import speedrun as api
-from bot.rendering import plain
+from bot.rendering import plain, quoted
 from bot.services.haloruns.catalog import closest, normalize
 
 Named = TypeVar("Named", api.Category, api.Level, api.System)
@@ -23,7 +23,7 @@ def pick(options: Sequence[Named], text: str, what: str, game: api.Game) -> Name
         return found
     guesses = " or ".join(f"**{plain(g, 100)}**" for g in closest([o.name for o in options], text))
     raise UserFacingError(
-        f"{plain(game.name, 100)} has no {what} “{plain(text, 100)}” on speedrun.com."
+        f"{plain(game.name, 100)} has no {what} {quoted(text)} on speedrun.com."
         + (f" Did you mean {guesses}?" if guesses else "")
     )
 
@@ -53,7 +53,5 @@ def subcategory(variables: Sequence[api.Variable], text: str | None) -> dict[str
                 ):
                     chosen[variable.id] = value_id
                     return {k: v for k, v in chosen.items() if v}
-        raise UserFacingError(
-            f"That category has no subcategory “{plain(text, 100)}”: pick one from the list."
-        )
+        raise UserFacingError(f"That category has no subcategory {quoted(text)}: pick one from the list.")
     return {k: v for k, v in chosen.items() if v}

@@ -7,6 +7,7 @@ any minute.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import random
@@ -47,6 +48,7 @@ class FakeSpeedrun:
     def __init__(self, *, limit_per_minute: int = 100, minute: float = 60.0) -> None:
         self.limit_per_minute = limit_per_minute
         self.minute = minute  # tests shorten it to see a whole window quickly
+        self.delay = 0.0  # seconds before every answer, as when speedrun.com is slow
         self.requests: list[str] = []
         self.rate_limited = 0
         self._recent: deque[float] = deque()
@@ -239,6 +241,8 @@ class FakeSpeedrun:
             self.rate_limited += 1
             return error(420, "You are sending too many requests. Please slow down.")
         self._recent.append(now)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         response: web.StreamResponse = await handler(request)
         return response
 

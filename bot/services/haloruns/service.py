@@ -27,7 +27,7 @@ from bot.models.haloruns import (
     RunnerProfile,
     Stream,
 )
-from bot.rendering import plain
+from bot.rendering import plain, quoted
 from bot.services.haloruns.catalog import closest, find_levels, normalize, rank_levels, similar_levels
 from bot.services.haloruns.content import ContentSource
 from bot.services.haloruns.legacy import LegacySource
@@ -41,6 +41,7 @@ CATALOG_RETRY = 300.0  # after a failed refresh, the old catalog serves this lon
 # The longest a command waits for HaloRuns in all, whatever number of requests it needs.
 DEADLINE_SECONDS = 9.0
 _COUNTRY = re.compile(r"[A-Za-z]{2}")
+LONGEST_NAME = 100  # longer than any HaloRuns username: such text is not asked for
 
 
 def _key(name: str) -> str:
@@ -55,7 +56,7 @@ def _pick(options: Sequence[Option], text: str, what: str, level: Level) -> Opti
     guesses = " or ".join(f"**{plain(guess, 100)}**" for guess in closest(names, text))
     known = ", ".join(plain(name, 100) for name in names) or "none"
     raise UserFacingError(
-        f"{plain(level.game.name, 100)} has no {what} “{plain(text, 100)}” on HaloRuns."
+        f"{plain(level.game.name, 100)} has no {what} {quoted(text)} on HaloRuns."
         + (f" Did you mean {guesses}?" if guesses else "")
         + f" It has: {known}."
     )
@@ -119,11 +120,11 @@ class HaloRuns:
         if found:
             labels = ", ".join(f"**{plain(level.label, 150)}**" for level in found[:5])
             raise UserFacingError(
-                f"“{plain(text, 100)}” is a level of more than one game: {labels}. Pick one from the list."
+                f"{quoted(text)} is a level of more than one game: {labels}. Pick one from the list."
             )
         guesses = " or ".join(f"**{plain(level.label, 150)}**" for level in similar_levels(catalog, text))
         raise UserFacingError(
-            f"HaloRuns has no level “{plain(text, 100)}”." + (f" Did you mean {guesses}?" if guesses else "")
+            f"HaloRuns has no level {quoted(text)}." + (f" Did you mean {guesses}?" if guesses else "")
         )
 
     def board(
@@ -170,15 +171,17 @@ class HaloRuns:
     async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
         if country is not None and not _COUNTRY.fullmatch(country):
             raise UserFacingError(
-                f"“{plain(country, 20)}” is not a country code: use two letters, like `us`, `gb` or `mx`."
+                f"{quoted(country, 20)} is not a country code: use two letters, like `us`, `gb` or `mx`."
             )
         return await self._source.recent_runs(limit, country.lower() if country else None)
 
     async def runner(self, name: str) -> RunnerProfile:
-        profile = await self._source.runner(name.strip(), await self.catalog())
+        wanted = name.strip()
+        askable = 0 < len(wanted) <= LONGEST_NAME
+        profile = await self._source.runner(wanted, await self.catalog()) if askable else None
         if profile is None:
             raise UserFacingError(
-                f"HaloRuns has no runner called “{plain(name, 100)}”. Check the spelling on haloruns.com."
+                f"HaloRuns has no runner called {quoted(name)}. Check the spelling on haloruns.com."
             )
         return profile
 
