@@ -125,6 +125,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def say(line: str) -> None:
+    """One line on stderr in a single write: a log line from another thread cannot split it."""
+    sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
+
+
 def infinite_login(config: Config) -> int:
     """The device-code sign-in: prints where to go and the code, waits, keeps the token cache."""
     try:
@@ -132,10 +138,10 @@ def infinite_login(config: Config) -> int:
             lambda instructions: print(instructions, flush=True)
         )
     except (SignedOut, SignInUnreachable) as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("error: the sign-in was interrupted", file=sys.stderr)
+        say("error: the sign-in was interrupted")
         return EXIT_FAILURE
     print(f"Signed in as {account}; the sign-in is kept at {config.infinite.token_cache}")
     if not config.infinite.enabled:
@@ -150,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = load_config(path)
     except ConfigError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            say(problem)
         return EXIT_BAD_CONFIG
     if args.verb == "check-config":
         print(f"{path}: configuration is valid")
@@ -160,9 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "infinite-login":
         return infinite_login(config)
     if not config.discord.token.get_secret_value():
-        print(
-            "error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)", file=sys.stderr
-        )
+        say("error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)")
         return EXIT_FAILURE
     try:
         if args.verb == "sync":
@@ -171,7 +175,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             asyncio.run(run(config))
     except StartupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         pass
