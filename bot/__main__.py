@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -34,6 +35,7 @@ USER_AGENT = f"halo-speedrun-bot/{__version__} (+https://github.com/halo-speedru
 EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2
 SHUTDOWN_GRACE_SECONDS = 1.0
+HOW_TO_LOG_IN = "set DISCORD_TOKEN (or discord.token in the config)"
 
 
 @asynccontextmanager
@@ -149,24 +151,33 @@ def infinite_login(config: Config) -> int:
     return 0
 
 
+def check_config(path: Path, config: Config) -> int:
+    """What the bot cannot start without, on top of the validation that loading did."""
+    if not config.discord.token.get_secret_value():
+        say(f"discord.token: not set: {HOW_TO_LOG_IN}")
+        return EXIT_BAD_CONFIG
+    read = f"{path}" if path.exists() else f"no {path}, so defaults plus environment"
+    print(f"{read}: configuration is valid")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    path = config_path(args.config)
+    path, named_by = config_path(args.config)
     try:
-        config = load_config(path)
+        config = load_config(path, named_by=named_by)
     except ConfigError as error:
         for problem in error.problems:
             say(problem)
         return EXIT_BAD_CONFIG
     if args.verb == "check-config":
-        print(f"{path}: configuration is valid")
-        return 0
+        return check_config(path, config)
 
     setup_logging(config.logging.level, config.secrets())
     if args.verb == "infinite-login":
         return infinite_login(config)
     if not config.discord.token.get_secret_value():
-        say("error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)")
+        say(f"error: no Discord bot token: {HOW_TO_LOG_IN}")
         return EXIT_FAILURE
     try:
         if args.verb == "sync":

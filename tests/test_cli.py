@@ -106,7 +106,7 @@ def test_check_config_reports_every_bad_key_one_per_line(tmp_path: Path) -> None
 def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     (tmp_path / "custom.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
 
-    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml")
+    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", DISCORD_TOKEN="t")
     bad = cli(
         "check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", HALOBOT_HALORUNS__BASE_URL="ftp://x"
     )
@@ -116,22 +116,70 @@ def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     assert bad.stderr.startswith("haloruns.base_url:")
 
 
-def test_check_config_names_a_list_override_that_is_not_json(tmp_path: Path) -> None:
-    result = cli("check-config", cwd=tmp_path, HALOBOT_DISCORD__COMMAND_GUILD_IDS="123,456")
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "HALOBOT_DISCORD__COMMAND_GUILD_IDS",
+            "123,456",
+            "discord.command_guild_ids: HALOBOT_DISCORD__COMMAND_GUILD_IDS must be a JSON list, e.g. [1, 2]",
+        ),
+        (
+            "halobot_speedrun__games",
+            "halo3",
+            'speedrun.games: HALOBOT_SPEEDRUN__GAMES must be a JSON list, e.g. ["halo3", "hr"]',
+        ),
+        (
+            "HALOBOT_HEALTH",
+            "port=0",
+            "health: HALOBOT_HEALTH must be a JSON object of its keys (or set HALOBOT_HEALTH__<KEY> instead)",
+        ),
+    ],
+)
+def test_check_config_names_an_override_that_is_not_json(
+    tmp_path: Path, variable: str, value: str, line: str
+) -> None:
+    result = cli("check-config", cwd=tmp_path, **{variable: value})
 
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "discord.command_guild_ids: HALOBOT_DISCORD__COMMAND_GUILD_IDS must be a JSON list, e.g. [1, 2]"
-    ]
+    assert result.stderr.strip().splitlines() == [line]
 
 
-def test_check_config_accepts_the_example_and_a_missing_file(tmp_path: Path) -> None:
-    assert cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path).returncode == 0
-    assert cli("check-config", cwd=tmp_path).returncode == 0
+def test_check_config_accepts_the_example_and_a_missing_default_file_given_a_token(tmp_path: Path) -> None:
+    example = cli(
+        "check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path, DISCORD_TOKEN="t"
+    )
+    missing = cli("check-config", cwd=tmp_path, DISCORD_TOKEN="t")
+
+    assert example.returncode == 0, example.stderr
+    assert missing.returncode == 0, missing.stderr
+    assert missing.stdout == "no config.toml, so defaults plus environment: configuration is valid\n"
+
+
+def test_check_config_refuses_a_configuration_without_a_token(tmp_path: Path) -> None:
+    result = cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr == ("discord.token: not set: set DISCORD_TOKEN (or discord.token in the config)\n")
+
+
+@pytest.mark.parametrize("named_by", ["--config", "HALOBOT_CONFIG"])
+def test_check_config_refuses_a_named_file_that_does_not_exist(tmp_path: Path, named_by: str) -> None:
+    (tmp_path / "config.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
+    if named_by == "--config":
+        result = cli("check-config", "--config", "nope.toml", cwd=tmp_path, DISCORD_TOKEN="t")
+    else:
+        result = cli("check-config", cwd=tmp_path, DISCORD_TOKEN="t", HALOBOT_CONFIG="nope.toml")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"nope.toml: no such file (named by {named_by}); "
+        "name an existing file, or copy config.example.toml there\n"
+    )
 
 
 def test_start_without_token_ends_with_one_line(tmp_path: Path) -> None:
-    result = cli("--config", "none.toml", cwd=tmp_path)
+    result = cli(cwd=tmp_path)  # no config.toml either: defaults plus environment
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: no Discord bot token")
