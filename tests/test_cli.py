@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -39,6 +40,17 @@ def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+async def run_until_exit(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` run to its end while the test's local servers go on serving."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=clean_env(**env),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(list(args), process.returncode, stdout.decode(), stderr.decode())
 
 
 def local_config(
@@ -191,15 +203,10 @@ async def test_start_with_a_rejected_token_ends_with_one_line(
 ) -> None:
     config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", token=False)
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        cwd=tmp_path, env=clean_env(DISCORD_TOKEN="not-the-token"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    result = await run_until_exit("run", "--config", str(config), cwd=tmp_path, DISCORD_TOKEN="not-the-token")
 
-    text = stderr.decode()
-    assert process.returncode == 1
+    text = result.stderr
+    assert result.returncode == 1
     assert text.strip().splitlines()[-1] == (
         "error: Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN"
     )
@@ -242,6 +249,23 @@ async def test_run_serves_status_and_stops_on_sigterm(
     assert (tmp_path / "state" / "db" / "halobot.db").exists()
 
 
+async def test_start_with_the_health_port_taken_says_how_to_change_it(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", health_port=port)
+
+        result = await run_until_exit("--config", str(config), cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: cannot serve health on 127.0.0.1:{port}: Address already in use; "
+        "set health.port to a free port, or to 0 to turn the endpoint off"
+    )
+    assert "Traceback" not in result.stderr
+
+
 async def wait_for_health(http: aiohttp.ClientSession, port: int, want: int) -> int:
     status = 0
     async with asyncio.timeout(20):
@@ -262,15 +286,12 @@ async def test_sync_pushes_commands_to_each_configured_guild(
     config = local_config(discord_server, haloruns_server, tmp_path / "config.toml")
     guild_id = discord_server.guilds[0]["id"]
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sync", "--config", str(config), cwd=tmp_path,
-        env=clean_env(HALOBOT_DISCORD__COMMAND_GUILD_IDS=f"[{guild_id}]"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    result = await run_until_exit(
+        "sync", "--config", str(config), cwd=tmp_path, HALOBOT_DISCORD__COMMAND_GUILD_IDS=f"[{guild_id}]"
+    )
 
-    assert process.returncode == 0, stderr.decode()
-    assert f"guild {guild_id}" in stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert f"guild {guild_id}" in result.stdout
     assert {"status", "wr", "recent"} <= {c["name"] for c in discord_server.commands[int(guild_id)]}
     assert None not in discord_server.commands
 
