@@ -41,5 +41,8 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     #   (SQLAlchemy's loggers say what the database does).
     for chatty in ("discord.gateway", "aiosqlite"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Alembic logs each step of a migration at INFO; the bot says in one line where the database
+    # is (bot.storage.database), and the steps show only at DEBUG.
+    logging.getLogger("alembic").setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
     # The bot has no voice features; discord.py's warnings about missing voice libraries mislead.
     logging.getLogger("discord.client").addFilter(lambda record: "voice will NOT" not in record.getMessage())

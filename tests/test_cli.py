@@ -15,7 +15,9 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from alembic.script import ScriptDirectory
 
+from bot.storage.database import MIGRATIONS
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
@@ -212,6 +214,28 @@ async def test_start_with_a_rejected_token_ends_with_one_line(
     )
     assert "Traceback" not in text
     assert "not-the-token" not in text
+
+
+async def test_the_first_start_says_in_one_line_that_it_made_the_database(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", token=False)
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    start = await run_until_exit(
+        "--config", str(config), cwd=tmp_path, DISCORD_TOKEN="rejected", HALOBOT_LOGGING__LEVEL="INFO"
+    )
+
+    assert database_lines(start.stderr) == [  # Alembic's nine lines show only at DEBUG
+        f"INFO    bot.storage.database: Database upgraded from empty to {head} "
+        "(sqlite+aiosqlite:///state/db/halobot.db)"
+    ]
+
+
+def database_lines(log: str) -> list[str]:
+    """The lines about the database, without their time."""
+    lines = [line.split(" ", 2)[2] for line in log.splitlines() if line[:2] == "20"]
+    return [line for line in lines if "alembic" in line or "database" in line]
 
 
 async def test_run_serves_status_and_stops_on_sigterm(
