@@ -80,17 +80,47 @@ async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
 
 
 async def _login(bot: HaloBot) -> None:
+    discord_config = bot.config.discord
     try:
-        await bot.login(bot.config.discord.token.get_secret_value())
+        async with asyncio.timeout(discord_config.connect_timeout_seconds):
+            await bot.login(discord_config.token.get_secret_value())
     except discord.LoginFailure:
         raise StartupError("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN") from None
     except aiohttp.ClientError as error:
-        raise StartupError(f"cannot reach Discord at {bot.config.discord.api_base}: {error}") from None
+        raise StartupError(f"cannot reach Discord at {discord_config.api_base}: {error}") from None
+    except TimeoutError:
+        raise StartupError(_no_answer(bot, discord_config.api_base)) from None
+
+
+async def _connect(bot: HaloBot) -> None:
+    """The gateway, reconnecting after outages as discord.py does; only the first connection
+    (up to READY) is bounded, by ``discord.connect_timeout_seconds``."""
+    discord_config = bot.config.discord
+    first_connection = asyncio.timeout(discord_config.connect_timeout_seconds)
+
+    async def connected() -> None:
+        first_connection.reschedule(None)
+
+    bot.add_listener(connected, "on_connect")
+    try:
+        async with first_connection:
+            await bot.connect(reconnect=True)
+    except TimeoutError:
+        if first_connection.expired():
+            raise StartupError(_no_answer(bot, discord_config.gateway_url)) from None
+        raise
+    finally:
+        bot.remove_listener(connected, "on_connect")
+
+
+def _no_answer(bot: HaloBot, url: str) -> str:
+    seconds = bot.config.discord.connect_timeout_seconds
+    return f"Discord did not answer within {seconds:g} s at {url}; check the address and the network"
 
 
 async def _login_and_connect(bot: HaloBot) -> None:
     await _login(bot)
-    await bot.connect(reconnect=True)
+    await _connect(bot)
 
 
 async def run(config: Config) -> None:

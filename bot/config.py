@@ -71,6 +71,7 @@ class DiscordConfig(_Section):
     gateway_url: GatewayUrl = DISCORD_GATEWAY
     command_guild_ids: list[Snowflake] = []
     owner_ids: list[Snowflake] = []
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 30
 
 
 class DatabaseConfig(_Section):

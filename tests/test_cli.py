@@ -11,6 +11,8 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -236,6 +238,59 @@ def database_lines(log: str) -> list[str]:
     """The lines about the database, without their time."""
     lines = [line.split(" ", 2)[2] for line in log.splitlines() if line[:2] == "20"]
     return [line for line in lines if "alembic" in line or "database" in line]
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """A local address that accepts connections and never answers: ``127.0.0.1:port``."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        for writer in held:
+            writer.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("silent", "url", "seconds"),
+    [
+        ("API_BASE", "http://{}/api/v10", "0.5"),
+        # the login goes to the local Discord, and must be done within the bound
+        ("GATEWAY_URL", "ws://{}/", "2"),
+    ],
+)
+async def test_start_against_a_discord_that_never_answers_ends_with_one_line(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    tmp_path: Path,
+    silent: str,
+    url: str,
+    seconds: str,
+) -> None:
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml")
+    async with silent_server() as address:
+        overrides = {f"HALOBOT_DISCORD__{silent}": url.format(address)}
+        result = await run_until_exit(
+            "--config",
+            str(config),
+            cwd=tmp_path,
+            HALOBOT_DISCORD__CONNECT_TIMEOUT_SECONDS=seconds,
+            **overrides,
+        )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: Discord did not answer within {seconds} s at {url.format(address)}; "
+        "check the address and the network"
+    )
+    assert "Traceback" not in result.stderr
 
 
 async def test_run_serves_status_and_stops_on_sigterm(
