@@ -85,12 +85,14 @@ async def test_stop_during_a_gateway_outage_ends_within_five_seconds(
     discord_server: FakeDiscord, make_config: Callable[..., Config]
 ) -> None:
     stop = asyncio.Event()
-    async with open_bot(make_config()) as bot:
+    # Only the first connection is bounded: this outage outlasts the bound, and the bot waits on.
+    async with open_bot(make_config(discord={"connect_timeout_seconds": 3})) as bot:
         task = asyncio.create_task(serve_until(bot, stop))
         await bot.wait_until_ready()
         discord_server.gateway_down = True
         await discord_server.drop_connections()
         await asyncio.sleep(6)  # discord.py is now backing off between reconnect attempts
+        assert not task.done()
 
         stopped_at = time.perf_counter()
         stop.set()
