@@ -13,6 +13,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import aiohttp
 import discord
@@ -34,6 +35,7 @@ USER_AGENT = f"halo-speedrun-bot/{__version__} (+https://github.com/halo-speedru
 EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2
 SHUTDOWN_GRACE_SECONDS = 1.0
+HOW_TO_LOG_IN = "set DISCORD_TOKEN (or discord.token in the config)"
 
 
 @asynccontextmanager
@@ -78,17 +80,47 @@ async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:
 
 
 async def _login(bot: HaloBot) -> None:
+    discord_config = bot.config.discord
     try:
-        await bot.login(bot.config.discord.token.get_secret_value())
+        async with asyncio.timeout(discord_config.connect_timeout_seconds):
+            await bot.login(discord_config.token.get_secret_value())
     except discord.LoginFailure:
         raise StartupError("Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN") from None
     except aiohttp.ClientError as error:
-        raise StartupError(f"cannot reach Discord at {bot.config.discord.api_base}: {error}") from None
+        raise StartupError(f"cannot reach Discord at {discord_config.api_base}: {error}") from None
+    except TimeoutError:
+        raise StartupError(_no_answer(bot, discord_config.api_base)) from None
+
+
+async def _connect(bot: HaloBot) -> None:
+    """The gateway, reconnecting after outages as discord.py does; only the first connection
+    (up to READY) is bounded, by ``discord.connect_timeout_seconds``."""
+    discord_config = bot.config.discord
+    first_connection = asyncio.timeout(discord_config.connect_timeout_seconds)
+
+    async def connected() -> None:
+        first_connection.reschedule(None)
+
+    bot.add_listener(connected, "on_connect")
+    try:
+        async with first_connection:
+            await bot.connect(reconnect=True)
+    except TimeoutError:
+        if first_connection.expired():
+            raise StartupError(_no_answer(bot, discord_config.gateway_url)) from None
+        raise
+    finally:
+        bot.remove_listener(connected, "on_connect")
+
+
+def _no_answer(bot: HaloBot, url: str) -> str:
+    seconds = bot.config.discord.connect_timeout_seconds
+    return f"Discord did not answer within {seconds:g} s at {url}; check the address and the network"
 
 
 async def _login_and_connect(bot: HaloBot) -> None:
     await _login(bot)
-    await bot.connect(reconnect=True)
+    await _connect(bot)
 
 
 async def run(config: Config) -> None:
@@ -125,6 +157,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def say(line: str) -> None:
+    """One line on stderr in a single write: a log line from another thread cannot split it."""
+    sys.stderr.write(f"{line}\n")
+    sys.stderr.flush()
+
+
 def infinite_login(config: Config) -> int:
     """The device-code sign-in: prints where to go and the code, waits, keeps the token cache."""
     try:
@@ -132,10 +170,10 @@ def infinite_login(config: Config) -> int:
             lambda instructions: print(instructions, flush=True)
         )
     except (SignedOut, SignInUnreachable) as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        print("error: the sign-in was interrupted", file=sys.stderr)
+        say("error: the sign-in was interrupted")
         return EXIT_FAILURE
     print(f"Signed in as {account}; the sign-in is kept at {config.infinite.token_cache}")
     if not config.infinite.enabled:
@@ -143,26 +181,33 @@ def infinite_login(config: Config) -> int:
     return 0
 
 
+def check_config(path: Path, config: Config) -> int:
+    """What the bot cannot start without, on top of the validation that loading did."""
+    if not config.discord.token.get_secret_value():
+        say(f"discord.token: not set: {HOW_TO_LOG_IN}")
+        return EXIT_BAD_CONFIG
+    read = f"{path}" if path.exists() else f"no {path}, so defaults plus environment"
+    print(f"{read}: configuration is valid")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    path = config_path(args.config)
+    path, named_by = config_path(args.config)
     try:
-        config = load_config(path)
+        config = load_config(path, named_by=named_by)
     except ConfigError as error:
         for problem in error.problems:
-            print(problem, file=sys.stderr)
+            say(problem)
         return EXIT_BAD_CONFIG
     if args.verb == "check-config":
-        print(f"{path}: configuration is valid")
-        return 0
+        return check_config(path, config)
 
     setup_logging(config.logging.level, config.secrets())
     if args.verb == "infinite-login":
         return infinite_login(config)
     if not config.discord.token.get_secret_value():
-        print(
-            "error: no Discord bot token: set DISCORD_TOKEN (or discord.token in the config)", file=sys.stderr
-        )
+        say(f"error: no Discord bot token: {HOW_TO_LOG_IN}")
         return EXIT_FAILURE
     try:
         if args.verb == "sync":
@@ -171,7 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             asyncio.run(run(config))
     except StartupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_FAILURE
     except KeyboardInterrupt:
         pass

@@ -11,7 +11,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal, get_origin
+from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
@@ -73,6 +73,7 @@ class DiscordConfig(_Section):
     owner_ids: list[Snowflake] = []
     # discord.py's guild_ready_timeout: at connect, ready this long after the last server arrived.
     guild_ready_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
+    connect_timeout_seconds: Annotated[float, Field(gt=0)] = 30
 
 
 class DatabaseConfig(_Section):
@@ -165,20 +166,31 @@ class Config(BaseSettings):
         return [secret.get_secret_value() for secret in values if secret.get_secret_value()]
 
 
-def config_path(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> Path:
+class ConfigFile(NamedTuple):
+    """Where the configuration is read from, and what named it (None: the default path)."""
+
+    path: Path
+    named_by: str | None
+
+
+def config_path(cli_value: str | None, environ: Mapping[str, str] = os.environ) -> ConfigFile:
     """``--config PATH``, else ``HALOBOT_CONFIG``, else ``./config.toml``."""
     if cli_value:
-        return Path(cli_value)
+        return ConfigFile(Path(cli_value), "--config")
     if environ.get(CONFIG_PATH_ENV):
-        return Path(environ[CONFIG_PATH_ENV])
-    return DEFAULT_CONFIG_PATH
+        return ConfigFile(Path(environ[CONFIG_PATH_ENV]), CONFIG_PATH_ENV)
+    return ConfigFile(DEFAULT_CONFIG_PATH, None)
 
 
-def load_config(path: Path) -> Config:
-    """Read ``path`` (a missing file means defaults plus environment) and validate everything."""
+def load_config(path: Path, *, named_by: str | None = None) -> Config:
+    """Read ``path`` and validate everything. A missing file means defaults plus environment,
+    unless it was named (``named_by``: ``--config`` or ``HALOBOT_CONFIG``)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
+        if named_by:
+            hint = "name an existing file, or copy config.example.toml there"
+            raise ConfigError([f"{path}: no such file (named by {named_by}); {hint}"]) from None
         data = {}
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError([f"{path}: cannot read: {error}"]) from None
@@ -188,8 +200,8 @@ def load_config(path: Path) -> Config:
         return Config(**data)
     except ValidationError as error:
         raise ConfigError([_describe(problem) for problem in error.errors()]) from None
-    except SettingsError as error:  # an environment value for a list key is not JSON
-        raise ConfigError(_undecodable_lists(os.environ) or [f"environment: {error}"]) from None
+    except SettingsError as error:  # an environment value read as JSON is not JSON
+        raise ConfigError(_not_json(os.environ) or [f"environment: {error}"]) from None
 
 
 def _describe(problem: Mapping[str, Any]) -> str:
@@ -198,19 +210,29 @@ def _describe(problem: Mapping[str, Any]) -> str:
     return f"{key}: {message.removeprefix('Value error, ')}"
 
 
-def _undecodable_lists(environ: Mapping[str, str]) -> list[str]:
-    """``section.key`` lines for the list keys whose environment override is not JSON."""
-    problems = []
+def _not_json(environ: Mapping[str, str]) -> list[str]:
+    """A line for each environment variable that is read as JSON (a list key, a whole section)
+    and is not JSON. Variable names are not case-sensitive, as for pydantic-settings."""
+    values = {name.upper(): value for name, value in environ.items()}
+    expected: list[tuple[str, str, str]] = []  # (key, variable, what it must be)
     for section, section_field in Config.model_fields.items():
         model = section_field.annotation
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             continue
+        whole = f"HALOBOT_{section}".upper()
+        expected.append((section, whole, f"a JSON object of its keys (or set {whole}__<KEY> instead)"))
         for key, field in model.model_fields.items():
-            name = f"HALOBOT_{section}__{key}".upper()
-            if get_origin(field.annotation) is not list or name not in environ:
-                continue
-            try:
-                json.loads(environ[name])
-            except ValueError:
-                problems.append(f"{section}.{key}: {name} must be a JSON list, e.g. [1, 2]")
+            if get_origin(field.annotation) is list:
+                example = '["halo3", "hr"]' if get_args(field.annotation)[0] is str else "[1, 2]"
+                expected.append(
+                    (f"{section}.{key}", f"HALOBOT_{section}__{key}".upper(), f"a JSON list, e.g. {example}")
+                )
+    problems = []
+    for key, name, form in expected:
+        if name not in values:
+            continue
+        try:
+            json.loads(values[name])
+        except ValueError:
+            problems.append(f"{key}: {name} must be {form}")
     return problems

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -45,7 +46,11 @@ async def health_server(
         try:
             await web.TCPSite(runner, config.host, config.port).start()
         except OSError as error:
-            raise StartupError(f"cannot serve health on {config.host}:{config.port}: {error}") from None
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise StartupError(
+                f"cannot serve health on {config.host}:{config.port}: {reason}; "
+                "set health.port to a free port, or to 0 to turn the endpoint off"
+            ) from None
         log.info("Health endpoint on http://%s:%s/healthz", config.host, config.port)
         yield
     finally:

@@ -33,8 +33,16 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # At DEBUG, discord.py logs every gateway event whole, and with them what members type into
-    # forms, such as their speedrun.com API keys: the gateway logs from INFO up, whatever the level.
-    logging.getLogger("discord.gateway").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # From INFO up, whatever the level:
+    # - at DEBUG, discord.py logs every gateway event whole, and with them what members type into
+    #   forms, such as their speedrun.com API keys;
+    # - aiosqlite logs every database call twice at DEBUG from its own thread, which goes on
+    #   logging after the event loop is done with it, past the last line of a failed start
+    #   (SQLAlchemy's loggers say what the database does).
+    for chatty in ("discord.gateway", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
+    # Alembic logs each step of a migration at INFO; the bot says in one line where the database
+    # is (bot.storage.database), and the steps show only at DEBUG.
+    logging.getLogger("alembic").setLevel(logging.NOTSET if level == "DEBUG" else logging.WARNING)
     # The bot has no voice features; discord.py's warnings about missing voice libraries mislead.
     logging.getLogger("discord.client").addFilter(lambda record: "voice will NOT" not in record.getMessage())

@@ -6,15 +6,20 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
 import pytest
+from alembic.script import ScriptDirectory
 
+from bot.storage.database import MIGRATIONS
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
@@ -39,6 +44,17 @@ def cli(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
+
+
+async def run_until_exit(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGS`` run to its end while the test's local servers go on serving."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=cwd, env=clean_env(**env),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return subprocess.CompletedProcess(list(args), process.returncode, stdout.decode(), stderr.decode())
 
 
 def local_config(
@@ -106,7 +122,7 @@ def test_check_config_reports_every_bad_key_one_per_line(tmp_path: Path) -> None
 def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     (tmp_path / "custom.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
 
-    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml")
+    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", DISCORD_TOKEN="t")
     bad = cli(
         "check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", HALOBOT_HALORUNS__BASE_URL="ftp://x"
     )
@@ -116,22 +132,70 @@ def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     assert bad.stderr.startswith("haloruns.base_url:")
 
 
-def test_check_config_names_a_list_override_that_is_not_json(tmp_path: Path) -> None:
-    result = cli("check-config", cwd=tmp_path, HALOBOT_DISCORD__COMMAND_GUILD_IDS="123,456")
+@pytest.mark.parametrize(
+    ("variable", "value", "line"),
+    [
+        (
+            "HALOBOT_DISCORD__COMMAND_GUILD_IDS",
+            "123,456",
+            "discord.command_guild_ids: HALOBOT_DISCORD__COMMAND_GUILD_IDS must be a JSON list, e.g. [1, 2]",
+        ),
+        (
+            "halobot_speedrun__games",
+            "halo3",
+            'speedrun.games: HALOBOT_SPEEDRUN__GAMES must be a JSON list, e.g. ["halo3", "hr"]',
+        ),
+        (
+            "HALOBOT_HEALTH",
+            "port=0",
+            "health: HALOBOT_HEALTH must be a JSON object of its keys (or set HALOBOT_HEALTH__<KEY> instead)",
+        ),
+    ],
+)
+def test_check_config_names_an_override_that_is_not_json(
+    tmp_path: Path, variable: str, value: str, line: str
+) -> None:
+    result = cli("check-config", cwd=tmp_path, **{variable: value})
 
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        "discord.command_guild_ids: HALOBOT_DISCORD__COMMAND_GUILD_IDS must be a JSON list, e.g. [1, 2]"
-    ]
+    assert result.stderr.strip().splitlines() == [line]
 
 
-def test_check_config_accepts_the_example_and_a_missing_file(tmp_path: Path) -> None:
-    assert cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path).returncode == 0
-    assert cli("check-config", cwd=tmp_path).returncode == 0
+def test_check_config_accepts_the_example_and_a_missing_default_file_given_a_token(tmp_path: Path) -> None:
+    example = cli(
+        "check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path, DISCORD_TOKEN="t"
+    )
+    missing = cli("check-config", cwd=tmp_path, DISCORD_TOKEN="t")
+
+    assert example.returncode == 0, example.stderr
+    assert missing.returncode == 0, missing.stderr
+    assert missing.stdout == "no config.toml, so defaults plus environment: configuration is valid\n"
+
+
+def test_check_config_refuses_a_configuration_without_a_token(tmp_path: Path) -> None:
+    result = cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert result.stderr == ("discord.token: not set: set DISCORD_TOKEN (or discord.token in the config)\n")
+
+
+@pytest.mark.parametrize("named_by", ["--config", "HALOBOT_CONFIG"])
+def test_check_config_refuses_a_named_file_that_does_not_exist(tmp_path: Path, named_by: str) -> None:
+    (tmp_path / "config.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
+    if named_by == "--config":
+        result = cli("check-config", "--config", "nope.toml", cwd=tmp_path, DISCORD_TOKEN="t")
+    else:
+        result = cli("check-config", cwd=tmp_path, DISCORD_TOKEN="t", HALOBOT_CONFIG="nope.toml")
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"nope.toml: no such file (named by {named_by}); "
+        "name an existing file, or copy config.example.toml there\n"
+    )
 
 
 def test_start_without_token_ends_with_one_line(tmp_path: Path) -> None:
-    result = cli("--config", "none.toml", cwd=tmp_path)
+    result = cli(cwd=tmp_path)  # no config.toml either: defaults plus environment
 
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1].startswith("error: no Discord bot token")
@@ -143,20 +207,90 @@ async def test_start_with_a_rejected_token_ends_with_one_line(
 ) -> None:
     config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", token=False)
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config),
-        cwd=tmp_path, env=clean_env(DISCORD_TOKEN="not-the-token"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+    result = await run_until_exit("run", "--config", str(config), cwd=tmp_path, DISCORD_TOKEN="not-the-token")
 
-    text = stderr.decode()
-    assert process.returncode == 1
+    text = result.stderr
+    assert result.returncode == 1
     assert text.strip().splitlines()[-1] == (
         "error: Discord rejected the bot token (401 Unauthorized); check DISCORD_TOKEN"
     )
     assert "Traceback" not in text
     assert "not-the-token" not in text
+
+
+async def test_the_first_start_says_in_one_line_that_it_made_the_database(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", token=False)
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+    start = await run_until_exit(
+        "--config", str(config), cwd=tmp_path, DISCORD_TOKEN="rejected", HALOBOT_LOGGING__LEVEL="INFO"
+    )
+
+    assert database_lines(start.stderr) == [  # Alembic's nine lines show only at DEBUG
+        f"INFO    bot.storage.database: Database upgraded from empty to {head} "
+        "(sqlite+aiosqlite:///state/db/halobot.db)"
+    ]
+
+
+def database_lines(log: str) -> list[str]:
+    """The lines about the database, without their time."""
+    lines = [line.split(" ", 2)[2] for line in log.splitlines() if line[:2] == "20"]
+    return [line for line in lines if "alembic" in line or "database" in line]
+
+
+@asynccontextmanager
+async def silent_server() -> AsyncIterator[str]:
+    """A local address that accepts connections and never answers: ``127.0.0.1:port``."""
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    server = await asyncio.start_server(hold, "127.0.0.1", 0)
+    try:
+        yield f"127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    finally:
+        server.close()
+        for writer in held:
+            writer.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize(
+    ("silent", "url", "seconds"),
+    [
+        ("API_BASE", "http://{}/api/v10", "0.5"),
+        # the login goes to the local Discord, and must be done within the bound
+        ("GATEWAY_URL", "ws://{}/", "2"),
+    ],
+)
+async def test_start_against_a_discord_that_never_answers_ends_with_one_line(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    tmp_path: Path,
+    silent: str,
+    url: str,
+    seconds: str,
+) -> None:
+    config = local_config(discord_server, haloruns_server, tmp_path / "config.toml")
+    async with silent_server() as address:
+        overrides = {f"HALOBOT_DISCORD__{silent}": url.format(address)}
+        result = await run_until_exit(
+            "--config",
+            str(config),
+            cwd=tmp_path,
+            HALOBOT_DISCORD__CONNECT_TIMEOUT_SECONDS=seconds,
+            **overrides,
+        )
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: Discord did not answer within {seconds} s at {url.format(address)}; "
+        "check the address and the network"
+    )
+    assert "Traceback" not in result.stderr
 
 
 async def test_run_serves_status_and_stops_on_sigterm(
@@ -194,6 +328,23 @@ async def test_run_serves_status_and_stops_on_sigterm(
     assert (tmp_path / "state" / "db" / "halobot.db").exists()
 
 
+async def test_start_with_the_health_port_taken_says_how_to_change_it(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        config = local_config(discord_server, haloruns_server, tmp_path / "config.toml", health_port=port)
+
+        result = await run_until_exit("--config", str(config), cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: cannot serve health on 127.0.0.1:{port}: Address already in use; "
+        "set health.port to a free port, or to 0 to turn the endpoint off"
+    )
+    assert "Traceback" not in result.stderr
+
+
 async def wait_for_health(http: aiohttp.ClientSession, port: int, want: int) -> int:
     status = 0
     async with asyncio.timeout(20):
@@ -214,15 +365,12 @@ async def test_sync_pushes_commands_to_each_configured_guild(
     config = local_config(discord_server, haloruns_server, tmp_path / "config.toml")
     guild_id = discord_server.guilds[0]["id"]
 
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "sync", "--config", str(config), cwd=tmp_path,
-        env=clean_env(HALOBOT_DISCORD__COMMAND_GUILD_IDS=f"[{guild_id}]"),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
+    result = await run_until_exit(
+        "sync", "--config", str(config), cwd=tmp_path, HALOBOT_DISCORD__COMMAND_GUILD_IDS=f"[{guild_id}]"
+    )
 
-    assert process.returncode == 0, stderr.decode()
-    assert f"guild {guild_id}" in stdout.decode()
+    assert result.returncode == 0, result.stderr
+    assert f"guild {guild_id}" in result.stdout
     assert {"status", "wr", "recent"} <= {c["name"] for c in discord_server.commands[int(guild_id)]}
     assert None not in discord_server.commands
 

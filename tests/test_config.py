@@ -81,6 +81,6 @@ def test_base_urls_lose_their_trailing_slash() -> None:
 
 
 def test_config_path_precedence() -> None:
-    assert config_path(None, {}) == Path("config.toml")
-    assert config_path(None, {"HALOBOT_CONFIG": "env.toml"}) == Path("env.toml")
-    assert config_path("cli.toml", {"HALOBOT_CONFIG": "env.toml"}) == Path("cli.toml")
+    assert config_path(None, {}) == (Path("config.toml"), None)
+    assert config_path(None, {"HALOBOT_CONFIG": "env.toml"}) == (Path("env.toml"), "HALOBOT_CONFIG")
+    assert config_path("cli.toml", {"HALOBOT_CONFIG": "env.toml"}) == (Path("cli.toml"), "--config")

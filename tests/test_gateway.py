@@ -81,17 +81,25 @@ async def test_a_failed_callback_is_retried_and_answered_once(
     assert len([r for r in discord_server.requests if r.path.endswith("/callback")]) == 2
 
 
+BOUND = 1.0  # seconds the first connection may take
+
+
 async def test_stop_during_a_gateway_outage_ends_within_five_seconds(
     discord_server: FakeDiscord, make_config: Callable[..., Config]
 ) -> None:
     stop = asyncio.Event()
-    async with open_bot(make_config()) as bot:
+    # Only the first connection is bounded: this outage outlasts the bound, and the bot waits on.
+    async with open_bot(make_config(discord={"connect_timeout_seconds": BOUND})) as bot:
         task = asyncio.create_task(serve_until(bot, stop))
         await bot.wait_until_ready()
         discord_server.gateway_down = True
         await discord_server.drop_connections()
-        # Refused twice: discord.py is now backing off before its next attempt.
-        await until(lambda: discord_server.gateway_refused >= 2, timeout=20)
+        down_at = time.perf_counter()
+        # Refused twice, and for longer than the bound: discord.py is backing off, the bot waits on.
+        await until(
+            lambda: discord_server.gateway_refused >= 2 and time.perf_counter() - down_at > BOUND, timeout=20
+        )
+        assert not task.done()
 
         stopped_at = time.perf_counter()
         stop.set()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+
+import pytest
 
 from bot.logging_setup import RedactingFormatter, setup_logging
 
@@ -34,14 +37,28 @@ def test_interaction_and_webhook_tokens_are_masked() -> None:
     assert "/interactions/123/***/callback" in line
 
 
-def test_gateway_events_are_never_logged_whole_even_at_debug() -> None:
+@pytest.fixture
+def debug_logging() -> Iterator[None]:
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     try:
         setup_logging("DEBUG", [])
-        gateway = logging.getLogger("discord.gateway")
-        assert not gateway.isEnabledFor(logging.DEBUG), "they carry what members type into forms"
-        assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+        yield
     finally:
         root.handlers[:], root.level = handlers, level
-        logging.getLogger("discord.gateway").setLevel(logging.NOTSET)
+        for name in ("discord.gateway", "aiosqlite"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+@pytest.mark.usefixtures("debug_logging")
+def test_gateway_events_are_never_logged_whole_even_at_debug() -> None:
+    gateway = logging.getLogger("discord.gateway")
+    assert not gateway.isEnabledFor(logging.DEBUG), "they carry what members type into forms"
+    assert logging.getLogger("bot").isEnabledFor(logging.DEBUG)
+
+
+@pytest.mark.usefixtures("debug_logging")
+def test_the_database_thread_is_quiet_even_at_debug() -> None:
+    # aiosqlite's worker thread logged after the last line of a failed start, even inside it.
+    assert not logging.getLogger("aiosqlite").isEnabledFor(logging.DEBUG)
+    assert logging.getLogger("aiosqlite").isEnabledFor(logging.INFO)

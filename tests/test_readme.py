@@ -21,3 +21,17 @@ def test_readme_opens_with_the_run_and_the_test_command() -> None:
 def test_ci_runs_the_readme_test_command() -> None:
     ci_lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert readme_commands()[1] in ci_lines
+
+
+def test_every_table_is_whole() -> None:
+    """A blank line inside a table ends it: what follows renders as plain text."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("|") and not lines[i - 1].startswith("|")]
+
+    assert [lines[i] for i in starts if not lines[i + 1].startswith("|---")] == []
+
+
+def test_the_bot_is_run_through_the_virtual_environment() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+
+    assert re.findall(r"(?<!\.venv/bin/)python -m bot", readme) == []

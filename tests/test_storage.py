@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
 from pydantic import TypeAdapter
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -43,6 +45,25 @@ def _upgrade_to(revision: str, connection: Connection) -> None:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+
+
+async def test_each_start_logs_the_revision_once(database_url: str, caplog: pytest.LogCaptureFixture) -> None:
+    head = ScriptDirectory(str(MIGRATIONS)).get_current_head()
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: _upgrade_to("0005", sync))
+    await engine.dispose()
+
+    with caplog.at_level(logging.INFO, logger="bot.storage.database"):
+        for _ in range(2):
+            await (await open_database(database_url)).dispose()
+
+    assert [
+        r.getMessage().partition(" (")[0] for r in caplog.records if r.name == "bot.storage.database"
+    ] == [
+        f"Database upgraded from 0005 to {head}",
+        f"Database at revision {head}",
+    ]
 
 
 async def test_records_seen_before_the_feeds_ledger_stay_seen_and_owed(database_url: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any, overload
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Table, make_url
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -27,19 +28,26 @@ async def open_database(url: str) -> AsyncEngine:
     engine = create_async_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+            before, after = await connection.run_sync(_upgrade)
     except BaseException:
         await engine.dispose()
         raise
-    log.info("Database ready (%s)", parsed.render_as_string(hide_password=True))
+    where = parsed.render_as_string(hide_password=True)
+    if before == after:
+        log.info("Database at revision %s (%s)", after, where)
+    else:
+        log.info("Database upgraded from %s to %s (%s)", before or "empty", after, where)
     return engine
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
+    """Applies the migrations not applied yet; the revisions before and after."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(config, "head")
+    return before, MigrationContext.configure(connection).get_current_revision()
 
 
 async def upsert(connection: AsyncConnection, table: Table, row: dict[str, Any], key: list[str]) -> None:
