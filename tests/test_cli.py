@@ -11,7 +11,7 @@ import stat
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -19,6 +19,7 @@ import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 
+from bot.__main__ import main
 from bot.storage.database import MIGRATIONS
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord_server import FakeDiscord
@@ -55,6 +56,32 @@ async def run_until_exit(*args: str, cwd: Path, **env: str) -> subprocess.Comple
     stdout, stderr = await asyncio.wait_for(process.communicate(), 30)
     assert process.returncode is not None
     return subprocess.CompletedProcess(list(args), process.returncode, stdout.decode(), stderr.decode())
+
+
+CheckConfig = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def check_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> CheckConfig:
+    """``python -m bot check-config ARGS`` through the entry point, in ``tmp_path`` with only
+    ``env`` set, in this process: it reads a file and the environment and starts nothing, so the
+    variants need no interpreter of their own (one test below runs it as a process)."""
+
+    def run(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        with monkeypatch.context() as patch:
+            for name in list(os.environ):
+                if name.upper().startswith("HALOBOT_") or name == "DISCORD_TOKEN":
+                    patch.delenv(name)
+            for name, value in env.items():
+                patch.setenv(name, value)
+            patch.chdir(tmp_path)
+            code = main(["check-config", *args])
+        printed = capsys.readouterr()
+        return subprocess.CompletedProcess(["check-config", *args], code, printed.out, printed.err)
+
+    return run
 
 
 def local_config(
@@ -95,10 +122,12 @@ def local_config(
         ("[haloruns]\nbase_urll = 'https://haloruns.com'\n", "haloruns.base_urll: unknown key"),
     ],
 )
-def test_check_config_names_the_bad_key(tmp_path: Path, toml: str, key: str) -> None:
+def test_check_config_names_the_bad_key(
+    check_config: CheckConfig, tmp_path: Path, toml: str, key: str
+) -> None:
     (tmp_path / "config.toml").write_text(toml, encoding="utf-8")
 
-    result = cli("check-config", cwd=tmp_path)
+    result = check_config()
 
     assert result.returncode == 2
     [line] = result.stderr.strip().splitlines()
@@ -106,11 +135,11 @@ def test_check_config_names_the_bad_key(tmp_path: Path, toml: str, key: str) -> 
     assert "Traceback" not in result.stderr
 
 
-def test_check_config_reports_every_bad_key_one_per_line(tmp_path: Path) -> None:
+def test_check_config_reports_every_bad_key_one_per_line(check_config: CheckConfig, tmp_path: Path) -> None:
     config = tmp_path / "bot.toml"
     config.write_text("[health]\nport = 70000\n[haloruns]\napi = 'v3'\n", encoding="utf-8")
 
-    result = cli("check-config", "--config", str(config), cwd=tmp_path)
+    result = check_config("--config", str(config))
 
     assert result.returncode == 2
     assert sorted(line.split(":")[0] for line in result.stderr.strip().splitlines()) == [
@@ -119,13 +148,11 @@ def test_check_config_reports_every_bad_key_one_per_line(tmp_path: Path) -> None
     ]
 
 
-def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
+def test_check_config_reads_environment_overrides(check_config: CheckConfig, tmp_path: Path) -> None:
     (tmp_path / "custom.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
 
-    ok = cli("check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", DISCORD_TOKEN="t")
-    bad = cli(
-        "check-config", cwd=tmp_path, HALOBOT_CONFIG="custom.toml", HALOBOT_HALORUNS__BASE_URL="ftp://x"
-    )
+    ok = check_config(HALOBOT_CONFIG="custom.toml", DISCORD_TOKEN="t")
+    bad = check_config(HALOBOT_CONFIG="custom.toml", HALOBOT_HALORUNS__BASE_URL="ftp://x")
 
     assert ok.returncode == 0, ok.stderr
     assert bad.returncode == 2
@@ -153,9 +180,9 @@ def test_check_config_reads_environment_overrides(tmp_path: Path) -> None:
     ],
 )
 def test_check_config_names_an_override_that_is_not_json(
-    tmp_path: Path, variable: str, value: str, line: str
+    check_config: CheckConfig, tmp_path: Path, variable: str, value: str, line: str
 ) -> None:
-    result = cli("check-config", cwd=tmp_path, **{variable: value})
+    result = check_config(**{variable: value})
 
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [line]
@@ -172,20 +199,24 @@ def test_check_config_accepts_the_example_and_a_missing_default_file_given_a_tok
     assert missing.stdout == "no config.toml, so defaults plus environment: configuration is valid\n"
 
 
-def test_check_config_refuses_a_configuration_without_a_token(tmp_path: Path) -> None:
-    result = cli("check-config", "--config", str(ROOT / "config.example.toml"), cwd=tmp_path)
+def test_check_config_refuses_a_configuration_without_a_token(
+    check_config: CheckConfig, tmp_path: Path
+) -> None:
+    result = check_config("--config", str(ROOT / "config.example.toml"))
 
     assert result.returncode == 2
     assert result.stderr == ("discord.token: not set: set DISCORD_TOKEN (or discord.token in the config)\n")
 
 
 @pytest.mark.parametrize("named_by", ["--config", "HALOBOT_CONFIG"])
-def test_check_config_refuses_a_named_file_that_does_not_exist(tmp_path: Path, named_by: str) -> None:
+def test_check_config_refuses_a_named_file_that_does_not_exist(
+    check_config: CheckConfig, tmp_path: Path, named_by: str
+) -> None:
     (tmp_path / "config.toml").write_text("[haloruns]\napi = 'legacy'\n", encoding="utf-8")
     if named_by == "--config":
-        result = cli("check-config", "--config", "nope.toml", cwd=tmp_path, DISCORD_TOKEN="t")
+        result = check_config("--config", "nope.toml", DISCORD_TOKEN="t")
     else:
-        result = cli("check-config", cwd=tmp_path, DISCORD_TOKEN="t", HALOBOT_CONFIG="nope.toml")
+        result = check_config(DISCORD_TOKEN="t", HALOBOT_CONFIG="nope.toml")
 
     assert result.returncode == 2
     assert result.stderr == (
