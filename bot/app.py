@@ -16,11 +16,11 @@ from bot.clients.speedrun import SpeedrunClient
 from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.jobs import Jobs
+from bot.runtime.telemetry import Telemetry
 from bot.services.delivery import post_pace
 from bot.services.halo_infinite import HaloInfinite
 from bot.services.haloruns.service import HaloRuns
 from bot.services.run_submission import RunSubmissions
-from bot.services.telemetry import Telemetry
 from bot.storage.gamertag_links import GamertagLinks
 from bot.storage.settings import GuildSettings
 from bot.storage.speedrun_keys import SpeedrunKeys

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.config import HealthConfig
 from bot.errors import StartupError
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 

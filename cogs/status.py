@@ -13,7 +13,7 @@ from bot import __version__
 from bot.app import HaloBot
 from bot.interaction_replies import send_reply
 from bot.rendering import duration, plain, timestamp
-from bot.services.telemetry import ServiceHealth
+from bot.runtime.telemetry import ServiceHealth
 
 
 def service_line(health: ServiceHealth) -> str:

@@ -9,7 +9,7 @@ import aiohttp
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import SpeedrunConfig
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 MINUTE = 2.0  # both sides count a shortened minute, so that a whole window is seen quickly

@@ -18,7 +18,7 @@ from bot.clients.capped_read import read_capped
 from bot.clients.shared_requests import SharedRequests
 from bot.config import HaloRunsConfig
 from bot.errors import UpstreamError
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 

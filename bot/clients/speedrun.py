@@ -26,7 +26,7 @@ from bot.config import SpeedrunConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.models import speedrun as api
 from bot.rendering import quoted
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 

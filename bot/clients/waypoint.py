@@ -24,7 +24,7 @@ from bot.clients.waypoint_tokens import WaypointTokens
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError
 from bot.models import waypoint as api
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 

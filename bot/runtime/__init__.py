@@ -1,1 +1,1 @@
-"""Process plumbing shared by every feature: background jobs, and (in time) logging, health and metrics."""
+"""Process plumbing shared by every feature: background jobs and telemetry (and in time logging, health)."""

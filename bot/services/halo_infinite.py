@@ -26,7 +26,7 @@ from bot.errors import UpstreamError, UserFacingError
 from bot.gamertags import gamertag as checked_gamertag
 from bot.models import waypoint as api
 from bot.rendering import plain, quoted
-from bot.services.telemetry import Telemetry
+from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from bot.models.haloruns import (
     Stream,
 )
 from bot.rendering import plain, quoted
+from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.catalog import closest, find_levels, normalize, rank_levels, similar_levels
 from bot.services.haloruns.content import ContentSource
 from bot.services.haloruns.legacy import LegacySource
 from bot.services.haloruns.source import HaloRunsSource
-from bot.services.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
