@@ -15,7 +15,7 @@ from bot.autocomplete import speedrun_games
 from bot.errors import UserFacingError
 from bot.interaction_replies import send_reply, thinking_if_slow
 from bot.rendering import EMBED_BUDGET, plain, quoted
-from bot.services.haloruns.catalog import closest, normalize
+from bot.services.matching import did_you_mean, normalize
 from bot.storage.settings import Feature, FeatureSetting, scoped
 
 DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
@@ -53,9 +53,7 @@ def _match(names: list[str], known: list[str], what: str) -> list[str]:
     chosen = []
     for name in names:
         if normalize(name) not in by_key:
-            guesses = " or ".join(f"**{plain(g, 100)}**" for g in closest(known, name))
-            hint = f" Did you mean {guesses}?" if guesses else ""
-            raise UserFacingError(f"HaloRuns has no {what} {quoted(name)}.{hint}")
+            raise UserFacingError(f"HaloRuns has no {what} {quoted(name)}.{did_you_mean(known, name)}")
         chosen.append(by_key[normalize(name)])
     return chosen
 

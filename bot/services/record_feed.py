@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
 from bot.services.feed_delivery import FeedDelivery, PollResult
-from bot.services.haloruns.catalog import normalize
 from bot.services.haloruns.service import HaloRuns
+from bot.services.matching import normalize
 from bot.storage.ledger import RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 from bot.storage.state import BotState

@@ -10,7 +10,7 @@ from bot.clients.speedrun import SpeedrunClient
 from bot.errors import UserFacingError
 from bot.models import speedrun as api
 from bot.rendering import plain, quoted
-from bot.services.haloruns.catalog import closest, normalize
+from bot.services.matching import did_you_mean, normalize
 
 Named = TypeVar("Named", api.Category, api.Level, api.System)
 
@@ -21,10 +21,9 @@ def pick(options: Sequence[Named], text: str, what: str, game: api.Game) -> Name
     found = next((o for o in options if o.id == text.strip() or normalize(o.name) == wanted), None)
     if found is not None:
         return found
-    guesses = " or ".join(f"**{plain(g, 100)}**" for g in closest([o.name for o in options], text))
     raise UserFacingError(
         f"{plain(game.name, 100)} has no {what} {quoted(text)} on speedrun.com."
-        + (f" Did you mean {guesses}?" if guesses else "")
+        + did_you_mean([o.name for o in options], text)
     )
 
 

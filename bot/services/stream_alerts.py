@@ -34,8 +34,8 @@ from bot.services.delivery import (
     ServerUnavailable,
     paced,
 )
-from bot.services.haloruns.catalog import normalize
 from bot.services.haloruns.service import HaloRuns
+from bot.services.matching import normalize
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
 from bot.storage.stream_alerts import Alert, StreamAlerts

@@ -7,13 +7,11 @@ the seed either: they take level number ``00`` (``0500`` is Halo: Reach, Full Ga
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-
 from rapidfuzz import fuzz, process
 
 from bot.models.haloruns import COOP, FULL_GAME, SOLO, Catalog, Game, Level, Option
 from bot.models.haloruns_content import GlobalMetadata
+from bot.services.matching import normalize
 
 _HALO_2 = (
     "Cairo Station", "Outskirts", "Metropolis", "The Arbiter", "Oracle", "Delta Halo", "Regret",
@@ -56,11 +54,6 @@ LEGACY_DIFFICULTIES = (Option("Easy", "0"), Option("Legendary", "1"))
 
 # Other names the games go by (the current site's among them), for mapping games onto numbers.
 _GAME_ALIASES = {"halo ce": "01", "halo combat evolved anniversary": "01", "halo 5 guardians": "08"}
-
-
-def normalize(text: str) -> str:
-    """Lower case, punctuation dropped, spaces collapsed: ``Halo: Reach`` → ``halo reach``."""
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("'", "")).split())
 
 
 _GAME_NUMBERS = {normalize(name): number for number, name, _ in LEGACY_GAMES} | _GAME_ALIASES
@@ -180,12 +173,3 @@ def similar_levels(catalog: Catalog, text: str, limit: int = 3) -> list[Level]:
         key=lambda item: (-item[0], item[1]),
     )
     return [level for score, _, level in scored[:limit] if score >= 50]
-
-
-def closest(names: Iterable[str], text: str, limit: int = 3) -> list[str]:
-    """Up to ``limit`` of ``names`` that look most like ``text``, for "Did you mean …"."""
-    choices = list(dict.fromkeys(names))
-    matches = process.extract(
-        normalize(text), [normalize(n) for n in choices], scorer=fuzz.WRatio, limit=limit, score_cutoff=50
-    )
-    return [choices[index] for _, _, index in matches]

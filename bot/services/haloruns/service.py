@@ -29,10 +29,11 @@ from bot.models.haloruns import (
 )
 from bot.rendering import plain, quoted
 from bot.runtime.telemetry import Telemetry
-from bot.services.haloruns.catalog import closest, find_levels, normalize, rank_levels, similar_levels
+from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
 from bot.services.haloruns.content import ContentSource
 from bot.services.haloruns.legacy import LegacySource
 from bot.services.haloruns.source import HaloRunsSource
+from bot.services.matching import did_you_mean, normalize, suggest
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +54,10 @@ def _pick(options: Sequence[Option], text: str, what: str, level: Level) -> Opti
     if found:
         return found
     names = [option.name for option in options]
-    guesses = " or ".join(f"**{plain(guess, 100)}**" for guess in closest(names, text))
     known = ", ".join(plain(name, 100) for name in names) or "none"
     raise UserFacingError(
         f"{plain(level.game.name, 100)} has no {what} {quoted(text)} on HaloRuns."
-        + (f" Did you mean {guesses}?" if guesses else "")
+        + did_you_mean(names, text)
         + f" It has: {known}."
     )
 
@@ -122,10 +122,8 @@ class HaloRuns:
             raise UserFacingError(
                 f"{quoted(text)} is a level of more than one game: {labels}. Pick one from the list."
             )
-        guesses = " or ".join(f"**{plain(level.label, 150)}**" for level in similar_levels(catalog, text))
-        raise UserFacingError(
-            f"HaloRuns has no level {quoted(text)}." + (f" Did you mean {guesses}?" if guesses else "")
-        )
+        guesses = [level.label for level in similar_levels(catalog, text)]
+        raise UserFacingError(f"HaloRuns has no level {quoted(text)}.{suggest(guesses, 150)}")
 
     def board(
         self, level: Level, category: str | None, difficulty: str | None
