@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.figures import print_figures
 from bot.app import HaloBot
 from bot.config import Config
-from bot.logging_setup import setup_logging
+from bot.runtime.logging_setup import setup_logging
 from bot.services.record_feed import FEED_STATE, RecordFeed
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running

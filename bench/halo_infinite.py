@@ -25,8 +25,8 @@ from bench.speedrun_budget import servers
 from bot import rank_card
 from bot.clients.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
-from bot.logging_setup import setup_logging
 from bot.models.waypoint import CsrResult
+from bot.runtime.logging_setup import setup_logging
 from tests.conftest import AZURE_CLIENT_ID, running
 from tests.fakes.discord_server import FakeDiscord, Interaction
 from tests.fakes.discord_spec import discord_spec

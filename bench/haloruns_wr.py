@@ -26,7 +26,7 @@ from typing import Any
 
 from bench.figures import print_figures
 from bot.config import Config
-from bot.logging_setup import setup_logging
+from bot.runtime.logging_setup import setup_logging
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord
 from tests.fakes.discord_spec import discord_spec

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from bench.figures import print_figures
 from bot.config import Config
-from bot.logging_setup import setup_logging
+from bot.runtime.logging_setup import setup_logging
 from bot.services.verified_runs import FOLLOWED_STATE
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running

@@ -32,7 +32,7 @@ import psutil
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
-from bot.logging_setup import setup_logging
+from bot.runtime.logging_setup import setup_logging
 from tests.fakes.discord_server import FakeDiscord, make_guild
 from tests.fakes.discord_spec import discord_spec
 from tests.fakes.haloruns_server import FakeHaloRuns

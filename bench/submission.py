@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from bench.figures import print_figures
 from bench.speedrun_budget import servers
 from bot.config import Config
-from bot.logging_setup import setup_logging
+from bot.runtime.logging_setup import setup_logging
 from tests.conftest import running
 from tests.fakes.discord_server import FakeDiscord, Message
 from tests.fakes.discord_spec import discord_spec

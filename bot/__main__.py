@@ -23,10 +23,10 @@ from bot import __version__
 from bot.app import HaloBot
 from bot.clients.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
 from bot.config import Config, ConfigError, config_path, load_config
-from bot.discord_endpoints import use_discord_endpoints
 from bot.errors import StartupError
-from bot.health import health_server
-from bot.logging_setup import setup_logging
+from bot.runtime.discord_endpoints import use_discord_endpoints
+from bot.runtime.health import health_server
+from bot.runtime.logging_setup import setup_logging
 from bot.storage.database import open_database
 
 log = logging.getLogger("bot")

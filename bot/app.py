@@ -13,8 +13,8 @@ from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
-from bot.command_sync import sync_commands
 from bot.config import DISCORD_GATEWAY, Config
+from bot.runtime.command_sync import sync_commands
 from bot.runtime.jobs import Jobs
 from bot.runtime.telemetry import Telemetry
 from bot.services.delivery import post_pace
@@ -27,7 +27,7 @@ from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
 from bot.storage.submission_forms import SubmissionForms
 from bot.submission_view import FormClosing
-from bot.tree import HaloTree
+from bot.ui.tree import HaloTree
 
 log = logging.getLogger(__name__)
 

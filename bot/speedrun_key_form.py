@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.clients.speedrun import checked_api_key
-from bot.interaction_replies import send_ephemeral, thinking_if_slow
 from bot.rendering import plain
-from bot.tree import report_error
+from bot.ui.replies import send_ephemeral, thinking_if_slow
+from bot.ui.tree import report_error
 
 if TYPE_CHECKING:
     from bot.app import HaloBot

@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Self
 import discord
 
 from bot.embeds import submission as embeds
-from bot.interaction_replies import send_ephemeral
 from bot.models.submission import FormVariable
 from bot.rendering import clip, fit_embed
 from bot.storage.submission_forms import Form
-from bot.tree import report_error
+from bot.ui.replies import send_ephemeral
+from bot.ui.tree import report_error
 
 if TYPE_CHECKING:
     from bot.app import HaloBot

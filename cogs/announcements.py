@@ -7,9 +7,9 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
-from bot.posting import configured_channel, post
 from bot.services.record_feed import RecordFeed
 from bot.storage.settings import FeatureSetting
+from bot.ui.posting import configured_channel, post
 
 JOB = "world-record-announcements"
 

@@ -11,12 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.autocomplete import speedrun_games
 from bot.errors import UserFacingError
-from bot.interaction_replies import send_reply, thinking_if_slow
 from bot.rendering import EMBED_BUDGET, plain, quoted
 from bot.services.matching import did_you_mean, normalize
 from bot.storage.settings import Feature, FeatureSetting, scoped
+from bot.ui.autocomplete import speedrun_games
+from bot.ui.replies import send_reply, thinking_if_slow
 
 DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 # What the bot needs in a channel to post there, as Discord names it.

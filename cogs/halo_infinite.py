@@ -11,13 +11,13 @@ from discord.ext import commands
 
 from bot import rank_card
 from bot.app import HaloBot
-from bot.autocomplete import AUTOCOMPLETE_SECONDS
 from bot.embeds.halo_infinite import csr_embed, service_record_embed
 from bot.errors import UserFacingError
-from bot.interaction_replies import send_ephemeral, send_reply, thinking_if_slow
 from bot.models.waypoint import Player
 from bot.rendering import plain
 from bot.services.halo_infinite import CsrReport
+from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS
+from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
 
 JOB = "waypoint-sign-in"
 RENEW_SECONDS = 60

@@ -11,18 +11,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
 from bot.embeds import speedrun as embeds
 from bot.embeds.submission import preview_embed
 from bot.errors import UserFacingError
-from bot.interaction_replies import send_ephemeral, send_reply, thinking_if_slow
 from bot.models import speedrun as api
 from bot.models.speedrun import Timing
-from bot.pagination import send_pages
 from bot.services import speedrun
 from bot.services.run_submission import RunRequest
 from bot.speedrun_key_form import KeyForm
 from bot.submission_view import TOKEN_LIFETIME, FormButton, TypedVariable, VariablePick, form_view
+from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
+from bot.ui.pagination import send_pages
+from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
 
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.

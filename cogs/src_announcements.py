@@ -7,9 +7,9 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.speedrun import verified_run_embed
 from bot.models.speedrun import VerifiedRun
-from bot.posting import configured_channel, post
 from bot.services.verified_runs import VerifiedRuns
 from bot.storage.settings import FeatureSetting
+from bot.ui.posting import configured_channel, post
 
 JOB = "speedrun-announcements"
 

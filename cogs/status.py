@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.app import HaloBot
-from bot.interaction_replies import send_reply
 from bot.rendering import duration, plain, timestamp
 from bot.runtime.telemetry import ServiceHealth
+from bot.ui.replies import send_reply
 
 
 def service_line(health: ServiceHealth) -> str:

@@ -10,10 +10,10 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.streams import stream_embed
 from bot.models.haloruns import Stream
-from bot.posting import configured_channel, on_message, post
 from bot.services.stream_alerts import StreamWatcher
 from bot.storage.settings import FeatureSetting
 from bot.storage.stream_alerts import Alert, StreamAlerts
+from bot.ui.posting import configured_channel, on_message, post
 
 JOB = "stream-alerts"
 

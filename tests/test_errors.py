@@ -43,7 +43,7 @@ def broken_bot(bot: HaloBot) -> HaloBot:
 async def test_unexpected_error_gets_an_ephemeral_apology_with_an_error_id(
     broken_bot: HaloBot, discord_server: FakeDiscord, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="bot.tree"):
+    with caplog.at_level(logging.ERROR, logger="bot.ui.tree"):
         reply = await (await discord_server.invoke("broken crash")).reply()
 
     assert reply.ephemeral

@@ -11,7 +11,7 @@ import pytest
 
 from bot.__main__ import open_bot, serve_until
 from bot.config import Config
-from bot.health import health_server
+from bot.runtime.health import health_server
 from tests.conftest import free_port, running
 from tests.fakes.discord_server import FakeDiscord
 

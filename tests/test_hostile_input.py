@@ -19,7 +19,7 @@ from discord import AppCommandOptionType, app_commands
 
 from bot.app import HaloBot
 from bot.config import Config
-from bot.tree import apology
+from bot.ui.tree import apology
 from cogs.announcements import JOB as ANNOUNCEMENTS
 from tests.conftest import poll, running
 from tests.fakes.discord_server import (

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging_setup import RedactingFormatter, setup_logging
+from bot.runtime.logging_setup import RedactingFormatter, setup_logging
 
 
 def formatted(message: str, *args: object, exc: BaseException | None = None) -> str:

@@ -1,1 +1,2 @@
-"""Process plumbing shared by every feature: background jobs and telemetry (and in time logging, health)."""
+"""Process plumbing shared by every feature: background jobs, telemetry, health and metrics,
+logging, command sync and the Discord endpoint overrides."""

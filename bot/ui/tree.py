@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import UserFacingError
-from bot.interaction_replies import send_ephemeral
+from bot.ui.replies import send_ephemeral
 
 if TYPE_CHECKING:
     from bot.app import HaloBot
