@@ -33,8 +33,8 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
 from bot.logging_setup import setup_logging
+from tests.fakes.discord import discord_spec
 from tests.fakes.discord_server import FakeDiscord, make_guild
-from tests.fakes.discord_spec import discord_spec
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, WSMsgType, web
 
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import discord_spec
 from tests.fakes.local_http import LocalHttp
 
 DISCORD_EPOCH_MS = 1420070400000
