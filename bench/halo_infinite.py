@@ -28,8 +28,7 @@ from bot.config import Config, InfiniteConfig
 from bot.logging_setup import setup_logging
 from bot.models.waypoint import CsrResult
 from tests.conftest import AZURE_CLIENT_ID, running
-from tests.fakes.discord import discord_spec
-from tests.fakes.discord_server import FakeDiscord, Interaction
+from tests.fakes.discord import FakeDiscord, Interaction, discord_spec
 from tests.fakes.local_config import local_settings
 from tests.fakes.microsoft_authority import MicrosoftAuthority, certificate_authority
 from tests.fakes.waypoint_server import FakeWaypoint, standing
