@@ -32,8 +32,7 @@ from bot.runtime.logging_setup import setup_logging
 from bot.services.record_feed import FEED_STATE, RecordFeed
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord, make_guild
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 from tests.test_announcements import new_record, publish

@@ -28,8 +28,7 @@ from bot.config import Config, InfiniteConfig
 from bot.models.waypoint import CsrResult
 from bot.runtime.logging_setup import setup_logging
 from tests.conftest import AZURE_CLIENT_ID, running
-from tests.fakes.discord_server import FakeDiscord, Interaction
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, Interaction, discord_spec
 from tests.fakes.local_config import local_settings
 from tests.fakes.microsoft_authority import MicrosoftAuthority, certificate_authority
 from tests.fakes.waypoint_server import FakeWaypoint, standing

@@ -28,8 +28,7 @@ from bench.figures import print_figures
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, discord_spec
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 

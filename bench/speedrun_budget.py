@@ -24,8 +24,7 @@ from bot.runtime.logging_setup import setup_logging
 from bot.services.verified_runs import FOLLOWED_STATE
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, discord_spec
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 from tests.fakes.speedrun_server import FakeSpeedrun

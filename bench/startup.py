@@ -3,7 +3,7 @@
 Run from the repository root: ``.venv/bin/python -m bench.startup``. It prints figures; it checks
 nothing. The bot is started the way ``python -m bot`` starts it (``open_bot`` + ``serve_until``,
 health endpoint off), with SQLite in a temporary directory, and connects to
-``tests.fakes.discord_server.FakeDiscord`` on 127.0.0.1, which runs in the same process.
+``tests.fakes.discord.FakeDiscord`` on 127.0.0.1, which runs in the same process.
 
 Each memory figure is taken in a fresh interpreter (this module, re-run with ``--memory-child N``):
 the resident size of a process rarely shrinks after memory is freed, so a scenario measured after
@@ -33,8 +33,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
-from tests.fakes.discord_server import FakeDiscord, make_guild
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 

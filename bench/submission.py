@@ -25,8 +25,7 @@ from bench.speedrun_budget import servers
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord, Message
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import FakeDiscord, Message, discord_spec
 from tests.fakes.local_config import local_settings
 
 FORMS = 20

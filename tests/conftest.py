@@ -16,7 +16,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.clients.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 from tests.fakes.microsoft_authority import MicrosoftAuthority, certificate_authority

@@ -16,7 +16,7 @@ from bot import app
 from bot.config import Config
 from cogs.announcements import JOB
 from tests.conftest import poll, running
-from tests.fakes.discord_server import (
+from tests.fakes.discord import (
     MANAGE_GUILD,
     NEWS_CHANNEL,
     SEND_MESSAGES,

@@ -22,7 +22,7 @@ from alembic.script import ScriptDirectory
 from bot.__main__ import main
 from bot.storage.database import MIGRATIONS
 from tests.conftest import AZURE_CLIENT_ID, free_port
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.microsoft_authority import USER_CODE, MicrosoftAuthority
 

@@ -8,7 +8,7 @@ import discord
 
 from bot.config import Config
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 
 def command_pushes(server: FakeDiscord) -> list[str]:

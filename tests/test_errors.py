@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.app import HaloBot
 from bot.errors import UserFacingError
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 
 class Broken(app_commands.Group):

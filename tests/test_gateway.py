@@ -13,7 +13,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.config import Config
 from bot.runtime.health import health_server
 from tests.conftest import free_port, running
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 
 async def healthz(http: aiohttp.ClientSession, port: int) -> int:

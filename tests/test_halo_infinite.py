@@ -19,7 +19,7 @@ from bot.app import HaloBot
 from bot.clients.microsoft_signin import MicrosoftSignIn
 from bot.config import Config
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord, Message
+from tests.fakes.discord import FakeDiscord, Message
 from tests.fakes.waypoint_server import (
     PLAYER,
     PLAYER_XUID,

@@ -13,7 +13,7 @@ import pytest
 from bot.app import HaloBot
 from bot.config import Config
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord, user_payload
+from tests.fakes.discord import FakeDiscord, user_payload
 from tests.fakes.haloruns_server import FakeHaloRuns
 
 TOTS = "Halo: Reach — Tip of the Spear (0504)"

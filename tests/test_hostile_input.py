@@ -22,7 +22,7 @@ from bot.config import Config
 from bot.ui.tree import apology
 from cogs.announcements import JOB as ANNOUNCEMENTS
 from tests.conftest import poll, running
-from tests.fakes.discord_server import (
+from tests.fakes.discord import (
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
     FakeDiscord,

@@ -8,7 +8,7 @@ import pytest
 from discord import app_commands
 
 from bot.app import HaloBot
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 LEVELS = ["Tip of the Spear", "The Pillar of Autumn", "Tsavo Highway", "Truth and Reconciliation"]
 

@@ -6,8 +6,7 @@ import discord
 import pytest
 
 from bot.rendering import CONTENT_LIMIT, fit_content, fit_embed, quoted
-from tests.fakes.discord_server import embed_limit_problems
-from tests.fakes.discord_spec import discord_spec
+from tests.fakes.discord import discord_spec, embed_limit_problems
 
 
 @pytest.mark.parametrize(

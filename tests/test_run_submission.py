@@ -17,7 +17,7 @@ from bot.app import HaloBot
 from bot.config import Config
 from bot.storage.tables import submission_forms
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord, Interaction, Message, component
+from tests.fakes.discord import FakeDiscord, Interaction, Message, component
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 KEY = "r0hbq2qq84hf9t47jdvmeh4gl"

@@ -11,7 +11,7 @@ import pytest
 from bot.app import HaloBot
 from bot.config import Config
 from tests.conftest import running
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 SUNSHINE = "v1pxjz68"

@@ -16,7 +16,7 @@ from bot.app import HaloBot
 from bot.config import SpeedrunConfig
 from bot.storage.database import open_database
 from bot.storage.speedrun_keys import SET_AGAIN, KeyUnreadable, SpeedrunKeys
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 KEY = "r0hbq2qq84hf9t47jdvmeh4gl"

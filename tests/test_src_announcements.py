@@ -11,7 +11,7 @@ import pytest
 from bot.config import Config
 from cogs.src_announcements import JOB
 from tests.conftest import poll, running
-from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message
+from tests.fakes.discord import MANAGE_GUILD, FakeDiscord, Message
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 DEAD_CELLS = "nd2ee5ed"

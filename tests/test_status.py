@@ -5,7 +5,7 @@ import re
 import pytest
 
 from bot.app import HaloBot
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 
 
 async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server: FakeDiscord) -> None:

@@ -11,7 +11,7 @@ import pytest
 from bot.config import Config
 from cogs.stream_alerts import JOB
 from tests.conftest import poll, running
-from tests.fakes.discord_server import MANAGE_GUILD, FakeDiscord, Message, make_channel, make_guild
+from tests.fakes.discord import MANAGE_GUILD, FakeDiscord, Message, make_channel, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 

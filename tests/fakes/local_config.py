@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.fakes.discord_server import FakeDiscord
+from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.speedrun_server import FakeSpeedrun
 

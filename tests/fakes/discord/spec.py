@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, validators
 
-SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "discord-api-spec" / "openapi.json"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "data" / "discord-api-spec" / "openapi.json"
 
 
 def _integer_or_numeric_string(checker: Any, instance: object) -> bool:

@@ -1,0 +1,52 @@
+"""A local Discord-compatible server (``FakeDiscord``), with the builders and records tests use.
+
+One module a concern: ``payloads`` builds Discord's JSON objects, ``records`` holds what the server
+keeps, ``state`` what its parts share, ``gateway`` the websocket, ``rest`` the HTTP API, ``limits``
+rate limits and injected failures, ``interactions`` what a test sends and the bot answers, ``spec``
+the checks against Discord's OpenAPI description, and ``server`` puts them together.
+"""
+
+from tests.fakes.discord.limits import EMBED_TOTAL_LIMIT, embed_limit_problems
+from tests.fakes.discord.payloads import (
+    ADMINISTRATOR,
+    EPHEMERAL,
+    LOADING,
+    MANAGE_GUILD,
+    MEMBER_PERMISSIONS,
+    NEWS_CHANNEL,
+    SEND_MESSAGES,
+    TEXT_CHANNEL,
+    iso_now,
+    make_channel,
+    make_guild,
+    snowflake,
+    user_payload,
+)
+from tests.fakes.discord.records import Interaction, Message, Request, component
+from tests.fakes.discord.server import FakeDiscord
+from tests.fakes.discord.spec import DiscordSpec, discord_spec
+
+__all__ = [
+    "ADMINISTRATOR",
+    "EMBED_TOTAL_LIMIT",
+    "EPHEMERAL",
+    "LOADING",
+    "MANAGE_GUILD",
+    "MEMBER_PERMISSIONS",
+    "NEWS_CHANNEL",
+    "SEND_MESSAGES",
+    "TEXT_CHANNEL",
+    "DiscordSpec",
+    "FakeDiscord",
+    "Interaction",
+    "Message",
+    "Request",
+    "component",
+    "discord_spec",
+    "embed_limit_problems",
+    "iso_now",
+    "make_channel",
+    "make_guild",
+    "snowflake",
+    "user_payload",
+]

@@ -1,0 +1,113 @@
+"""Builders of the JSON objects Discord sends (snowflakes, users, channels, guilds) and its flags."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+DISCORD_EPOCH_MS = 1420070400000
+EPHEMERAL = 1 << 6
+LOADING = 1 << 7
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+# View channel, send messages, embed links, read history, use application commands.
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)
+
+_ids = itertools.count(1)
+
+
+def snowflake() -> int:
+    return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_ids) & 0x3FFFFF)
+
+
+def iso_now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+TEXT_CHANNEL, NEWS_CHANNEL = 0, 5
+SEND_MESSAGES = 1 << 11
+
+
+def make_channel(
+    guild_id: int | str, name: str, *, kind: int = TEXT_CHANNEL, position: int = 0, deny_everyone: int = 0
+) -> dict[str, Any]:
+    """A guild text (or news) channel; ``deny_everyone`` takes permissions from @everyone there."""
+    overwrites = (
+        [{"id": str(guild_id), "type": 0, "allow": "0", "deny": str(deny_everyone)}] if deny_everyone else []
+    )
+    return {
+        "id": str(snowflake()),
+        "type": kind,
+        "guild_id": str(guild_id),
+        "name": name,
+        "position": position,
+        "permission_overwrites": overwrites,
+        "nsfw": False,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "parent_id": None,
+    }
+
+
+def make_guild(
+    name: str = "Halo Speedrunning",
+    *,
+    channels: tuple[str, ...] = ("general", "world-records"),
+    roles: tuple[str, ...] = ("Runners",),
+    guild_id: int | None = None,
+) -> dict[str, Any]:
+    """A GUILD_CREATE payload with text channels and roles (the @everyone role included)."""
+    gid = guild_id or snowflake()
+    everyone = {"id": str(gid), "name": "@everyone", "permissions": str(MEMBER_PERMISSIONS), "position": 0}
+    role_list = [everyone] + [
+        {"id": str(snowflake()), "name": role, "permissions": "0", "position": i + 1}
+        for i, role in enumerate(roles)
+    ]
+    for role in role_list:
+        role.update(
+            color=0, hoist=False, managed=False, mentionable=False, flags=0, icon=None, unicode_emoji=None
+        )
+    return {
+        "id": str(gid),
+        "name": name,
+        "icon": None,
+        "owner_id": str(snowflake()),
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "mfa_level": 0,
+        "nsfw_level": 0,
+        "premium_tier": 0,
+        "preferred_locale": "en-US",
+        "features": [],
+        "roles": role_list,
+        "emojis": [],
+        "stickers": [],
+        "channels": [make_channel(gid, channel, position=i) for i, channel in enumerate(channels)],
+        "threads": [],
+        "members": [],
+        "presences": [],
+        "voice_states": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "member_count": 2,
+        "large": False,
+        "unavailable": False,
+        "joined_at": iso_now(),
+    }

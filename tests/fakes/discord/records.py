@@ -1,0 +1,120 @@
+"""What the local Discord keeps: the messages, the interactions with their answers, the requests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.discord.payloads import EPHEMERAL, LOADING
+
+
+@dataclass
+class Message:
+    """A message as Discord keeps it, plus what the bot asked for that Discord does not echo."""
+
+    data: dict[str, Any]
+    allowed_mentions: dict[str, Any] | None = None
+    deleted: bool = False
+    edits: int = 0
+    created: float = field(default_factory=time.monotonic)
+    files: dict[str, bytes] = field(default_factory=dict)  # uploaded attachments by filename
+
+    @property
+    def id(self) -> int:
+        return int(self.data["id"])
+
+    @property
+    def content(self) -> str:
+        return str(self.data.get("content") or "")
+
+    @property
+    def embeds(self) -> list[dict[str, Any]]:
+        return list(self.data.get("embeds") or [])
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(int(self.data.get("flags") or 0) & EPHEMERAL)
+
+    @property
+    def loading(self) -> bool:
+        return bool(int(self.data.get("flags") or 0) & LOADING)
+
+
+@dataclass
+class Interaction:
+    """One interaction the server sent, and everything the bot answered to it."""
+
+    payload: dict[str, Any]
+    sent_at: float
+    callbacks: list[dict[str, Any]] = field(default_factory=list)
+    acknowledged_at: float | None = None
+    original: Message | None = None
+    followups: list[Message] = field(default_factory=list)
+    edits: int = 0  # edits of its messages through its token
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    @property
+    def id(self) -> int:
+        return int(self.payload["id"])
+
+    @property
+    def token(self) -> str:
+        return str(self.payload["token"])
+
+    @property
+    def messages(self) -> list[Message]:
+        return [m for m in [self.original, *self.followups] if m is not None and not m.deleted]
+
+    @property
+    def choices(self) -> list[dict[str, Any]] | None:
+        """The autocomplete choices the bot answered with."""
+        for callback in self.callbacks:
+            if callback["type"] == 8:
+                return list(callback["data"]["choices"])
+        return None
+
+    @property
+    def modal(self) -> dict[str, Any] | None:
+        """The form (modal) the bot answered with."""
+        return next((dict(c["data"]) for c in self.callbacks if c["type"] == 9), None)
+
+    async def wait_for(self, predicate: Callable[[Interaction], bool], timeout: float = 10) -> None:
+        async with asyncio.timeout(timeout):
+            while not predicate(self):
+                self.changed.clear()
+                await self.changed.wait()
+
+    async def reply(self, timeout: float = 10) -> Message:
+        """The first visible answer, once it is no longer "thinking…"."""
+        await self.wait_for(lambda i: any(not m.loading for m in i.messages), timeout)
+        return next(m for m in self.messages if not m.loading)
+
+    async def autocomplete_choices(self, timeout: float = 10) -> list[dict[str, Any]]:
+        await self.wait_for(lambda i: i.choices is not None, timeout)
+        assert self.choices is not None
+        return self.choices
+
+
+def component(message: Message, name: str) -> dict[str, Any]:
+    """The button (by label) or select menu (by placeholder) on ``message``."""
+    found = next(
+        (
+            c
+            for row in message.data["components"]
+            for c in row["components"]
+            if name in (c.get("label"), c.get("placeholder"))
+        ),
+        None,
+    )
+    assert found is not None, f"no button or menu {name!r} on the message"
+    return dict(found)
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    body: Any
