@@ -21,6 +21,7 @@ import aiohttp
 from aiolimiter import AsyncLimiter
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
+from bot.clients.http import UpstreamErrors
 from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
 from bot.errors import UpstreamError, UserFacingError
@@ -124,6 +125,7 @@ class SpeedrunClient:
         self._kept_for_commands = burst // 2
         self._commands_waiting = 0
         self._timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
+        self._errors = UpstreamErrors(SERVICE, REQUEST_SECONDS)
         self._static = SharedRequests(STATIC_SECONDS)
         self._lookups = SharedRequests(LOOKUP_SECONDS)
 
@@ -340,20 +342,14 @@ class SpeedrunClient:
     ) -> tuple[int, float, bytes]:
         url = f"{self._base_url}{path}"
         headers = {"X-API-Key": api_key.get_secret_value()} if api_key else self._headers
-        try:
+        with self._errors.request(path):
             async with self._session.request(
                 method, url, params=params, json=json, headers=headers, timeout=self._timeout
             ) as response:
                 retry_after = float(response.headers.get("Retry-After", 5) or 5)
                 return response.status, min(retry_after, 60.0), await response.read()
-        except TimeoutError:
-            raise UpstreamError(SERVICE, f"it did not answer within {REQUEST_SECONDS:g} seconds") from None
-        except aiohttp.ClientError as error:
-            log.warning("speedrun.com request %s failed: %s", path, error)
-            raise UpstreamError(SERVICE, "it could not be reached") from None
 
-    @staticmethod
-    def _parse(path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
+    def _parse(self, path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
         if status in (420, 429):
             raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
         if 400 <= status < 500:
@@ -362,10 +358,5 @@ class SpeedrunClient:
             except ValidationError:
                 refusal = api.ApiError(message=f"HTTP {status}")
             raise Refused(status, refusal.message, refusal.errors)
-        if status >= 400:
-            raise UpstreamError(SERVICE, f"it answered HTTP {status}")
-        try:
-            return shape.validate_json(body)
-        except ValidationError as error:
-            log.warning("speedrun.com sent %s in an unexpected shape: %s", path, error)
-            raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None
+        self._errors.check_status(status)
+        return self._errors.parse(path, body, shape)
