@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from aiolimiter import AsyncLimiter
 from pydantic import SecretStr, TypeAdapter, ValidationError
 
+from bot.clients.http import UpstreamErrors
+from bot.clients.request_budget import RequestBudget
 from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
 from bot.errors import UpstreamError, UserFacingError
@@ -35,7 +36,6 @@ REQUEST_SECONDS = 8.0
 RATE_LIMITED_TRIES = 3
 STATIC_SECONDS = 3600  # games, categories, levels, variables
 LOOKUP_SECONDS = 60
-BACKGROUND_CHECK_SECONDS = 0.25
 
 T = TypeVar("T")
 
@@ -120,10 +120,10 @@ class SpeedrunClient:
         )
         # A bucket of a fifth of the budget, draining the rest each minute: no minute holds more.
         burst = max(1, config.requests_per_minute // 5)
-        self._budget = AsyncLimiter(burst, burst * minute / (config.requests_per_minute - burst))
-        self._kept_for_commands = burst // 2
-        self._commands_waiting = 0
+        per_second = (config.requests_per_minute - burst) / minute
+        self._budget = RequestBudget(burst, per_second, kept=burst // 2)
         self._timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
+        self._errors = UpstreamErrors(SERVICE, REQUEST_SECONDS)
         self._static = SharedRequests(STATIC_SECONDS)
         self._lookups = SharedRequests(LOOKUP_SECONDS)
 
@@ -305,7 +305,7 @@ class SpeedrunClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._take_budget(background)
+            await self._budget.take(background=background)
             async with self._telemetry.upstream_call(SERVICE):
                 status, retry_after, body = await self._request(method, path, params, json, api_key)
                 if api_key is not None and status in (401, 403):
@@ -314,21 +314,6 @@ class SpeedrunClient:
                     return status, body
                 log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)
             await asyncio.sleep(retry_after)
-
-    async def _take_budget(self, background: bool) -> None:
-        """One request's share of the budget; a background request waits until no command waits
-        and part of the budget is left over for them."""
-        if background:
-            # The budget refills with time, not with an event: look again now and then.
-            while self._commands_waiting or not self._budget.has_capacity(self._kept_for_commands + 1):  # noqa: ASYNC110
-                await asyncio.sleep(BACKGROUND_CHECK_SECONDS)
-            await self._budget.acquire()
-            return
-        self._commands_waiting += 1
-        try:
-            await self._budget.acquire()
-        finally:
-            self._commands_waiting -= 1
 
     async def _request(
         self,
@@ -340,20 +325,14 @@ class SpeedrunClient:
     ) -> tuple[int, float, bytes]:
         url = f"{self._base_url}{path}"
         headers = {"X-API-Key": api_key.get_secret_value()} if api_key else self._headers
-        try:
+        with self._errors.request(path):
             async with self._session.request(
                 method, url, params=params, json=json, headers=headers, timeout=self._timeout
             ) as response:
                 retry_after = float(response.headers.get("Retry-After", 5) or 5)
                 return response.status, min(retry_after, 60.0), await response.read()
-        except TimeoutError:
-            raise UpstreamError(SERVICE, f"it did not answer within {REQUEST_SECONDS:g} seconds") from None
-        except aiohttp.ClientError as error:
-            log.warning("speedrun.com request %s failed: %s", path, error)
-            raise UpstreamError(SERVICE, "it could not be reached") from None
 
-    @staticmethod
-    def _parse(path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
+    def _parse(self, path: str, status: int, body: bytes, shape: TypeAdapter[T]) -> T:
         if status in (420, 429):
             raise UpstreamError(SERVICE, "it keeps asking the bot to slow down")
         if 400 <= status < 500:
@@ -362,10 +341,5 @@ class SpeedrunClient:
             except ValidationError:
                 refusal = api.ApiError(message=f"HTTP {status}")
             raise Refused(status, refusal.message, refusal.errors)
-        if status >= 400:
-            raise UpstreamError(SERVICE, f"it answered HTTP {status}")
-        try:
-            return shape.validate_json(body)
-        except ValidationError as error:
-            log.warning("speedrun.com sent %s in an unexpected shape: %s", path, error)
-            raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None
+        self._errors.check_status(status)
+        return self._errors.parse(path, body, shape)

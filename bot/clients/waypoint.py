@@ -16,9 +16,10 @@ from typing import TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from pydantic import TypeAdapter, ValidationError
+from pydantic import TypeAdapter
 
 from bot.clients.capped_read import read_capped
+from bot.clients.http import UpstreamErrors
 from bot.clients.shared_requests import SharedRequests
 from bot.clients.waypoint_tokens import WaypointTokens
 from bot.config import InfiniteConfig
@@ -52,6 +53,7 @@ class WaypointClient:
         self._tokens = tokens
         self._telemetry = telemetry
         self._timeout = aiohttp.ClientTimeout(total=REQUEST_SECONDS)
+        self._errors = UpstreamErrors(SERVICE, REQUEST_SECONDS)
         self._players = SharedRequests(PLAYER_SECONDS)
         self._documents = SharedRequests(DOCUMENT_SECONDS)
         self._quiet_until = 0.0  # time.monotonic() before which Waypoint asked not to be called
@@ -123,7 +125,7 @@ class WaypointClient:
             credentials = await self._tokens.credentials()
             headers = {**credentials.headers(), "Accept": "application/json"}
             async with self._telemetry.upstream_call(SERVICE):
-                try:
+                with self._errors.request(url):
                     async with self._session.get(
                         url, params=params, headers=headers, timeout=self._timeout
                     ) as response:
@@ -134,14 +136,7 @@ class WaypointClient:
                             return None
                         self._check_status(response)
                         body = await read_capped(response, SERVICE)
-                except TimeoutError:
-                    raise UpstreamError(
-                        SERVICE, f"it did not answer within {REQUEST_SECONDS:g} seconds"
-                    ) from None
-                except aiohttp.ClientError as error:
-                    log.warning("Halo Waypoint request failed: %s", error)
-                    raise UpstreamError(SERVICE, "it could not be reached") from None
-                return self._parse(url, body, shape)
+                return self._errors.parse(url, body, shape)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _check_status(self, response: aiohttp.ClientResponse) -> None:
@@ -154,16 +149,7 @@ class WaypointClient:
         if status == 401:
             log.warning("Halo Waypoint refused a freshly built Spartan token")
             raise UpstreamError(SERVICE, "it refused the bot's sign-in")
-        if status >= 400:
-            raise UpstreamError(SERVICE, f"it answered HTTP {status}")
-
-    @staticmethod
-    def _parse(url: str, body: bytes, shape: TypeAdapter[T]) -> T:
-        try:
-            return shape.validate_json(body)
-        except ValidationError as error:
-            log.warning("Halo Waypoint sent %s in an unexpected shape: %s", url.split("?")[0], error)
-            raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None
+        self._errors.check_status(status)
 
 
 def _seconds(retry_after: str | None) -> float:
