@@ -52,12 +52,8 @@ class FakeHaloRuns:
         await self._http.close()
 
     @property
-    def port(self) -> int:
-        return self._http.port
-
-    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._http.url()
 
     def fail(self, path: str, mode: FailureMode, *, times: int = 1) -> None:
         """The next ``times`` requests whose path and query match the ``path`` regex fail with ``mode``."""

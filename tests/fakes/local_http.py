@@ -19,6 +19,10 @@ class LocalHttp:
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
+    def url(self, path: str = "", *, scheme: str = "http") -> str:
+        """The address of ``path`` on this server."""
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()

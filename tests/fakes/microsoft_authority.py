@@ -123,7 +123,7 @@ class MicrosoftAuthority:
 
     @property
     def authority(self) -> str:
-        return f"https://127.0.0.1:{self._http.port}/consumers"
+        return self._http.url("/consumers", scheme="https")
 
     def revoke_refresh_tokens(self) -> None:
         self.refresh_tokens.clear()
@@ -132,7 +132,7 @@ class MicrosoftAuthority:
         base = self.authority
         return web.json_response(
             {
-                "issuer": f"https://127.0.0.1:{self._http.port}/{TENANT}/v2.0",
+                "issuer": self._http.url(f"/{TENANT}/v2.0", scheme="https"),
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
@@ -145,7 +145,7 @@ class MicrosoftAuthority:
             return self._error("unauthorized_client")
         device_code = f"device-{next(self._numbers)}"
         self._device_polls[device_code] = 0
-        verification = f"https://127.0.0.1:{self._http.port}/link"
+        verification = self._http.url("/link", scheme="https")
         return web.json_response(
             {
                 "device_code": device_code,
@@ -186,7 +186,7 @@ class MicrosoftAuthority:
         self.refresh_tokens.add(refresh)
         now = int(dt.datetime.now(dt.UTC).timestamp())
         claims = {
-            "iss": f"https://127.0.0.1:{self._http.port}/{TENANT}/v2.0",
+            "iss": self._http.url(f"/{TENANT}/v2.0", scheme="https"),
             "sub": "operator",
             "aud": self.client_id,
             "exp": now + ACCESS_SECONDS,

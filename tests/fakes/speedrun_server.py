@@ -224,12 +224,8 @@ class FakeSpeedrun:
         await self._http.close()
 
     @property
-    def port(self) -> int:
-        return self._http.port
-
-    @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1"
+        return self._http.url("/api/v1")
 
     @web.middleware
     async def _limit(self, request: web.Request, handler: Any) -> web.StreamResponse:

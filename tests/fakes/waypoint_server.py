@@ -97,7 +97,7 @@ class FakeWaypoint:
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._http.port}"
+        return self._http.url()
 
     def settings(self) -> dict[str, str]:
         """The ``infinite`` config keys that point the bot at this server."""

@@ -25,16 +25,12 @@ class State:
         self._http = LocalHttp()
 
     @property
-    def port(self) -> int:
-        return self._http.port
-
-    @property
     def api_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v10"
+        return self._http.url("/api/v10")
 
     @property
     def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/gateway"
+        return self._http.url("/gateway", scheme="ws")
 
     @property
     def channels(self) -> dict[str, dict[str, Any]]:
