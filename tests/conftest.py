@@ -16,6 +16,7 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.clients.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
+from bot.storage.database import open_database
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
@@ -108,10 +109,31 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A SQLite database at the newest revision, made once: each test's bot starts from a copy
+    rather than migrating an empty file (the migrations' own tests start from empty files)."""
+    path = tmp_path_factory.mktemp("template") / "halobot.db"
+
+    async def migrate() -> None:
+        engine = await open_database(f"sqlite+aiosqlite:///{path}")
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path.read_bytes()
+
+
 @pytest.fixture
 def make_config(
-    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, speedrun_server: FakeSpeedrun, tmp_path: Path
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    speedrun_server: FakeSpeedrun,
+    tmp_path: Path,
+    migrated_database: bytes,
 ) -> Callable[..., Config]:
+    database = tmp_path / "halobot.db"
+    database.write_bytes(migrated_database)
+
     def make(**sections: dict[str, Any]) -> Config:
         settings = local_settings(discord_server, tmp_path, haloruns_server, speedrun_server)
         for name, values in sections.items():

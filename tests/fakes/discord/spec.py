@@ -54,6 +54,7 @@ class DiscordSpec:
                 if method != "parameters":
                     self._operations.append((method.upper(), pattern, literal, operation))
         self._validators: dict[int, Any] = {}
+        self._judged: dict[tuple[int, str], list[str]] = {}
 
     def knows(self, method: str, path: str) -> bool:
         return self._operation(method, path) is not None
@@ -78,10 +79,14 @@ class DiscordSpec:
         if validator is None:
             validator = _Validator({**_any_of(schema), "components": self._components})
             self._validators[id(operation)] = validator
-        return [
-            f"{method} {path}: {'/'.join(map(str, error.absolute_path)) or 'body'}: {error.message[:300]}"
-            for error in validator.iter_errors(body)
-        ]
+        # The same body (every bot start syncs the same commands) is judged once.
+        seen = (id(operation), json.dumps(body, sort_keys=True))
+        if seen not in self._judged:
+            self._judged[seen] = [
+                f"{'/'.join(map(str, error.absolute_path)) or 'body'}: {error.message[:300]}"
+                for error in validator.iter_errors(body)
+            ]
+        return [f"{method} {path}: {problem}" for problem in self._judged[seen]]
 
 
 @cache
