@@ -21,7 +21,6 @@ from bot.services.delivery import post_pace
 from bot.services.halo_infinite import HaloInfinite
 from bot.services.haloruns.service import HaloRuns
 from bot.services.run_submission import RunSubmissions
-from bot.storage.gamertag_links import GamertagLinks
 from bot.storage.settings import GuildSettings
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
@@ -79,7 +78,6 @@ class HaloBot(commands.Bot):
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.halo_infinite = HaloInfinite.from_config(session, config.infinite, self.telemetry)
-        self.gamertag_links = GamertagLinks(engine)
         self.settings = GuildSettings(engine)
         self.speedrun_keys = SpeedrunKeys(engine, config.speedrun)
         self.submission_forms = SubmissionForms(engine)

@@ -16,6 +16,7 @@ from bot.errors import UserFacingError
 from bot.models.waypoint import Player
 from bot.rendering import plain
 from bot.services.halo_infinite import CsrReport
+from bot.storage.gamertag_links import GamertagLinks
 from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS
 from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
 
@@ -32,6 +33,7 @@ class HaloInfinite(commands.Cog):
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
+        self.gamertag_links = GamertagLinks(bot.engine)  # this feature's own: /link, /unlink
         self.member_csr = app_commands.ContextMenu(name="Halo CSR", callback=self.csr_of_member)
 
     async def cog_load(self) -> None:
@@ -50,7 +52,7 @@ class HaloInfinite(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         """The ranked playlists, discovering those of the player typed (or linked) first."""
         typed = str(interaction.namespace.gamertag or "")
-        linked = None if typed else await self.bot.gamertag_links.of(interaction.user.id)
+        linked = None if typed else await self.gamertag_links.of(interaction.user.id)
         playlists = await self.bot.halo_infinite.ranked_playlists(
             typed or (linked.gamertag if linked else None)
         )
@@ -118,7 +120,7 @@ class HaloInfinite(commands.Cog):
         """Link your Xbox gamertag, so that /csr and /servicerecord show yours without typing it."""
         async with thinking_if_slow(interaction, ephemeral=True):
             player = await self.bot.halo_infinite.player(gamertag)
-            await self.bot.gamertag_links.link(interaction.user.id, player)
+            await self.gamertag_links.link(interaction.user.id, player)
         await send_reply(
             interaction,
             f"Linked to **{plain(player.gamertag, 40)}**: /csr and /servicerecord now show yours "
@@ -129,7 +131,7 @@ class HaloInfinite(commands.Cog):
     @app_commands.command()
     async def unlink(self, interaction: discord.Interaction[HaloBot]) -> None:
         """Forget your linked Xbox gamertag."""
-        player = await self.bot.gamertag_links.unlink(interaction.user.id)
+        player = await self.gamertag_links.unlink(interaction.user.id)
         message = (
             f"Your gamertag **{plain(player.gamertag, 40)}** is no longer linked."
             if player
@@ -141,7 +143,7 @@ class HaloInfinite(commands.Cog):
         self, interaction: discord.Interaction[HaloBot], member: discord.Member | discord.User
     ) -> None:
         """The "Halo CSR" member command: the member's rank, if they linked their gamertag."""
-        player = await self.bot.gamertag_links.of(member.id)
+        player = await self.gamertag_links.of(member.id)
         if player is None:
             raise NoGamertag(f"{member.mention} has not linked a gamertag (they can, with /link).")
         async with thinking_if_slow(interaction):
@@ -153,7 +155,7 @@ class HaloInfinite(commands.Cog):
         """The gamertag given, else the member's linked player."""
         if gamertag:
             return gamertag
-        linked = await self.bot.gamertag_links.of(interaction.user.id)
+        linked = await self.gamertag_links.of(interaction.user.id)
         if linked is None:
             raise NoGamertag("Give a gamertag, or link yours with /link.")
         return linked
