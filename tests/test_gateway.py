@@ -10,6 +10,7 @@ import aiohttp
 import pytest
 
 from bot.__main__ import open_bot, serve_until
+from bot.app import HaloBot
 from bot.config import Config
 from bot.runtime.health import health_server
 from tests.conftest import free_port, running
@@ -68,13 +69,14 @@ async def test_resumes_go_to_the_configured_gateway(
 
 @pytest.mark.parametrize("status", [429, 500])
 async def test_a_failed_callback_is_retried_and_answered_once(
-    bot: object, discord_server: FakeDiscord, status: int
+    bot: HaloBot, discord_server: FakeDiscord, status: int
 ) -> None:
     discord_server.fail("POST", r"^/interactions/\d+/[^/]+/callback$", status)
+    completed = asyncio.ensure_future(bot.wait_for("app_command_completion"))
 
     interaction = await discord_server.invoke("status")
     reply = await interaction.reply()
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(completed, 10)  # the command is over: nothing more can be sent for it
 
     assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
     assert len(interaction.messages) == 1
