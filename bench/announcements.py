@@ -29,7 +29,7 @@ from bench.figures import print_figures
 from bot.app import HaloBot
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
-from bot.services.record_feed import FEED_STATE, RecordFeed
+from bot.services.announcements import FEED_STATE, Announcements
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
 from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
@@ -94,7 +94,7 @@ async def measure(
         await bot.settings.save(FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None))
     # The cog's module is loaded by discord.py as its own copy: reach its feed by attribute.
     feed = getattr(bot.get_cog("Announcements"), "feed", None)
-    if not isinstance(feed, RecordFeed):
+    if not isinstance(feed, Announcements):
         raise RuntimeError(f"the announcements cog is not loaded: {bot.cogs}")
     statements = Statements(bot.engine)
     discord.global_rate_limit = DISCORD_GLOBAL_LIMIT

@@ -22,9 +22,9 @@ from pathlib import Path
 
 from bench.figures import print_figures
 from bench.speedrun_budget import servers
-from bot import rank_card
-from bot.clients.microsoft_signin import MicrosoftSignIn
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
+from bot.embeds import rank_card
 from bot.models.waypoint import CsrResult
 from bot.runtime.logging_setup import setup_logging
 from tests.conftest import AZURE_CLIENT_ID, running

@@ -21,7 +21,7 @@ from pathlib import Path
 from bench.figures import print_figures
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
-from bot.services.verified_runs import FOLLOWED_STATE
+from bot.services.src_announcements import FOLLOWED_STATE
 from bot.storage.settings import FeatureSetting
 from tests.conftest import running
 from tests.fakes.discord import FakeDiscord, discord_spec

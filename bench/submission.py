@@ -24,7 +24,7 @@ from bench.figures import print_figures
 from bench.speedrun_budget import servers
 from bot.config import Config
 from bot.runtime.logging_setup import setup_logging
-from tests.conftest import running
+from tests.conftest import running, speedrun_cog
 from tests.fakes.discord import FakeDiscord, Message, discord_spec
 from tests.fakes.local_config import local_settings
 
@@ -68,7 +68,7 @@ async def measure(data_dir: Path) -> list[tuple[str, str]]:
     try:
         async with running(Config(**settings, logging={"level": "WARNING"}), discord) as bot:
             await bot.wait_until_ready()
-            await bot.speedrun_keys.link(int(discord.member["id"]), SecretStr(KEY), "48g10dr8", "Zeta")
+            await speedrun_cog(bot).keys.link(int(discord.member["id"]), SecretStr(KEY), "48g10dr8", "Zeta")
             previews, submits = [], []
             for _ in range(FORMS):
                 preview, shown = await ready_form(discord)

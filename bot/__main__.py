@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.app import HaloBot
-from bot.clients.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 
 import aiohttp
 import discord
@@ -20,12 +19,8 @@ from bot.runtime.telemetry import Telemetry
 from bot.services.delivery import post_pace
 from bot.services.halo_infinite import HaloInfinite
 from bot.services.haloruns.service import HaloRuns
-from bot.services.run_submission import RunSubmissions
 from bot.storage.settings import GuildSettings
-from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.state import BotState
-from bot.storage.submission_forms import SubmissionForms
-from bot.submission_view import FormClosing
 from bot.ui.tree import HaloTree
 
 log = logging.getLogger(__name__)
@@ -79,15 +74,6 @@ class HaloBot(commands.Bot):
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.halo_infinite = HaloInfinite.from_config(session, config.infinite, self.telemetry)
         self.settings = GuildSettings(engine)
-        self.speedrun_keys = SpeedrunKeys(engine, config.speedrun)
-        self.submission_forms = SubmissionForms(engine)
-        self.run_submissions = RunSubmissions(
-            self.speedrun,
-            self.speedrun_keys,
-            self.submission_forms,
-            timedelta(minutes=config.speedrun.submit_form_minutes),
-        )
-        self.form_closing = FormClosing()
         self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
@@ -126,5 +112,4 @@ class HaloBot(commands.Bot):
 
     async def close(self) -> None:
         await self.jobs.stop(JOB_GRACE_SECONDS)
-        self.form_closing.stop()
         await super().close()

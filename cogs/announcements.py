@@ -7,19 +7,19 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
-from bot.services.record_feed import RecordFeed
+from bot.services.announcements import Announcements
 from bot.storage.settings import FeatureSetting
 from bot.ui.posting import configured_channel, post
 
 JOB = "world-record-announcements"
 
 
-class Announcements(commands.Cog):
+class AnnouncementsCog(commands.Cog, name="Announcements"):
     """New HaloRuns world records, posted once in every server that asked for them."""
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
-        self.feed = RecordFeed(
+        self.feed = Announcements(
             bot.haloruns,
             bot.engine,
             bot.settings,
@@ -43,4 +43,4 @@ class Announcements(commands.Cog):
 
 
 async def setup(bot: HaloBot) -> None:
-    await bot.add_cog(Announcements(bot))
+    await bot.add_cog(AnnouncementsCog(bot))

@@ -11,12 +11,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.errors import UserFacingError
-from bot.rendering import EMBED_BUDGET, plain, quoted
-from bot.services.matching import did_you_mean, normalize
+from bot.errors import ServiceError, UserFacingError
 from bot.storage.settings import Feature, FeatureSetting, scoped
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.replies import send_reply, thinking_if_slow
+from bot.utils.matching import did_you_mean, normalize
+from bot.utils.rendering import EMBED_BUDGET, plain, quoted
 
 DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 # What the bot needs in a channel to post there, as Discord names it.
@@ -322,7 +322,7 @@ class Config(
             (g for g, n in followed.items() if game in (g, n) or (wanted and normalize(n) == wanted)), None
         )
         if found is None:
-            with contextlib.suppress(UserFacingError):
+            with contextlib.suppress(UserFacingError, ServiceError):
                 found = (await self.bot.speedrun.game(game)).id
         if found is None or found not in followed:
             raise UserFacingError(f"This server does not follow {quoted(game)} on speedrun.com.")

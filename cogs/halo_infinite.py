@@ -9,16 +9,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import rank_card
 from bot.app import HaloBot
+from bot.embeds import rank_card
 from bot.embeds.halo_infinite import csr_embed, service_record_embed
-from bot.errors import UserFacingError
+from bot.errors import ServiceError, UserFacingError
 from bot.models.waypoint import Player
-from bot.rendering import plain
 from bot.services.halo_infinite import CsrReport
 from bot.storage.gamertag_links import GamertagLinks
 from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS
 from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
+from bot.utils.rendering import plain
 
 JOB = "waypoint-sign-in"
 RENEW_SECONDS = 60
@@ -28,7 +28,7 @@ class NoGamertag(UserFacingError):
     """No gamertag given, and none linked."""
 
 
-class HaloInfinite(commands.Cog):
+class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
     """Halo Infinite ranks and service records from Halo Waypoint."""
 
     def __init__(self, bot: HaloBot) -> None:
@@ -66,7 +66,7 @@ class HaloInfinite(commands.Cog):
         try:
             async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
                 seasons = await self.bot.halo_infinite.seasons()
-        except (TimeoutError, UserFacingError):
+        except (TimeoutError, UserFacingError, ServiceError):
             return []
         matching = [s for s in seasons if current.casefold() in s.label.casefold()]
         return [app_commands.Choice(name=s.label[:100], value=s.key) for s in matching[:25]]
@@ -169,4 +169,4 @@ class HaloInfinite(commands.Cog):
 
 
 async def setup(bot: HaloBot) -> None:
-    await bot.add_cog(HaloInfinite(bot))
+    await bot.add_cog(HaloInfiniteCog(bot))

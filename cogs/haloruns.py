@@ -13,10 +13,10 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds import haloruns as embeds
 from bot.errors import UpstreamError, UserFacingError
-from bot.run_times import parse_run_time
 from bot.services.haloruns.points import points
 from bot.ui.pagination import send_pages
 from bot.ui.replies import send_reply, thinking_if_slow
+from bot.utils.run_times import parse_run_time
 
 log = logging.getLogger(__name__)
 

@@ -7,19 +7,19 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.speedrun import verified_run_embed
 from bot.models.speedrun import VerifiedRun
-from bot.services.verified_runs import VerifiedRuns
+from bot.services.src_announcements import SrcAnnouncements
 from bot.storage.settings import FeatureSetting
 from bot.ui.posting import configured_channel, post
 
 JOB = "speedrun-announcements"
 
 
-class SrcAnnouncements(commands.Cog):
+class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
     """Newly verified speedrun.com runs of the games servers follow, posted once in each."""
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
-        self.feed = VerifiedRuns(
+        self.feed = SrcAnnouncements(
             bot.speedrun,
             bot.engine,
             bot.settings,
@@ -42,4 +42,4 @@ class SrcAnnouncements(commands.Cog):
 
 
 async def setup(bot: HaloBot) -> None:
-    await bot.add_cog(SrcAnnouncements(bot))
+    await bot.add_cog(SrcAnnouncementsCog(bot))

@@ -11,9 +11,9 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.app import HaloBot
-from bot.rendering import duration, plain, timestamp
 from bot.runtime.telemetry import ServiceHealth
 from bot.ui.replies import send_reply
+from bot.utils.rendering import duration, plain, timestamp
 
 
 def service_line(health: ServiceHealth) -> str:
@@ -43,7 +43,7 @@ def status_embed(bot: HaloBot) -> discord.Embed:
     return embed
 
 
-class Status(commands.Cog):
+class StatusCog(commands.Cog, name="Status"):
     """Health of the bot and of its upstream services."""
 
     def __init__(self, bot: HaloBot) -> None:
@@ -56,4 +56,4 @@ class Status(commands.Cog):
 
 
 async def setup(bot: HaloBot) -> None:
-    await bot.add_cog(Status(bot))
+    await bot.add_cog(StatusCog(bot))

@@ -10,9 +10,9 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.streams import stream_embed
 from bot.models.haloruns import Stream
-from bot.services.stream_alerts import StreamWatcher
+from bot.services.stream_alerts import StreamAlerts
 from bot.storage.settings import FeatureSetting
-from bot.storage.stream_alerts import Alert, StreamAlerts
+from bot.storage.stream_alerts import Alert, StreamAlertStore
 from bot.ui.posting import configured_channel, on_message, post
 
 JOB = "stream-alerts"
@@ -24,9 +24,9 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         config = bot.config.haloruns
-        self.watcher = StreamWatcher(
+        self.watcher = StreamAlerts(
             bot.haloruns,
-            StreamAlerts(bot.engine),
+            StreamAlertStore(bot.engine),
             bot.settings,
             bot.state,
             self,

@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from sqlalchemy import text
@@ -14,9 +14,11 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
-from bot.clients.microsoft_signin import MicrosoftSignIn
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
 from bot.storage.database import open_database
+from cogs.speedrun import SpeedrunCog
+from cogs.speedrun.submission_view import COG
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
@@ -165,6 +167,14 @@ async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]
         finally:
             stop.set()
             await task
+
+
+def speedrun_cog(bot: HaloBot) -> SpeedrunCog:
+    """The loaded speedrun cog, for a test that sets up or reads the keys and forms it owns (by name:
+    discord.py loads an extension as a module object of its own, so the class is not this one)."""
+    found = bot.get_cog(COG)
+    assert found is not None, f"the {COG} cog is not loaded"
+    return cast(SpeedrunCog, found)
 
 
 async def poll(bot: HaloBot, job: str, times: int = 1) -> None:

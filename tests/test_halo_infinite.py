@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from bot import rank_card
 from bot.app import HaloBot
-from bot.clients.microsoft_signin import MicrosoftSignIn
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
 from bot.config import Config
+from bot.embeds import rank_card
 from tests.conftest import running
 from tests.fakes.discord import FakeDiscord, Message
 from tests.fakes.waypoint_server import (

@@ -4,14 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.clients.haloruns.catalog import content_catalog, legacy_catalog
 from bot.models.haloruns_content import GLOBAL_METADATA
-from bot.services.haloruns.catalog import (
-    content_catalog,
-    find_levels,
-    legacy_catalog,
-    rank_levels,
-    similar_levels,
-)
+from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
 
 GLOBAL_JSON = Path(__file__).parent / "fakes" / "haloruns" / "content" / "metadata" / "global.json"
 

@@ -21,7 +21,7 @@ from bot.app import HaloBot
 from bot.config import Config
 from bot.ui.tree import apology
 from cogs.announcements import JOB as ANNOUNCEMENTS
-from tests.conftest import poll, running
+from tests.conftest import poll, running, speedrun_cog
 from tests.fakes.discord import (
     MANAGE_GUILD,
     MEMBER_PERMISSIONS,
@@ -342,7 +342,7 @@ async def test_hostile_option_values_never_break_an_answer(
     assert settings.embeds[0]["fields"][0]["value"].startswith(
         f"Channel: <#{discord_server.channels['world-records']['id']}>"
     )
-    linked = await bot.speedrun_keys.of(int(setup.someone["id"]))
+    linked = await speedrun_cog(bot).keys.of(int(setup.someone["id"]))
     assert linked is not None
     assert linked.api_key.get_secret_value() == KEY
     publish(haloruns_server, new_record(1))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from bot.services.matching import did_you_mean, normalize, suggest
+from bot.utils.matching import did_you_mean, normalize, suggest
 
 
 def test_names_are_matched_whatever_their_case_and_punctuation() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import discord
 import pytest
 
-from bot.rendering import CONTENT_LIMIT, fit_content, fit_embed, quoted
+from bot.utils.rendering import CONTENT_LIMIT, fit_content, fit_embed, quoted
 from tests.fakes.discord import discord_spec, embed_limit_problems
 
 

@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from bot.app import HaloBot
 from bot.config import Config
 from bot.storage.tables import submission_forms
-from tests.conftest import running
+from tests.conftest import running, speedrun_cog
 from tests.fakes.discord import FakeDiscord, Interaction, Message, component
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -37,7 +37,7 @@ FULL_GAME = {
 
 async def link_key(bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun) -> None:
     speedrun_server.api_keys[KEY] = ZETA
-    await bot.speedrun_keys.link(int(discord_server.member["id"]), SecretStr(KEY), ZETA, "Zeta")
+    await speedrun_cog(bot).keys.link(int(discord_server.member["id"]), SecretStr(KEY), ZETA, "Zeta")
 
 
 async def open_form(discord_server: FakeDiscord, **options: Any) -> Message:
@@ -320,7 +320,7 @@ async def test_a_form_left_sending_by_a_stopped_bot_is_resolved_by_the_next_clic
     await link_key(bot, discord_server, speedrun_server)
     preview = await ready_form(discord_server)
     form_id = component(preview, "Submit")["custom_id"].split(":")[1]
-    form = await bot.submission_forms.get(form_id)
+    form = await speedrun_cog(bot).submissions.forms.get(form_id)
     assert form is not None
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
     async with bot.engine.begin() as connection:  # the bot stopped right after its POST went out

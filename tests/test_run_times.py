@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.run_times import format_run_time, parse_run_time
 from bot.services.haloruns.points import points
+from bot.utils.run_times import format_run_time, parse_run_time
 
 
 @pytest.mark.parametrize(

@@ -14,8 +14,10 @@ from pydantic import SecretStr
 
 from bot.app import HaloBot
 from bot.config import SpeedrunConfig
+from bot.errors import SET_AGAIN, KeyUnreadable, user_message
 from bot.storage.database import open_database
-from bot.storage.speedrun_keys import SET_AGAIN, KeyUnreadable, SpeedrunKeys
+from bot.storage.speedrun_keys import SpeedrunKeys
+from tests.conftest import speedrun_cog
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -46,7 +48,7 @@ async def test_a_key_is_linked_through_the_form_and_never_shown_or_stored_in_pla
     assert opened.modal is not None
     assert opened.modal["title"] == "Link your speedrun.com API key"
     assert answer.startswith("Linked as **Zeta** on speedrun.com")
-    linked = await bot.speedrun_keys.of(int(discord_server.member["id"]))
+    linked = await speedrun_cog(bot).keys.of(int(discord_server.member["id"]))
     assert linked is not None
     assert (linked.api_key.get_secret_value(), linked.speedrun_user_id, linked.speedrun_name) == (
         KEY,
@@ -70,7 +72,7 @@ async def test_a_key_speedrun_com_refuses_is_not_kept(
     answer = await link(discord_server, "not-a-real-key")
 
     assert answer.startswith("speedrun.com does not accept that API key.")
-    assert await bot.speedrun_keys.of(int(discord_server.member["id"])) is None
+    assert await speedrun_cog(bot).keys.of(int(discord_server.member["id"])) is None
 
 
 @pytest.mark.parametrize(
@@ -94,7 +96,7 @@ async def test_a_key_of_the_wrong_form_is_refused_saying_why_before_any_request(
     assert answer.endswith("run `/src key set` again.")
     assert KEY not in answer
     assert not any("/profile" in path for path in speedrun_server.requests)
-    assert await bot.speedrun_keys.of(int(discord_server.member["id"])) is None
+    assert await speedrun_cog(bot).keys.of(int(discord_server.member["id"])) is None
 
 
 async def test_set_again_replaces_and_remove_forgets(
@@ -111,7 +113,7 @@ async def test_set_again_replaces_and_remove_forgets(
     )
     assert (removed.ephemeral, removed.content) == (True, "Your speedrun.com API key is forgotten.")
     assert again.content == "You had no speedrun.com API key linked."
-    assert await bot.speedrun_keys.of(int(discord_server.member["id"])) is None
+    assert await speedrun_cog(bot).keys.of(int(discord_server.member["id"])) is None
 
 
 async def test_a_key_sealed_under_a_lost_secret_asks_to_set_it_again(tmp_path: Path) -> None:
@@ -125,4 +127,4 @@ async def test_a_key_sealed_under_a_lost_secret_asks_to_set_it_again(tmp_path: P
     finally:
         await engine.dispose()
 
-    assert str(unreadable.value) == SET_AGAIN
+    assert user_message(unreadable.value) == SET_AGAIN, "the words are chosen where they are shown"

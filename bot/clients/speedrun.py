@@ -24,10 +24,10 @@ from bot.clients.http import UpstreamErrors
 from bot.clients.request_budget import RequestBudget
 from bot.clients.shared_requests import SharedRequests
 from bot.config import SpeedrunConfig
-from bot.errors import UpstreamError, UserFacingError
+from bot.errors import KeyRefused, NotFound, Refused, RunRefused, UpstreamError
 from bot.models import speedrun as api
-from bot.rendering import quoted
 from bot.runtime.telemetry import Telemetry
+from bot.utils.rendering import quoted
 
 log = logging.getLogger(__name__)
 
@@ -40,33 +40,6 @@ LOOKUP_SECONDS = 60
 T = TypeVar("T")
 
 
-class NotFound(UserFacingError):
-    """speedrun.com has no such thing; the message says what was looked for."""
-
-
-class Refused(UserFacingError):
-    """speedrun.com refused the request (HTTP 4xx); the message carries its own, ``errors`` its
-    list of problems where it gives one (a refused submission)."""
-
-    def __init__(self, status: int, message: str, errors: list[str]) -> None:
-        super().__init__(f"speedrun.com refused the request: {message}")
-        self.status = status
-        self.reason = message
-        self.errors = errors
-
-
-class KeyRefused(UserFacingError):
-    """speedrun.com does not accept the member's API key."""
-
-
-class RunRefused(UserFacingError):
-    """speedrun.com refused a submitted run (HTTP 400), saying why in ``errors``."""
-
-    def __init__(self, message: str, errors: list[str]) -> None:
-        super().__init__(f"speedrun.com refused the run: {message}")
-        self.errors = errors
-
-
 LONGEST_REF = 200  # longer than any name, abbreviation or id on speedrun.com
 
 
@@ -74,10 +47,6 @@ def _askable(ref: str) -> bool:
     """Whether ``ref`` could name something on speedrun.com: text that cannot (none, or pages of
     it) is not sent, so it cannot turn into a request for a list or one too long to be read."""
     return 0 < len(ref) <= LONGEST_REF
-
-
-SET_KEY_AGAIN = "Copy it again from <https://www.speedrun.com/api/auth> and run `/src key set` again."
-MEMBER_KEY_REFUSED = f"speedrun.com refused your API key. {SET_KEY_AGAIN}"
 
 
 def checked_api_key(text: str) -> SecretStr:
@@ -98,8 +67,7 @@ def checked_api_key(text: str) -> SecretStr:
     else:
         problem = "it holds characters a key does not have (such as letters with accents or emoji)"
     raise KeyRefused(
-        f"That is not a speedrun.com API key: {problem}. A key is one word of letters and digits. "
-        + SET_KEY_AGAIN
+        f"That is not a speedrun.com API key: {problem}. A key is one word of letters and digits."
     )
 
 
@@ -233,7 +201,7 @@ class SpeedrunClient:
         except KeyRefused:
             found = None
         if found is None:
-            raise KeyRefused(f"speedrun.com does not accept that API key. {SET_KEY_AGAIN}")
+            raise KeyRefused("speedrun.com does not accept that API key.")
         return found.data
 
     async def game_details(self, game_id: str) -> api.Game:
@@ -309,7 +277,7 @@ class SpeedrunClient:
             async with self._telemetry.upstream_call(SERVICE):
                 status, retry_after, body = await self._request(method, path, params, json, api_key)
                 if api_key is not None and status in (401, 403):
-                    raise KeyRefused(MEMBER_KEY_REFUSED)
+                    raise KeyRefused("speedrun.com refused your API key.")
                 if status not in (420, 429) or attempt == RATE_LIMITED_TRIES:
                     return status, body
                 log.warning("speedrun.com rate limit (HTTP %d): waiting %.1f s", status, retry_after)

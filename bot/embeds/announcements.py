@@ -6,8 +6,8 @@ import discord
 
 from bot.embeds.haloruns import COLOUR, runners
 from bot.models.haloruns import Run
-from bot.rendering import duration, plain, safe_link, timestamp
-from bot.run_times import format_run_time
+from bot.utils.rendering import duration, plain, safe_link, timestamp
+from bot.utils.run_times import format_run_time
 
 GOLD = discord.Colour.gold()
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import discord
 
-from bot import csr_tiers, rank_card
+from bot.embeds import csr_tiers, rank_card
 from bot.models import waypoint as api
-from bot.rendering import duration, plain, safe_link
 from bot.services.halo_infinite import CsrReport, RecordReport
+from bot.utils.rendering import duration, plain, safe_link
 
 TOP_MEDALS = 5
 BAR_CELLS = 10

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import discord
 
 from bot.models.haloruns import BoardRecord, Holders, Level, Option, Run, Runner, RunnerProfile, Stream
-from bot.rendering import (
+from bot.utils.rendering import (
     DESCRIPTION_LIMIT,
     EMBED_BUDGET,
     FIELD_LIMIT,
@@ -21,7 +21,7 @@ from bot.rendering import (
     safe_link,
     timestamp,
 )
-from bot.run_times import format_run_time
+from bot.utils.run_times import format_run_time
 
 COLOUR = discord.Colour.from_rgb(0x2E, 0x86, 0xC1)
 STREAM_COLOUR = discord.Colour.purple()

@@ -8,8 +8,17 @@ from datetime import UTC, date, datetime, time
 import discord
 
 from bot.models import speedrun as api
-from bot.rendering import DESCRIPTION_LIMIT, FIELD_LIMIT, clip, link, pages_of, plain, safe_link, timestamp
-from bot.run_times import format_run_time
+from bot.utils.rendering import (
+    DESCRIPTION_LIMIT,
+    FIELD_LIMIT,
+    clip,
+    link,
+    pages_of,
+    plain,
+    safe_link,
+    timestamp,
+)
+from bot.utils.run_times import format_run_time
 
 COLOUR = discord.Colour.from_rgb(0xFF, 0xB8, 0x00)
 GOLD = discord.Colour.gold()

@@ -7,7 +7,7 @@ from datetime import datetime
 import discord
 
 from bot.models.haloruns import Stream
-from bot.rendering import duration, plain, safe_link, timestamp
+from bot.utils.rendering import duration, plain, safe_link, timestamp
 
 LIVE = discord.Colour.purple()
 ENDED = discord.Colour.dark_grey()

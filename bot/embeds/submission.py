@@ -11,9 +11,9 @@ import discord
 from bot.embeds.speedrun import COLOUR, GOLD, played_day
 from bot.models.speedrun import TIMINGS
 from bot.models.submission import Draft
-from bot.rendering import FIELD_LIMIT, clip, link, plain, safe_link, timestamp
-from bot.run_times import format_run_time
 from bot.storage.submission_forms import Form
+from bot.utils.rendering import FIELD_LIMIT, clip, link, plain, safe_link, timestamp
+from bot.utils.run_times import format_run_time
 
 STATUSES = {"new": "Awaiting verification", "verified": "Verified", "rejected": "Rejected"}
 

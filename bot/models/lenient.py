@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, WrapValidator
 from pydantic_core.core_schema import ValidatorFunctionWrapHandler
 
-from bot.run_times import parse_run_time
+from bot.utils.run_times import parse_run_time
 
 log = logging.getLogger(__name__)
 

@@ -1,20 +1,37 @@
-"""Posting to many servers: what can go wrong with one post, and the pace all posts keep.
+"""Posting to many servers: what can go wrong with one post, the pace all posts keep, and the
+delivery of what an announcement feed found, every pending post exactly once.
 
 Discord allows a bot 50 requests a second in all. The bot's posts (announcements, stream alerts)
 share one pace below that, evenly spaced, which leaves room for answering commands.
+
+Deliveries are made oldest first within each server setting (one channel), settings side by side,
+and each is marked posted only once Discord accepted it. A refusal that only the server's admins
+can fix (channel gone, permission removed) is counted, and at ``FAILURE_LIMIT`` in a row the
+setting is turned off; other failures are retried at later polls, up to ``ATTEMPTS_LIMIT``. The
+Discord side of one post is bot/ui/posting.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import logging
+import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Generic, TypeVar
 
 from aiolimiter import AsyncLimiter
+
+from bot.storage.ledger import Delivery, E, RunLedger
+from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 POSTS_PER_SECOND = 40
 RATE_LIMITED_TRIES = 5
 FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -58,3 +75,107 @@ async def paced(pace: AsyncLimiter, attempt: Callable[[], Awaitable[T]]) -> T:
             await asyncio.sleep(slow_down.seconds)
     await pace.acquire()
     return await attempt()
+
+
+ATTEMPTS_LIMIT = 10  # polls a post is retried after other failures before it is given up
+SETTINGS_AT_ONCE = 50
+KEEP_DELIVERIES = timedelta(days=30)
+PRUNE_EVERY = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    new: int
+    posted: int
+    failed: int
+
+
+def nonce(key: str, guild_id: int) -> str:
+    """The same for every attempt to post one run in one server (Discord keeps at most 25 chars)."""
+    return hashlib.sha1(f"{key}/{guild_id}".encode(), usedforsecurity=False).hexdigest()[:25]
+
+
+class FeedDelivery(Generic[E]):
+    """Delivers the pending posts of one feed, to the server settings of one feature."""
+
+    def __init__(
+        self,
+        ledger: RunLedger[E],
+        settings: GuildSettings,
+        *,
+        feature: Feature,
+        setting_of: Callable[[E], str],
+        post: Callable[[FeatureSetting, E, str], Awaitable[int]],
+        pace: AsyncLimiter,
+        stopping: Callable[[], bool],
+    ) -> None:
+        """``setting_of(run)`` names the setting (``feature`` or ``feature:scope``) a run is posted
+        by; ``post(setting, run, nonce)`` posts it and returns the message id."""
+        self._ledger = ledger
+        self._settings = settings
+        self._feature = feature
+        self._setting_of = setting_of
+        self._post = post
+        self._pace = pace
+        self._stopping = stopping
+        self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
+        self._pruned = 0.0
+
+    async def deliver(self) -> tuple[int, int]:
+        """Every pending post; returns (posted, failed)."""
+        queues: dict[tuple[int, str], list[Delivery[E]]] = {}
+        for delivery in await self._ledger.pending():
+            queues.setdefault((delivery.guild_id, self._setting_of(delivery.run)), []).append(delivery)
+        settings = {(s.guild_id, s.feature): s for s in await self._settings.enabled(self._feature)}
+        for off in queues.keys() - settings.keys():
+            await self._ledger.drop(queues.pop(off), f"{off[1]} is off in this server")
+        results = await asyncio.gather(*(self._deliver_to(settings[k], q) for k, q in queues.items()))
+        if time.monotonic() - self._pruned > PRUNE_EVERY:
+            self._pruned = time.monotonic()
+            await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
+        return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    async def _deliver_to(self, setting: FeatureSetting, queue: list[Delivery[E]]) -> tuple[int, int]:
+        posted = failed = 0
+        async with self._at_once:
+            for delivery in queue:
+                if self._stopping():
+                    break  # the bot is shutting down: the rest stays pending
+                try:
+                    message_id = await self._post_paced(setting, delivery.run)
+                except DeliveryRefused as refusal:
+                    await self._refused(setting, delivery, queue, str(refusal))
+                    return posted, failed + 1
+                except PostRejected as rejection:
+                    log.warning("Discord rejected a post in server %s: %s", setting.guild_id, rejection)
+                    await self._ledger.drop([delivery], str(rejection))
+                    failed += 1
+                    continue
+                except Exception as error:  # one server's trouble never stops the others
+                    log.warning("Posting in server %s failed", setting.guild_id, exc_info=True)
+                    reason = f"{type(error).__name__}: {error}"
+                    if delivery.attempts + 1 < ATTEMPTS_LIMIT:
+                        await self._ledger.failed(delivery, reason)
+                        return posted, failed + 1  # keep the order: the rest waits for the next poll
+                    await self._ledger.drop([delivery], f"given up after {ATTEMPTS_LIMIT} attempts: {reason}")
+                    failed += 1
+                    continue
+                await self._ledger.posted(delivery, message_id)
+                if setting.failures:
+                    await self._settings.delivered(setting.guild_id, setting.feature)
+                posted += 1
+        return posted, failed
+
+    async def _post_paced(self, setting: FeatureSetting, run: E) -> int:
+        return await paced(self._pace, lambda: self._post(setting, run, nonce(run.key, setting.guild_id)))
+
+    async def _refused(
+        self, setting: FeatureSetting, delivery: Delivery[E], queue: list[Delivery[E]], reason: str
+    ) -> None:
+        log.warning("Server %s refused a %s post: %s", setting.guild_id, setting.feature, reason)
+        await self._ledger.failed(delivery, reason)
+        if await self._settings.delivery_failed(
+            setting.guild_id, setting.feature, reason, limit=FAILURE_LIMIT
+        ):
+            log.warning("%s turned off in server %s: %s", setting.feature, setting.guild_id, reason)
+            await self._ledger.drop(queue, reason)

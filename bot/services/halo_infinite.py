@@ -18,15 +18,15 @@ from datetime import UTC, datetime
 
 import aiohttp
 
-from bot.clients.microsoft_signin import SIGN_IN_AGAIN, MicrosoftSignIn, SignedOut, SignInUnreachable
-from bot.clients.waypoint import WaypointClient
-from bot.clients.waypoint_tokens import WaypointTokens
+from bot.clients.waypoint.client import WaypointClient
+from bot.clients.waypoint.microsoft_signin import SIGN_IN_AGAIN, MicrosoftSignIn, SignedOut, SignInUnreachable
+from bot.clients.waypoint.tokens import WaypointTokens
 from bot.config import InfiniteConfig
-from bot.errors import UpstreamError, UserFacingError
-from bot.gamertags import gamertag as checked_gamertag
+from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import waypoint as api
-from bot.rendering import plain, quoted
 from bot.runtime.telemetry import Telemetry
+from bot.utils.gamertags import gamertag as checked_gamertag
+from bot.utils.rendering import plain, quoted
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ class HaloInfinite:
         """The ranked playlists known so far; with ``gamertag``, those this player played are
         discovered first (for as long as an autocomplete can wait)."""
         if gamertag:
-            with contextlib.suppress(UserFacingError, TimeoutError):
+            with contextlib.suppress(UserFacingError, ServiceError, TimeoutError):
                 async with asyncio.timeout(DISCOVERY_SECONDS), self._answering() as client:
                     player = await _player(client, gamertag)
                     record = await client.service_record(player.xuid, None)
@@ -183,7 +183,7 @@ class HaloInfinite:
 
     async def keep_signed_in(self) -> None:
         """Renews the Waypoint tokens ahead of their expiry (a background job)."""
-        with contextlib.suppress(UserFacingError):
+        with contextlib.suppress(UserFacingError, ServiceError):
             async with self._answering() as client:
                 await client.renew_sign_in()
             self._told_operator = None  # signed in: a later sign-in problem is news again

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.clients.speedrun import RunRefused, SpeedrunClient
-from bot.errors import UpstreamError, UserFacingError
+from bot.clients.speedrun import SpeedrunClient
+from bot.errors import KeyUnreadable, RunRefused, ServiceError, UpstreamError, UserFacingError, user_message
 from bot.models import speedrun as api
 from bot.models.submission import Draft, FormVariable, Named, Submitted
-from bot.rendering import plain, quoted
-from bot.run_times import FORMS, parse_run_time
 from bot.services.speedrun import pick
 from bot.storage.speedrun_keys import LinkedKey, SpeedrunKeys
 from bot.storage.submission_forms import Form, SubmissionForms
+from bot.utils.rendering import plain, quoted
+from bot.utils.run_times import FORMS, parse_run_time
 
 log = logging.getLogger(__name__)
 
@@ -276,8 +276,8 @@ class RunSubmissions:
         except RunRefused as refused:  # speedrun.com read the run and made nothing of it
             problems = [plain(error, 300) for error in refused.errors] or [str(refused)]
             nothing_sent = True
-        except UserFacingError as error:
-            problems = [str(error)]
+        except (UserFacingError, ServiceError, KeyUnreadable) as error:
+            problems = [user_message(error) or str(error)]
         except TimeoutError:
             problems = [UNANSWERED]
         except BaseException:

@@ -9,8 +9,8 @@ from typing import TypeVar
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import UserFacingError
 from bot.models import speedrun as api
-from bot.rendering import plain, quoted
-from bot.services.matching import did_you_mean, normalize
+from bot.utils.matching import did_you_mean, normalize
+from bot.utils.rendering import plain, quoted
 
 Named = TypeVar("Named", api.Category, api.Level, api.System)
 

@@ -35,10 +35,10 @@ from bot.services.delivery import (
     paced,
 )
 from bot.services.haloruns.service import HaloRuns
-from bot.services.matching import normalize
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
-from bot.storage.stream_alerts import Alert, StreamAlerts
+from bot.storage.stream_alerts import Alert, StreamAlertStore
+from bot.utils.matching import normalize
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +71,11 @@ def nonce(stream: Stream, guild_id: int, live_since: datetime) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:25]
 
 
-class StreamWatcher:
+class StreamAlerts:
     def __init__(
         self,
         haloruns: HaloRuns,
-        alerts: StreamAlerts,
+        alerts: StreamAlertStore,
         settings: GuildSettings,
         state: BotState,
         desk: StreamDesk,

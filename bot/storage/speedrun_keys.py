@@ -23,15 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SpeedrunConfig
-from bot.errors import UserFacingError
+from bot.errors import KeyUnreadable
 from bot.storage.database import upsert
 from bot.storage.tables import speedrun_keys
-
-SET_AGAIN = "Your speedrun.com API key can no longer be read: set it again with `/src key set`."
-
-
-class KeyUnreadable(UserFacingError):
-    """The stored key was sealed under another secret."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +81,7 @@ class SpeedrunKeys:
         try:
             api_key = SecretStr(self._fernet.decrypt(row.sealed_key.encode()).decode())
         except InvalidToken:
-            raise KeyUnreadable(SET_AGAIN) from None
+            raise KeyUnreadable() from None
         return LinkedKey(api_key, row.speedrun_user_id, row.speedrun_name)
 
     async def forget(self, user_id: int) -> bool:

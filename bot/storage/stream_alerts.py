@@ -28,7 +28,7 @@ class Alert:
     edited_at: datetime
 
 
-class StreamAlerts:
+class StreamAlertStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 

@@ -7,7 +7,7 @@ import asyncio
 from discord import app_commands
 
 from bot.app import HaloBot
-from bot.errors import UserFacingError
+from bot.errors import ServiceError
 
 AUTOCOMPLETE_SECONDS = 2.0  # Discord waits 3 s for the choices
 
@@ -18,7 +18,7 @@ async def speedrun_games(bot: HaloBot, current: str) -> list[app_commands.Choice
     try:
         async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
             found = await bot.speedrun.search_games({"name": current.strip() or "Halo"})
-    except (TimeoutError, UserFacingError):  # speedrun.com failing, or refusing the text
+    except (TimeoutError, ServiceError):  # speedrun.com failing, or refusing the text
         return []
     followed = {ref.casefold() for ref in bot.config.speedrun.games}
     found.sort(key=lambda g: not ({g.id.casefold(), (g.abbreviation or "").casefold()} & followed))

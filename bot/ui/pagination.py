@@ -7,8 +7,8 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.rendering import fit_embed
 from bot.ui.replies import send_reply
+from bot.utils.rendering import fit_embed
 
 PAGE_MINUTES = 10  # buttons go after this long unused (an interaction's token lives 15 minutes)
 

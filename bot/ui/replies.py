@@ -10,7 +10,7 @@ from typing import Any
 import discord
 from discord import InteractionResponseType
 
-from bot.rendering import fit_content, fit_embed
+from bot.utils.rendering import fit_content, fit_embed
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.errors import UserFacingError
+from bot.errors import user_message
 from bot.ui.replies import send_ephemeral
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # discord.py's own check failures carry messages meant for the user.
-_USER_ERRORS = (UserFacingError, app_commands.CheckFailure, app_commands.TransformerError)
+_CHECK_ERRORS = (app_commands.CheckFailure, app_commands.TransformerError)
 
 
 def apology(error_id: str) -> str:
@@ -40,10 +40,12 @@ class HaloTree(app_commands.CommandTree["HaloBot"]):
 
 
 async def report_error(interaction: discord.Interaction[HaloBot], error: BaseException, name: str) -> None:
-    """Tells the user what went wrong with ``name`` (a command, or a form it opened): the message
-    of an error meant for them, else an apology with the id under which the error is logged."""
-    if isinstance(error, _USER_ERRORS):
-        kind, message = type(error).__name__, str(error)
+    """Tells the user what went wrong with ``name`` (a command, or a form it opened): the words
+    ``user_message`` chooses for an error they can fix or should know (and discord.py's check
+    failures), else an apology with the id under which the error is logged."""
+    words = str(error) if isinstance(error, _CHECK_ERRORS) else user_message(error)
+    if words is not None:
+        kind, message = type(error).__name__, words
         log.info("/%s refused: %s", name, message)
     else:
         kind, error_id = "internal", secrets.token_hex(4)

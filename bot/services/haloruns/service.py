@@ -12,7 +12,10 @@ from typing import Self
 
 import aiohttp
 
-from bot.clients.haloruns import SERVICE, HaloRunsClient
+from bot.clients.haloruns.content import ContentSource
+from bot.clients.haloruns.legacy import LegacySource
+from bot.clients.haloruns.source import HaloRunsSource
+from bot.clients.haloruns.transport import SERVICE, HaloRunsClient
 from bot.config import HaloRunsConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.models.haloruns import (
@@ -27,13 +30,10 @@ from bot.models.haloruns import (
     RunnerProfile,
     Stream,
 )
-from bot.rendering import plain, quoted
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
-from bot.services.haloruns.content import ContentSource
-from bot.services.haloruns.legacy import LegacySource
-from bot.services.haloruns.source import HaloRunsSource
-from bot.services.matching import did_you_mean, normalize, suggest
+from bot.utils.matching import did_you_mean, normalize, suggest
+from bot.utils.rendering import plain, quoted
 
 log = logging.getLogger(__name__)
 

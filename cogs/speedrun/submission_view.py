@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Self
 
@@ -19,10 +20,11 @@ import discord
 
 from bot.embeds import submission as embeds
 from bot.models.submission import FormVariable
-from bot.rendering import clip, fit_embed
-from bot.storage.submission_forms import Form
+from bot.services.run_submission import RunSubmissions
+from bot.storage.submission_forms import Form, SubmissionForms
 from bot.ui.replies import send_ephemeral
 from bot.ui.tree import report_error
+from bot.utils.rendering import clip, fit_embed
 
 if TYPE_CHECKING:
     from bot.app import HaloBot
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 COMMAND = "src submit"
+COG = "Speedrun"
 PREFIX = "srcsub"
 _FORM = r"(?P<form>[0-9a-f]{16})"
 # An interaction's token edits its message for 15 minutes: a form must close before its first one ends.
@@ -47,6 +50,25 @@ BUSY = (
 )
 
 Action = Callable[["discord.Interaction[HaloBot]", Form], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Submissions:
+    """What the preview's items work with, built by the speedrun cog: the service, the stored
+    forms, and the timers that close expired forms on screen."""
+
+    service: RunSubmissions
+    forms: SubmissionForms
+    closing: FormClosing
+
+
+def submissions(interaction: discord.Interaction[HaloBot]) -> Submissions:
+    """The ``Submissions`` of the speedrun cog (the items are rebuilt from a click, so they find it
+    through the cog, whose ``COG`` name is fixed)."""
+    found = getattr(interaction.client.get_cog(COG), "submissions", None)
+    if not isinstance(found, Submissions):
+        raise RuntimeError(f"the {COG} cog is not loaded")
+    return found
 
 
 def form_view(form: Form, *, usable: bool = True) -> discord.ui.View:
@@ -118,7 +140,7 @@ async def show(
         await interaction.edit_original_response(**content)
     else:
         await interaction.response.edit_message(**content)
-    interaction.client.form_closing.watch(form, interaction)
+    submissions(interaction).closing.watch(form, interaction)
 
 
 def _closed(form: Form, why: str) -> str:
@@ -131,7 +153,7 @@ async def _guarded(
     """Runs ``action`` on the member's own open form (or one being sent, with ``sending``); errors
     are shown to them, never lost."""
     try:
-        form = await interaction.client.run_submissions.form(form_id, interaction.user.id)
+        form = await submissions(interaction).service.form(form_id, interaction.user.id)
         usable = form.state == "open" or (sending and form.state == "sending")
         if not usable or form.expired(datetime.now(UTC)):
             await show(interaction, form)
@@ -178,7 +200,7 @@ class VariablePick(
         value = self.item.values[0] if self.item.values else None
 
         async def pick(interaction: discord.Interaction[HaloBot], form: Form) -> None:
-            await show(interaction, await interaction.client.run_submissions.choose(form, variable_id, value))
+            await show(interaction, await submissions(interaction).service.choose(form, variable_id, value))
 
         await _guarded(interaction, form_id, pick)
 
@@ -200,12 +222,12 @@ class TypedVariable(
 
 async def _submit(interaction: discord.Interaction[HaloBot], form: Form) -> None:
     await interaction.response.defer()  # posting may take longer than Discord's 3 seconds
-    attempt = await interaction.client.run_submissions.submit(form)
+    attempt = await submissions(interaction).service.submit(form)
     await show(interaction, attempt.form, attempt.problems)
 
 
 async def _cancel(interaction: discord.Interaction[HaloBot], form: Form) -> None:
-    await show(interaction, await interaction.client.run_submissions.cancel(form))
+    await show(interaction, await submissions(interaction).service.cancel(form))
 
 
 class TypedValue(discord.ui.Modal):
@@ -224,7 +246,7 @@ class TypedValue(discord.ui.Modal):
 
         async def keep(interaction: discord.Interaction[HaloBot], form: Form) -> None:
             await show(
-                interaction, await interaction.client.run_submissions.choose(form, self.variable_id, typed)
+                interaction, await submissions(interaction).service.choose(form, self.variable_id, typed)
             )
 
         await _guarded(interaction, self.form_id, keep)
@@ -237,7 +259,8 @@ class FormClosing:
     """Closes each open form on screen when it expires, through the newest interaction that showed
     it (an interaction can edit its message for 15 minutes)."""
 
-    def __init__(self) -> None:
+    def __init__(self, forms: SubmissionForms) -> None:
+        self._forms = forms
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     def watch(self, form: Form, interaction: discord.Interaction[HaloBot]) -> None:
@@ -261,7 +284,7 @@ class FormClosing:
         await asyncio.sleep(max(0.0, (closing - datetime.now(UTC)).total_seconds()))
         self._timers.pop(form_id, None)
         try:
-            form = await interaction.client.submission_forms.get(form_id)
+            form = await self._forms.get(form_id)
             if form is not None and form.state == "open":
                 await interaction.edit_original_response(
                     embed=embeds.closed_embed(form, _closed(form, EXPIRED)),

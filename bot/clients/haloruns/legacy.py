@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.clients.haloruns import HaloRunsClient
+from bot.clients.haloruns.catalog import legacy_catalog
+from bot.clients.haloruns.transport import HaloRunsClient
 from bot.models import haloruns_legacy as api
 from bot.models.haloruns import (
     COOP,
@@ -18,7 +19,6 @@ from bot.models.haloruns import (
     RunnerProfile,
     Stream,
 )
-from bot.services.haloruns.catalog import legacy_catalog
 
 PATH = "/api/request"
 

@@ -22,10 +22,10 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
-from bot.errors import UpstreamError, UserFacingError
+from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
-from bot.services.feed_delivery import FeedDelivery, PollResult
+from bot.services.delivery import FeedDelivery, PollResult
 from bot.storage.ledger import RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings, scoped
 from bot.storage.state import BotState
@@ -55,7 +55,7 @@ def _verified(run: api.Run) -> datetime:
     return run.status.verify_date or datetime.min.replace(tzinfo=UTC)
 
 
-class VerifiedRuns:
+class SrcAnnouncements:
     def __init__(
         self,
         client: SpeedrunClient,
@@ -100,7 +100,7 @@ class VerifiedRuns:
                 else:
                     await self._first_look(game_id)
                     followed[game_id] = datetime.now(UTC).isoformat()
-            except (UpstreamError, UserFacingError) as error:
+            except (ServiceError, UserFacingError) as error:
                 log.warning("speedrun.com runs of %s skipped this poll: %s", game_id, error)
         # A game nobody follows any more is looked at afresh if followed again.
         await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in games}))
@@ -155,7 +155,10 @@ class VerifiedRuns:
                 if failures < CHECK_TRIES:
                     break  # keep the order: this run and newer ones wait for the next poll
                 standing = None  # posted without the record check rather than held up for ever
-            except UserFacingError as error:  # a board speedrun.com will not show: not a record
+            except (
+                ServiceError,
+                UserFacingError,
+            ) as error:  # a board speedrun.com will not show: not a record
                 log.warning("speedrun.com board of run %s cannot be read: %s", entry.run.id, error)
                 standing = None
             self._check_failures.pop(entry.run.id, None)

@@ -21,7 +21,7 @@ from pydantic import TypeAdapter
 from bot.clients.capped_read import read_capped
 from bot.clients.http import UpstreamErrors
 from bot.clients.shared_requests import SharedRequests
-from bot.clients.waypoint_tokens import WaypointTokens
+from bot.clients.waypoint.tokens import WaypointTokens
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError
 from bot.models import waypoint as api

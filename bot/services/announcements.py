@@ -3,7 +3,7 @@
 The feed is read every ``haloruns.records_poll_seconds``. Records never seen before are stored with
 one pending delivery per server whose announcements are on (and whose filters they pass); the
 first poll (and the first after ``haloruns.api`` changed) only remembers the feed. Delivering is
-``FeedDelivery``'s work (bot/services/feed_delivery.py).
+``FeedDelivery``'s work (bot/services/delivery.py).
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
-from bot.services.feed_delivery import FeedDelivery, PollResult
+from bot.services.delivery import FeedDelivery, PollResult
 from bot.services.haloruns.service import HaloRuns
-from bot.services.matching import normalize
 from bot.storage.ledger import RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 from bot.storage.state import BotState
+from bot.utils.matching import normalize
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def oldest_first(runs: list[Run]) -> list[Run]:
     return [run for _, run in ordered]
 
 
-class RecordFeed:
+class Announcements:
     def __init__(
         self,
         haloruns: HaloRuns,

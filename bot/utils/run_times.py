@@ -6,7 +6,7 @@ import math
 import re
 from decimal import Decimal
 
-from bot.rendering import quoted
+from bot.utils.rendering import quoted
 
 _CLOCK = re.compile(r"(?:(?:(?P<h>\d+):)?(?P<m>\d+):)?(?P<s>\d+(?:\.\d+)?)")
 _UNITS = re.compile(

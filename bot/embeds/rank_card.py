@@ -8,7 +8,7 @@ import math
 
 from PIL import Image, ImageDraw, ImageFont
 
-from bot import csr_tiers
+from bot.embeds import csr_tiers
 from bot.models.waypoint import CsrResult, CsrStanding
 
 SIZE = (800, 260)

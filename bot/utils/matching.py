@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz, process
 
-from bot.rendering import plain
+from bot.utils.rendering import plain
 
 
 def normalize(text: str) -> str:

@@ -12,7 +12,8 @@ import asyncio
 from collections.abc import Iterable
 from urllib.parse import quote, urljoin
 
-from bot.clients.haloruns import HaloRunsClient
+from bot.clients.haloruns.catalog import content_catalog
+from bot.clients.haloruns.transport import HaloRunsClient
 from bot.models import haloruns_content as feeds
 from bot.models.haloruns import (
     COOP,
@@ -28,7 +29,6 @@ from bot.models.haloruns import (
     RunnerProfile,
     Stream,
 )
-from bot.services.haloruns.catalog import content_catalog
 
 PROFILE_REQUESTS = 8  # profiles fetched at once when filtering by country
 COUNTRY_HOW = "Countries from each runner's HaloRuns profile (the recent-runs feed has none)."

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Literal
 
 import discord
@@ -13,16 +14,27 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
 from bot.embeds.submission import preview_embed
-from bot.errors import UserFacingError
+from bot.errors import ServiceError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.speedrun import Timing
 from bot.services import speedrun
-from bot.services.run_submission import RunRequest
-from bot.speedrun_key_form import KeyForm
-from bot.submission_view import TOKEN_LIFETIME, FormButton, TypedVariable, VariablePick, form_view
+from bot.services.run_submission import RunRequest, RunSubmissions
+from bot.storage.speedrun_keys import SpeedrunKeys
+from bot.storage.submission_forms import SubmissionForms
 from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
 from bot.ui.pagination import send_pages
 from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
+from cogs.speedrun.key_form import KeyForm
+from cogs.speedrun.submission_view import (
+    COG,
+    TOKEN_LIFETIME,
+    FormButton,
+    FormClosing,
+    Submissions,
+    TypedVariable,
+    VariablePick,
+    form_view,
+)
 
 RUNS_SHOWN = 50
 # GET /runs orderings, as the seed lists them.
@@ -40,13 +52,23 @@ OrderBy = Literal[
 ]
 
 
-class Speedrun(commands.Cog):
+class SpeedrunCog(commands.Cog, name=COG):
     """speedrun.com: games, categories, levels and runs."""
 
     src = app_commands.Group(name="src", description="speedrun.com games and runs.")
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
+        config = bot.config.speedrun
+        self.keys = SpeedrunKeys(bot.engine, config)
+        forms = SubmissionForms(bot.engine)
+        lifetime = timedelta(minutes=config.submit_form_minutes)
+        self.submissions = Submissions(
+            RunSubmissions(bot.speedrun, self.keys, forms, lifetime), forms, FormClosing(forms)
+        )
+
+    async def cog_unload(self) -> None:
+        self.submissions.closing.stop()
 
     async def _game_choices(
         self, interaction: discord.Interaction, current: str
@@ -85,7 +107,7 @@ class Speedrun(commands.Cog):
         try:
             async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
                 found = await options(await self.bot.speedrun.game(str(interaction.namespace.game or "")))
-        except (TimeoutError, UserFacingError):
+        except (TimeoutError, UserFacingError, ServiceError):
             return []
         matching = [(value, name) for value, name in found if current.casefold() in name.casefold()]
         return [app_commands.Choice(name=name[:100], value=value[:100]) for value, name in matching[:25]]
@@ -129,7 +151,7 @@ class Speedrun(commands.Cog):
                     self.bot.speedrun, game, namespace.category, namespace.level
                 )
                 variables = await self.bot.speedrun.variables(category.id) if category else []
-        except (TimeoutError, UserFacingError):
+        except (TimeoutError, UserFacingError, ServiceError):
             return []
         choices = [
             app_commands.Choice(name=f"{v.name}: {value.label}"[:100], value=f"{v.id}={value_id}")
@@ -147,12 +169,12 @@ class Speedrun(commands.Cog):
     @key.command(name="set")
     async def key_set(self, interaction: discord.Interaction) -> None:
         """Link your speedrun.com API key, asked for in a private form."""
-        await interaction.response.send_modal(KeyForm())
+        await interaction.response.send_modal(KeyForm(self.keys))
 
     @key.command(name="remove")
     async def key_remove(self, interaction: discord.Interaction) -> None:
         """Forget your speedrun.com API key."""
-        forgotten = await self.bot.speedrun_keys.forget(interaction.user.id)
+        forgotten = await self.keys.forget(interaction.user.id)
         message = (
             "Your speedrun.com API key is forgotten."
             if forgotten
@@ -218,9 +240,9 @@ class Speedrun(commands.Cog):
         )
         async with thinking_if_slow(interaction, ephemeral=True):
             closes_by = interaction.created_at + TOKEN_LIFETIME  # while the preview can still be edited
-            form = await self.bot.run_submissions.prepare(interaction.user.id, request, closes_by=closes_by)
+            form = await self.submissions.service.prepare(interaction.user.id, request, closes_by=closes_by)
         await send_reply(interaction, embed=preview_embed(form), view=form_view(form), ephemeral=True)
-        self.bot.form_closing.watch(form, interaction)
+        self.submissions.closing.watch(form, interaction)
 
     @src.command(name="runs")
     @app_commands.describe(
@@ -327,4 +349,4 @@ class Speedrun(commands.Cog):
 
 async def setup(bot: HaloBot) -> None:
     bot.add_dynamic_items(FormButton, VariablePick, TypedVariable)
-    await bot.add_cog(Speedrun(bot))
+    await bot.add_cog(SpeedrunCog(bot))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UserFacingError
-from bot.rendering import quoted
+from bot.utils.rendering import quoted
 
 MAX_LENGTH = 15
 # Letters (any script), digits and single spaces, starting with a letter or digit; then an
