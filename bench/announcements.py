@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.figures import print_figures
 from bot.app import HaloBot
 from bot.config import Config
+from bot.models.settings import AnnouncementFilters
 from bot.runtime.logging_setup import setup_logging
 from bot.services.announcements import FEED_STATE, Announcements
 from bot.storage.settings import FeatureSetting
@@ -91,7 +92,9 @@ async def measure(
             await asyncio.sleep(0.05)
     for guild in discord.guilds:
         channel = next(c for c in guild["channels"] if c["name"] == "world-records")
-        await bot.settings.save(FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None))
+        await bot.settings.save(
+            FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None, AnnouncementFilters())
+        )
     # The cog's module is loaded by discord.py as its own copy: reach its feed by attribute.
     feed = getattr(bot.get_cog("Announcements"), "feed", None)
     if not isinstance(feed, Announcements):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from bench.figures import print_figures
 from bot.config import Config
+from bot.models.settings import SrcAnnouncementFilters
 from bot.runtime.logging_setup import setup_logging
 from bot.services.src_announcements import FOLLOWED_STATE
 from bot.storage.settings import FeatureSetting
@@ -78,7 +79,9 @@ async def poll_cost(data_dir: Path) -> list[tuple[str, str]]:
             guild = discord.guilds[0]
             channel = next(c for c in guild["channels"] if c["name"] == "world-records")
             await bot.settings.save(
-                FeatureSetting(int(guild["id"]), f"src:{DEAD_CELLS}", int(channel["id"]), None)
+                FeatureSetting(
+                    int(guild["id"]), f"src:{DEAD_CELLS}", int(channel["id"]), None, SrcAnnouncementFilters()
+                )
             )
             feed = getattr(bot.get_cog("SrcAnnouncements"), "feed", None)
             if feed is None:

@@ -7,6 +7,7 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
+from bot.models.settings import AnnouncementFilters
 from bot.services.announcements import Announcements
 from bot.storage.settings import FeatureSetting
 from bot.ui.posting import configured_channel, post
@@ -36,7 +37,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(JOB)
 
-    async def post(self, setting: FeatureSetting, run: Run, nonce: str) -> int:
+    async def post(self, setting: FeatureSetting[AnnouncementFilters], run: Run, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
         message = await post(channel, record_embed(run), role_id=setting.role_id, nonce=nonce)
         return message.id

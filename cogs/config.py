@@ -3,7 +3,6 @@ announcements (Manage Server)."""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Literal
 
 import discord
@@ -11,14 +10,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.errors import ServiceError, UserFacingError
-from bot.storage.settings import Feature, FeatureSetting, scoped
+from bot.errors import UserFacingError
+from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.services.settings import ServerSettings, followed_name
+from bot.storage.settings import Feature, FeatureSetting
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.replies import send_reply, thinking_if_slow
-from bot.utils.matching import did_you_mean, normalize
 from bot.utils.rendering import EMBED_BUDGET, plain, quoted
 
-DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 # What the bot needs in a channel to post there, as Discord names it.
 NEEDED = (
     ("view_channel", "View Channel"),
@@ -28,8 +27,6 @@ NEEDED = (
 
 
 IN_A_SERVER = "Use this command in a server."
-MAX_GAMES = 20  # speedrun.com games one server may follow: each costs requests at every poll
-PER_SERVER: tuple[Feature, ...] = ("announcements", "streams")  # "src" is set per game
 FEATURE_NAMES: dict[Feature, str] = {
     "announcements": "World-record announcements",
     "streams": "Stream alerts",
@@ -47,36 +44,27 @@ def _listed(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _match(names: list[str], known: list[str], what: str) -> list[str]:
-    """Each of ``names`` spelled as HaloRuns spells it; an unknown one is an error with suggestions."""
-    by_key = {normalize(name): name for name in known}
-    chosen = []
-    for name in names:
-        if normalize(name) not in by_key:
-            raise UserFacingError(f"HaloRuns has no {what} {quoted(name)}.{did_you_mean(known, name)}")
-        chosen.append(by_key[normalize(name)])
-    return chosen
+def _games(games: tuple[str, ...]) -> list[str]:
+    return [f"Games: {', '.join(plain(g, 100) for g in games)}"] if games else []
 
 
-def describe(setting: FeatureSetting) -> str:
+def describe(setting: FeatureSetting[Filters]) -> str:
     lines = [
         f"Channel: <#{setting.channel_id}>",
         f"Role pinged: {f'<@&{setting.role_id}>' if setting.role_id else 'none'}",
     ]
-    filters = setting.filters
-    if filters.get("games"):
-        lines.append(f"Games: {', '.join(plain(g, 100) for g in filters['games'])}")
-    if filters.get("difficulties"):
-        lines.append(f"Difficulties: {', '.join(filters['difficulties'])}")
-    if "on_end" in filters:
-        ending = "the alert is deleted" if filters["on_end"] == "delete" else "the alert says so"
-        lines.append(f"When a stream ends: {ending}")
-    if filters.get("mode"):
-        lines.append(
-            f"Posts: {'new world records only' if filters['mode'] == 'wr' else 'every verified run'}"
-        )
-    if "extensions" in filters:
-        lines.append(f"Extension categories: {'included' if filters['extensions'] else 'left out'}")
+    match setting.filters:
+        case AnnouncementFilters(games=games, difficulties=difficulties, extensions=extensions):
+            lines += _games(games)
+            if difficulties:
+                lines.append(f"Difficulties: {', '.join(difficulties)}")
+            lines.append(f"Extension categories: {'included' if extensions else 'left out'}")
+        case StreamAlertFilters(games=games, on_end=on_end):
+            lines += _games(games)
+            ending = "the alert is deleted" if on_end == "delete" else "the alert says so"
+            lines.append(f"When a stream ends: {ending}")
+        case SrcAnnouncementFilters(mode=mode):
+            lines.append(f"Posts: {'new world records only' if mode == 'wr' else 'every verified run'}")
     if not setting.enabled:
         lines.insert(0, f"**Off**: {plain(setting.disabled_reason or 'turned off', 300)}")
     return "\n".join(lines)
@@ -84,8 +72,9 @@ def describe(setting: FeatureSetting) -> str:
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class Config(
+class ConfigCog(
     commands.GroupCog,
+    name="Config",
     group_name="config",
     group_description="Where this server gets world records and stream alerts.",
 ):
@@ -93,14 +82,8 @@ class Config(
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
+        self.settings = ServerSettings(bot.settings, bot.haloruns, bot.speedrun)
         super().__init__()
-
-    async def _games(self, text: str | None) -> list[str]:
-        if not _listed(text):
-            return []
-        async with self.bot.haloruns.deadline():
-            catalog = await self.bot.haloruns.catalog()
-        return _match(_listed(text), [game.name for game in catalog.games], "game")
 
     async def _check_channel(
         self,
@@ -137,10 +120,9 @@ class Config(
             )
         return ""
 
-    async def _save(
-        self, interaction: discord.Interaction, setting: FeatureSetting, summary: str, warning: str
+    async def _saved(
+        self, interaction: discord.Interaction, setting: FeatureSetting[Filters], summary: str, warning: str
     ) -> None:
-        await self.bot.settings.save(setting)
         await send_reply(interaction, f"{summary}\n{describe(setting)}{warning}", ephemeral=True)
 
     @app_commands.command()
@@ -163,15 +145,15 @@ class Config(
     ) -> None:
         """Post every new HaloRuns world record in a channel."""
         warning = await self._check_channel(interaction, channel, role)
-        filters = {
-            "games": await self._games(games),
-            "difficulties": _match(_listed(difficulties), list(DIFFICULTIES), "difficulty"),
-            "extensions": extensions,
-        }
-        setting = FeatureSetting(
-            _guild_id(interaction), "announcements", channel.id, role.id if role else None, filters
+        setting = await self.settings.announcements(
+            _guild_id(interaction),
+            channel.id,
+            role.id if role else None,
+            games=_listed(games),
+            difficulties=_listed(difficulties),
+            extensions=extensions,
         )
-        await self._save(interaction, setting, "World-record announcements are on.", warning)
+        await self._saved(interaction, setting, "World-record announcements are on.", warning)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -191,11 +173,10 @@ class Config(
     ) -> None:
         """Post an alert when a runner goes live on HaloRuns."""
         warning = await self._check_channel(interaction, channel, role)
-        filters = {"games": await self._games(games), "on_end": on_end}
-        setting = FeatureSetting(
-            _guild_id(interaction), "streams", channel.id, role.id if role else None, filters
+        setting = await self.settings.streams(
+            _guild_id(interaction), channel.id, role.id if role else None, games=_listed(games), on_end=on_end
         )
-        await self._save(interaction, setting, "Stream alerts are on.", warning)
+        await self._saved(interaction, setting, "Stream alerts are on.", warning)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
@@ -221,23 +202,15 @@ class Config(
     ) -> None:
         """Post a speedrun.com game's newly verified runs (or only its new world records)."""
         warning = await self._check_channel(interaction, channel, role)
-        found = await self.bot.speedrun.game(game)
-        followed = await self._followed_games(_guild_id(interaction))
-        if found.id not in followed and len(followed) >= MAX_GAMES:
-            raise UserFacingError(
-                f"This server follows {len(followed)} speedrun.com games, the most it can: "
-                "turn one off with `/config disable src game` first."
-            )
-        setting = FeatureSetting(
+        setting = await self.settings.src(
             _guild_id(interaction),
-            scoped("src", found.id),
             channel.id,
             role.id if role else None,
-            {"game": found.name, "mode": "wr" if mode == "wr" else "all"},
+            game=game,
+            mode="wr" if mode == "wr" else "all",
         )
-        await self._save(
-            interaction, setting, f"speedrun.com announcements of {plain(found.name, 100)} are on.", warning
-        )
+        summary = f"speedrun.com announcements of {plain(setting.filters.game, 100)} are on."
+        await self._saved(interaction, setting, summary, warning)
 
     @src.autocomplete("game")
     async def _src_games(
@@ -249,20 +222,18 @@ class Config(
     @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction) -> None:
         """This server's settings for announcements and stream alerts."""
-        settings = await self.bot.settings.of_guild(_guild_id(interaction))
+        overview = await self.settings.overview(_guild_id(interaction))
         embed = discord.Embed(title="Settings of this server", colour=discord.Colour.blurple())
-        for feature in PER_SERVER:
-            setting = settings.get(feature)
-            embed.add_field(
-                name=feature.capitalize(), value=describe(setting) if setting else "Off", inline=False
-            )
-        followed = sorted(
-            (s for s in settings.values() if s.family == "src"),
-            key=lambda s: str(s.filters.get("game", s.feature)).casefold(),
-        )
+        per_server: list[tuple[str, FeatureSetting[Filters] | None]] = [
+            ("Announcements", overview.announcements),
+            ("Streams", overview.streams),
+        ]
+        for title, setting in per_server:
+            embed.add_field(name=title, value=describe(setting) if setting else "Off", inline=False)
+        followed = overview.src
         shown = 0
         for setting in followed:
-            name = plain(f"speedrun.com: {setting.filters.get('game') or setting.feature}", 256)
+            name = plain(f"speedrun.com: {followed_name(setting)}", 256)
             value = describe(setting)
             if len(embed) + len(name) + len(value) > EMBED_BUDGET:
                 break
@@ -288,16 +259,11 @@ class Config(
     ) -> None:
         """Turn off world-record announcements, stream alerts or speedrun.com announcements here."""
         guild_id = _guild_id(interaction)
-        key: str = feature
-        name = FEATURE_NAMES[feature]
-        if game is not None and feature != "src":
-            raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
         async with thinking_if_slow(interaction, ephemeral=True):  # a game may be looked up
-            if game is not None:
-                followed = await self._followed_games(guild_id)
-                game_id = await self._followed_game(followed, game)
-                key, name = scoped("src", game_id), f"{name} of {plain(followed[game_id], 100)}"
-            turned_off = await self.bot.settings.disable(guild_id, key, f"turned off by {interaction.user}")
+            turned_off, followed = await self.settings.disable(
+                guild_id, feature, game, f"turned off by {interaction.user}"
+            )
+        name = FEATURE_NAMES[feature] + (f" of {plain(followed, 100)}" if followed is not None else "")
         message = f"{name} are off." if turned_off else f"{name} were not on."
         await send_reply(interaction, message, ephemeral=True)
 
@@ -307,34 +273,13 @@ class Config(
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        followed = await self._followed_games(interaction.guild_id)
+        followed = await self.settings.followed(interaction.guild_id)
         return [
             app_commands.Choice(name=name[:100], value=game_id)
             for game_id, name in sorted(followed.items(), key=lambda item: item[1].casefold())
             if current.casefold() in name.casefold()
         ][:25]
 
-    async def _followed_game(self, followed: dict[str, str], game: str) -> str:
-        """The id of the followed game ``game`` names: by id or name, else as speedrun.com finds it
-        (an abbreviation, say)."""
-        wanted = normalize(game)
-        found = next(
-            (g for g, n in followed.items() if game in (g, n) or (wanted and normalize(n) == wanted)), None
-        )
-        if found is None:
-            with contextlib.suppress(UserFacingError, ServiceError):
-                found = (await self.bot.speedrun.game(game)).id
-        if found is None or found not in followed:
-            raise UserFacingError(f"This server does not follow {quoted(game)} on speedrun.com.")
-        return found
-
-    async def _followed_games(self, guild_id: int) -> dict[str, str]:
-        """{game id: name} of the speedrun.com games the server follows (on or off)."""
-        settings = await self.bot.settings.of_guild(guild_id)
-        return {
-            s.scope: str(s.filters.get("game", s.feature)) for s in settings.values() if s.family == "src"
-        }
-
 
 async def setup(bot: HaloBot) -> None:
-    await bot.add_cog(Config(bot))
+    await bot.add_cog(ConfigCog(bot))

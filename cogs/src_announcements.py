@@ -6,6 +6,7 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds.speedrun import verified_run_embed
+from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import VerifiedRun
 from bot.services.src_announcements import SrcAnnouncements
 from bot.storage.settings import FeatureSetting
@@ -35,7 +36,9 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(JOB)
 
-    async def post(self, setting: FeatureSetting, entry: VerifiedRun, nonce: str) -> int:
+    async def post(
+        self, setting: FeatureSetting[SrcAnnouncementFilters], entry: VerifiedRun, nonce: str
+    ) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
         message = await post(channel, verified_run_embed(entry), role_id=setting.role_id, nonce=nonce)
         return message.id

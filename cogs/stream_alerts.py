@@ -10,6 +10,7 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.streams import stream_embed
 from bot.models.haloruns import Stream
+from bot.models.settings import StreamAlertFilters
 from bot.services.stream_alerts import StreamAlerts
 from bot.storage.settings import FeatureSetting
 from bot.storage.stream_alerts import Alert, StreamAlertStore
@@ -42,7 +43,9 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(JOB)
 
-    async def post(self, setting: FeatureSetting, stream: Stream, live_since: datetime, nonce: str) -> int:
+    async def post(
+        self, setting: FeatureSetting[StreamAlertFilters], stream: Stream, live_since: datetime, nonce: str
+    ) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
         message = await post(channel, stream_embed(stream, live_since), role_id=setting.role_id, nonce=nonce)
         return message.id

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Run, Runner
+from bot.models.settings import AnnouncementFilters, SrcAnnouncementFilters
 from bot.storage.database import open_database
 from bot.storage.ledger import RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
@@ -45,9 +46,9 @@ async def test_each_feed_keeps_its_own_runs(engine: AsyncEngine) -> None:
 
 async def test_a_scoped_setting_is_one_of_its_feature(engine: AsyncEngine) -> None:
     settings = GuildSettings(engine)
-    await settings.save(FeatureSetting(1, "src:o1y9wo6q", 10, None, {"mode": "wr"}))
-    await settings.save(FeatureSetting(1, "src:nd2ee5ed", 11, None))
-    await settings.save(FeatureSetting(1, "srcery", 12, None))
+    await settings.save(FeatureSetting(1, "src:o1y9wo6q", 10, None, SrcAnnouncementFilters(mode="wr")))
+    await settings.save(FeatureSetting(1, "src:nd2ee5ed", 11, None, SrcAnnouncementFilters()))
+    await settings.save(FeatureSetting(1, "srcery", 12, None, SrcAnnouncementFilters()))
 
     assert [s.feature for s in await settings.enabled("src")] == ["src:nd2ee5ed", "src:o1y9wo6q"]
     assert await settings.disable(1, "src:nd2ee5ed", "test")
@@ -58,9 +59,9 @@ async def test_a_scoped_setting_is_one_of_its_feature(engine: AsyncEngine) -> No
 
 async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(engine: AsyncEngine) -> None:
     settings = GuildSettings(engine)
-    await settings.save(FeatureSetting(1, "announcements", 10, None, {"games": ["Halo 3"]}))
-    await settings.save(FeatureSetting(1, "announcements", 11, 99))
-    await settings.save(FeatureSetting(2, "announcements", 20, None))
+    await settings.save(FeatureSetting(1, "announcements", 10, None, AnnouncementFilters(games=("Halo 3",))))
+    await settings.save(FeatureSetting(1, "announcements", 11, 99, AnnouncementFilters()))
+    await settings.save(FeatureSetting(2, "announcements", 20, None, AnnouncementFilters()))
 
     assert [(s.guild_id, s.channel_id, s.role_id) for s in await settings.enabled("announcements")] == [
         (1, 11, 99),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Final
 
 from aiolimiter import AsyncLimiter
 from pydantic import TypeAdapter
@@ -18,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
+from bot.models.settings import AnnouncementFilters
 from bot.services.delivery import FeedDelivery, PollResult
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.ledger import RunLedger
-from bot.storage.settings import Feature, FeatureSetting, GuildSettings
+from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
 from bot.utils.matching import normalize
 
@@ -30,21 +32,22 @@ log = logging.getLogger(__name__)
 FEED = "haloruns"
 FEED_SIZE = 50
 FEED_STATE = "records.feed.api"  # which API generation the ledger's records came from
-FEATURE: Feature = "announcements"
+FEATURE: Final = "announcements"
 
 # Posts ``run`` as the server's settings say, with ``nonce``; returns the message id.
-Poster = Callable[[FeatureSetting, Run, str], Awaitable[int]]
+Poster = Callable[[FeatureSetting[AnnouncementFilters], Run, str], Awaitable[int]]
 
 
-def wanted(setting: FeatureSetting, run: Run) -> bool:
+def wanted(setting: FeatureSetting[AnnouncementFilters], run: Run) -> bool:
     """Whether the run passes the server's filters (games, difficulties, extension categories)."""
-    games = {normalize(game) for game in setting.filters.get("games", [])}
-    difficulties = {normalize(d) for d in setting.filters.get("difficulties", [])}
+    filters = setting.filters
+    games = {normalize(game) for game in filters.games}
+    difficulties = {normalize(d) for d in filters.difficulties}
     if games and normalize(run.game) not in games:
         return False
     if difficulties and normalize(run.difficulty) not in difficulties:
         return False
-    return bool(setting.filters.get("extensions", True)) or not run.extension
+    return filters.extensions or not run.extension
 
 
 def oldest_first(runs: list[Run]) -> list[Run]:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from aiolimiter import AsyncLimiter
 
@@ -105,7 +105,7 @@ class FeedDelivery(Generic[E]):
         *,
         feature: Feature,
         setting_of: Callable[[E], str],
-        post: Callable[[FeatureSetting, E, str], Awaitable[int]],
+        post: Callable[[FeatureSetting[Any], E, str], Awaitable[int]],
         pace: AsyncLimiter,
         stopping: Callable[[], bool],
     ) -> None:
@@ -135,7 +135,7 @@ class FeedDelivery(Generic[E]):
             await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
         return sum(r[0] for r in results), sum(r[1] for r in results)
 
-    async def _deliver_to(self, setting: FeatureSetting, queue: list[Delivery[E]]) -> tuple[int, int]:
+    async def _deliver_to(self, setting: FeatureSetting[Any], queue: list[Delivery[E]]) -> tuple[int, int]:
         posted = failed = 0
         async with self._at_once:
             for delivery in queue:
@@ -166,11 +166,11 @@ class FeedDelivery(Generic[E]):
                 posted += 1
         return posted, failed
 
-    async def _post_paced(self, setting: FeatureSetting, run: E) -> int:
+    async def _post_paced(self, setting: FeatureSetting[Any], run: E) -> int:
         return await paced(self._pace, lambda: self._post(setting, run, nonce(run.key, setting.guild_id)))
 
     async def _refused(
-        self, setting: FeatureSetting, delivery: Delivery[E], queue: list[Delivery[E]], reason: str
+        self, setting: FeatureSetting[Any], delivery: Delivery[E], queue: list[Delivery[E]], reason: str
     ) -> None:
         log.warning("Server %s refused a %s post: %s", setting.guild_id, setting.feature, reason)
         await self._ledger.failed(delivery, reason)

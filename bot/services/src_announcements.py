@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from typing import Final
 
 from aiolimiter import AsyncLimiter
 from pydantic import TypeAdapter
@@ -24,16 +25,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import speedrun as api
+from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
 from bot.services.delivery import FeedDelivery, PollResult
 from bot.storage.ledger import RunLedger
-from bot.storage.settings import Feature, FeatureSetting, GuildSettings, scoped
+from bot.storage.settings import FeatureSetting, GuildSettings, scoped
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
 
 FEED = "src"  # keys of its runs start with it too (VerifiedRun.key)
-FEATURE: Feature = "src"
+FEATURE: Final = "src"
 PAGE = 100  # runs read per request, the most recently verified first
 PAGES = 5  # pages read in one poll of a game at most (after an outage)
 CHECK_TRIES = 3  # polls a run waits for its record check before it is posted without one
@@ -44,11 +46,11 @@ LATE_SHOWING = timedelta(hours=1)
 
 
 ENTRY: TypeAdapter[VerifiedRun] = TypeAdapter(VerifiedRun)
-Poster = Callable[[FeatureSetting, VerifiedRun, str], Awaitable[int]]
+Poster = Callable[[FeatureSetting[SrcAnnouncementFilters], VerifiedRun, str], Awaitable[int]]
 
 
-def wanted(setting: FeatureSetting, entry: VerifiedRun) -> bool:
-    return setting.filters.get("mode", "all") != "wr" or entry.record is not None
+def wanted(setting: FeatureSetting[SrcAnnouncementFilters], entry: VerifiedRun) -> bool:
+    return setting.filters.mode != "wr" or entry.record is not None
 
 
 def _verified(run: api.Run) -> datetime:
@@ -137,7 +139,9 @@ class SrcAnnouncements:
             len(entries),
         )
 
-    async def _poll_game(self, game_id: str, since: datetime, targets: list[FeatureSetting]) -> int:
+    async def _poll_game(
+        self, game_id: str, since: datetime, targets: list[FeatureSetting[SrcAnnouncementFilters]]
+    ) -> int:
         game = await self._client.game(game_id)
         unseen = await self._unseen(game, since)
         old = [e for e in unseen if _verified(e.run) < since]

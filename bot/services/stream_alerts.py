@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -26,6 +26,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Stream
+from bot.models.settings import StreamAlertFilters
 from bot.services.delivery import (
     FAILURE_LIMIT,
     DeliveryRefused,
@@ -51,7 +52,9 @@ NO_MESSAGE = 0  # the alert's message was deleted by someone: the stream is foll
 class StreamDesk(Protocol):
     """What the watcher asks of Discord."""
 
-    async def post(self, setting: FeatureSetting, stream: Stream, live_since: datetime, nonce: str) -> int:
+    async def post(
+        self, setting: FeatureSetting[StreamAlertFilters], stream: Stream, live_since: datetime, nonce: str
+    ) -> int:
         """Posts a live alert; returns the message id."""
 
     async def show(self, alert: Alert) -> None:
@@ -61,8 +64,8 @@ class StreamDesk(Protocol):
         """Deletes the alert's message."""
 
 
-def wanted(setting: FeatureSetting, stream: Stream) -> bool:
-    games = {normalize(game) for game in setting.filters.get("games", [])}
+def wanted(setting: FeatureSetting[StreamAlertFilters], stream: Stream) -> bool:
+    games = {normalize(game) for game in setting.filters.games}
     return not games or normalize(stream.game or "") in games
 
 
@@ -118,7 +121,7 @@ class StreamAlerts:
         await self._state.set(LAST_GOOD_POLL, now.isoformat())
         live = {stream.key: stream for stream in streams}
         settings = await self._settings.enabled("streams")
-        on_end = {s.guild_id: s.filters.get("on_end", "edit") for s in settings}
+        on_end = {s.guild_id: s.filters.on_end for s in settings}
         still_open = await asyncio.gather(
             *(self._follow(alert, live.get(alert.stream_key), on_end, now, seen_last) for alert in alerts)
         )
@@ -135,7 +138,12 @@ class StreamAlerts:
         )
 
     async def _follow(
-        self, alert: Alert, stream: Stream | None, on_end: dict[int, str], now: datetime, seen_last: datetime
+        self,
+        alert: Alert,
+        stream: Stream | None,
+        on_end: Mapping[int, str],
+        now: datetime,
+        seen_last: datetime,
     ) -> bool:
         """Brings one open alert up to date with what the list says of its stream; ``False`` once
         the alert is closed."""
@@ -197,7 +205,9 @@ class StreamAlerts:
                 return None
         return True
 
-    async def _start(self, setting: FeatureSetting, streams: list[Stream], now: datetime) -> None:
+    async def _start(
+        self, setting: FeatureSetting[StreamAlertFilters], streams: list[Stream], now: datetime
+    ) -> None:
         """New alerts in one server, one after the other; its first refusal ends its turn."""
         for stream in streams:
             if not wanted(setting, stream):

@@ -2,22 +2,34 @@
 
 A feature is set once per server (``announcements``, ``streams``) or once per thing it follows
 (``src:<game id>``, one per speedrun.com game); naming the feature alone covers all of its settings.
+Each feature's filters are typed (bot/models/settings.py) and kept as JSON in the row.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeGuard, TypeVar, overload
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
 from bot.storage.database import upsert
 from bot.storage.tables import guild_settings
 
+log = logging.getLogger(__name__)
+
 Feature = Literal["announcements", "streams", "src"]
+FILTERS: dict[str, type[Filters]] = {
+    "announcements": AnnouncementFilters,
+    "streams": StreamAlertFilters,
+    "src": SrcAnnouncementFilters,
+}
+F = TypeVar("F", bound=Filters, covariant=True)
+G = TypeVar("G", bound=Filters)
 
 
 def scoped(feature: Feature, scope: str) -> str:
@@ -32,12 +44,12 @@ def _of(feature: str) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True, slots=True)
-class FeatureSetting:
+class FeatureSetting(Generic[F]):
     guild_id: int
     feature: str  # a Feature, or a scoped() key
     channel_id: int
     role_id: int | None
-    filters: dict[str, Any] = field(default_factory=dict)
+    filters: F  # the feature's own: AnnouncementFilters for "announcements", and so on
     enabled: bool = True
     disabled_reason: str | None = None
     failures: int = 0
@@ -53,29 +65,52 @@ class FeatureSetting:
         return self.feature.partition(":")[2]
 
 
-def _setting(row: Any) -> FeatureSetting:
+def has_filters(setting: FeatureSetting[Filters], model: type[G]) -> TypeGuard[FeatureSetting[G]]:
+    """Whether ``setting`` is one whose filters are ``model``'s (read from a row, it is of that
+    model's feature)."""
+    return isinstance(setting.filters, model)
+
+
+def _setting(row: Any) -> FeatureSetting[Filters] | None:
+    """The row's setting; ``None`` (logged) for a row of no known feature or with filters that do
+    not fit its feature's: left out rather than posting what the server did not ask for."""
+    model = FILTERS.get(row.feature.partition(":")[0])
+    try:
+        if model is None:
+            raise ValueError("no such feature")
+        filters = model.model_validate_json(row.filters)
+    except ValueError as error:  # a pydantic ValidationError too
+        log.warning("Setting %s of server %s left out: %s", row.feature, row.guild_id, error)
+        return None
     return FeatureSetting(
         row.guild_id,
         row.feature,
         row.channel_id,
         row.role_id,
-        json.loads(row.filters),
+        filters,
         row.enabled,
         row.disabled_reason,
         row.failures,
     )
 
 
+def _settings(rows: Any) -> list[FeatureSetting[Filters]]:
+    return [setting for row in rows if (setting := _setting(row)) is not None]
+
+
 class GuildSettings:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def save(self, setting: FeatureSetting) -> None:
+    async def save(self, setting: FeatureSetting[Filters]) -> None:
         """Turns the feature on for the server with these values (replacing earlier ones)."""
+        model = FILTERS.get(setting.family)
+        if model is not None and not isinstance(setting.filters, model):
+            raise TypeError(f"{setting.feature} takes {model.__name__}, not {type(setting.filters).__name__}")
         values = {
             "channel_id": setting.channel_id,
             "role_id": setting.role_id,
-            "filters": json.dumps(setting.filters, sort_keys=True),
+            "filters": json.dumps(setting.filters.model_dump(mode="json"), sort_keys=True),
             "enabled": True,
             "disabled_reason": None,
             "failures": 0,
@@ -85,22 +120,28 @@ class GuildSettings:
         async with self._engine.begin() as connection:
             await upsert(connection, guild_settings, row, ["guild_id", "feature"])
 
-    async def of_guild(self, guild_id: int) -> dict[str, FeatureSetting]:
+    async def of_guild(self, guild_id: int) -> dict[str, FeatureSetting[Filters]]:
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 select(guild_settings).where(guild_settings.c.guild_id == guild_id)
             )
-            return {row.feature: _setting(row) for row in rows}
+            return {setting.feature: setting for setting in _settings(rows)}
 
-    async def enabled(self, feature: Feature) -> list[FeatureSetting]:
+    @overload
+    async def enabled(
+        self, feature: Literal["announcements"]
+    ) -> list[FeatureSetting[AnnouncementFilters]]: ...
+    @overload
+    async def enabled(self, feature: Literal["streams"]) -> list[FeatureSetting[StreamAlertFilters]]: ...
+    @overload
+    async def enabled(self, feature: Literal["src"]) -> list[FeatureSetting[SrcAnnouncementFilters]]: ...
+    async def enabled(self, feature: Feature) -> list[FeatureSetting[Any]]:
+        """The feature's settings that are on, with its filters, by server and key."""
         query = select(guild_settings).where(_of(feature) & guild_settings.c.enabled)
         async with self._engine.connect() as connection:
-            return [
-                _setting(row)
-                for row in await connection.execute(
-                    query.order_by(guild_settings.c.guild_id, guild_settings.c.feature)
-                )
-            ]
+            return _settings(
+                await connection.execute(query.order_by(guild_settings.c.guild_id, guild_settings.c.feature))
+            )
 
     async def disable(self, guild_id: int, feature: str, reason: str) -> bool:
         """Turns the feature (or one scoped setting) off, keeping why; ``False`` if it was not on."""

@@ -16,6 +16,12 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9 ]+", " ", text.lower().replace("'", "")).split())
 
 
+def named(names: Iterable[str], text: str) -> str | None:
+    """The one of ``names`` that ``text`` names, whatever its case and punctuation; ``None`` if none."""
+    wanted = normalize(text)
+    return next((name for name in names if wanted and normalize(name) == wanted), None)
+
+
 def closest(names: Iterable[str], text: str, limit: int = 3) -> list[str]:
     """Up to ``limit`` of ``names`` that look most like ``text``, for "Did you mean …"."""
     choices = list(dict.fromkeys(names))

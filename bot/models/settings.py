@@ -1,0 +1,40 @@
+"""What a server's setting of each posting feature filters by: the ``filters`` JSON of its row.
+
+Rows keep the JSON they always had (no migration): a key an older row lacks reads as its default
+here, and a key no model knows is ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Filters(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class AnnouncementFilters(Filters):
+    """World-record announcements: only these games and difficulties (all when empty), as HaloRuns
+    spells them, and whether runs of extension categories are posted."""
+
+    games: tuple[str, ...] = ()
+    difficulties: tuple[str, ...] = ()
+    extensions: bool = True
+
+
+class StreamAlertFilters(Filters):
+    """Stream alerts: only streams of these games (all when empty), and what becomes of an alert
+    once its stream has ended: edited to say so, or deleted."""
+
+    games: tuple[str, ...] = ()
+    on_end: Literal["edit", "delete"] = "edit"
+
+
+class SrcAnnouncementFilters(Filters):
+    """speedrun.com announcements of one game (its id is the setting's scope): the game's name when
+    it was followed, and whether every verified run is posted or only new world records."""
+
+    game: str = ""
+    mode: Literal["all", "wr"] = "all"

@@ -1,0 +1,166 @@
+"""The rules of /config: what a server may set for each posting feature, checked against HaloRuns
+and speedrun.com, and what its settings are as /config show lists them.
+
+A server follows at most ``MAX_GAMES`` speedrun.com games; games and difficulties are kept as
+HaloRuns spells them, whatever case or punctuation the admin typed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from bot.clients.speedrun import SpeedrunClient
+from bot.errors import ServiceError, UserFacingError
+from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.services.haloruns.service import HaloRuns
+from bot.storage.settings import Feature, FeatureSetting, GuildSettings, has_filters, scoped
+from bot.utils.matching import did_you_mean, named
+from bot.utils.rendering import quoted
+
+DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
+MAX_GAMES = 20  # speedrun.com games one server may follow: each costs requests at every poll
+
+S = TypeVar("S", bound=FeatureSetting[Filters])
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """A server's settings: each per-server feature's (``None`` while never set), and one per
+    followed speedrun.com game, by the game's name."""
+
+    announcements: FeatureSetting[AnnouncementFilters] | None
+    streams: FeatureSetting[StreamAlertFilters] | None
+    src: list[FeatureSetting[SrcAnnouncementFilters]]
+
+
+def followed_name(setting: FeatureSetting[SrcAnnouncementFilters]) -> str:
+    """The name a speedrun.com setting goes by: its game's, or its key if that was not kept."""
+    return setting.filters.game or setting.feature
+
+
+def spelled(names: list[str], known: list[str], what: str) -> tuple[str, ...]:
+    """Each of ``names`` spelled as HaloRuns spells it; an unknown one is an error with suggestions."""
+    chosen = []
+    for name in names:
+        found = named(known, name)
+        if found is None:
+            raise UserFacingError(f"HaloRuns has no {what} {quoted(name)}.{did_you_mean(known, name)}")
+        chosen.append(found)
+    return tuple(chosen)
+
+
+class ServerSettings:
+    def __init__(self, settings: GuildSettings, haloruns: HaloRuns, speedrun: SpeedrunClient) -> None:
+        self._settings = settings
+        self._haloruns = haloruns
+        self._speedrun = speedrun
+
+    async def announcements(
+        self,
+        guild_id: int,
+        channel_id: int,
+        role_id: int | None,
+        *,
+        games: list[str],
+        difficulties: list[str],
+        extensions: bool,
+    ) -> FeatureSetting[AnnouncementFilters]:
+        """Turns world-record announcements on (or changes them)."""
+        filters = AnnouncementFilters(
+            games=await self._games(games),
+            difficulties=spelled(difficulties, list(DIFFICULTIES), "difficulty"),
+            extensions=extensions,
+        )
+        return await self._save(FeatureSetting(guild_id, "announcements", channel_id, role_id, filters))
+
+    async def streams(
+        self,
+        guild_id: int,
+        channel_id: int,
+        role_id: int | None,
+        *,
+        games: list[str],
+        on_end: Literal["edit", "delete"],
+    ) -> FeatureSetting[StreamAlertFilters]:
+        """Turns stream alerts on (or changes them)."""
+        filters = StreamAlertFilters(games=await self._games(games), on_end=on_end)
+        return await self._save(FeatureSetting(guild_id, "streams", channel_id, role_id, filters))
+
+    async def src(
+        self, guild_id: int, channel_id: int, role_id: int | None, *, game: str, mode: Literal["all", "wr"]
+    ) -> FeatureSetting[SrcAnnouncementFilters]:
+        """Follows the speedrun.com game ``game`` names (or changes how), within ``MAX_GAMES``."""
+        found = await self._speedrun.game(game)
+        followed = await self.followed(guild_id)
+        if found.id not in followed and len(followed) >= MAX_GAMES:
+            raise UserFacingError(
+                f"This server follows {len(followed)} speedrun.com games, the most it can: "
+                "turn one off with `/config disable src game` first."
+            )
+        filters = SrcAnnouncementFilters(game=found.name, mode=mode)
+        return await self._save(
+            FeatureSetting(guild_id, scoped("src", found.id), channel_id, role_id, filters)
+        )
+
+    async def overview(self, guild_id: int) -> Overview:
+        settings = await self._settings.of_guild(guild_id)
+        announcements = settings.get("announcements")
+        streams = settings.get("streams")
+        return Overview(
+            announcements if announcements and has_filters(announcements, AnnouncementFilters) else None,
+            streams if streams and has_filters(streams, StreamAlertFilters) else None,
+            sorted(_followed(settings.values()), key=lambda s: followed_name(s).casefold()),
+        )
+
+    async def followed(self, guild_id: int) -> dict[str, str]:
+        """{game id: name} of the speedrun.com games the server follows (on or off)."""
+        return {
+            s.scope: followed_name(s) for s in _followed((await self._settings.of_guild(guild_id)).values())
+        }
+
+    async def disable(
+        self, guild_id: int, feature: Feature, game: str | None, reason: str
+    ) -> tuple[bool, str | None]:
+        """Turns a feature off in the server (for ``src``, perhaps only one followed game); whether
+        it was on, and the name of the game ``game`` named."""
+        if game is not None and feature != "src":
+            raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
+        key: str = feature
+        name = None
+        if game is not None:
+            followed = await self.followed(guild_id)
+            game_id = await self._followed_game(followed, game)
+            key, name = scoped("src", game_id), followed[game_id]
+        return await self._settings.disable(guild_id, key, reason), name
+
+    async def _followed_game(self, followed: dict[str, str], game: str) -> str:
+        """The id of the followed game ``game`` names: by id or name, else as speedrun.com finds it
+        (an abbreviation, say)."""
+        found = next((g for g, n in followed.items() if game in (g, n)), None)
+        if found is None and (name := named(followed.values(), game)) is not None:
+            found = next(g for g, n in followed.items() if n == name)
+        if found is None:
+            with contextlib.suppress(UserFacingError, ServiceError):
+                found = (await self._speedrun.game(game)).id
+        if found is None or found not in followed:
+            raise UserFacingError(f"This server does not follow {quoted(game)} on speedrun.com.")
+        return found
+
+    async def _games(self, names: list[str]) -> tuple[str, ...]:
+        if not names:
+            return ()
+        async with self._haloruns.deadline():
+            catalog = await self._haloruns.catalog()
+        return spelled(names, [game.name for game in catalog.games], "game")
+
+    async def _save(self, setting: S) -> S:
+        await self._settings.save(setting)
+        return setting
+
+
+def _followed(settings: Iterable[FeatureSetting[Filters]]) -> list[FeatureSetting[SrcAnnouncementFilters]]:
+    """The settings of followed speedrun.com games among ``settings``."""
+    return [s for s in settings if s.family == "src" and has_filters(s, SrcAnnouncementFilters)]
