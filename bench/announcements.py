@@ -32,11 +32,11 @@ from bot.models.settings import AnnouncementFilters
 from bot.runtime.logging_setup import setup_logging
 from bot.services.announcements import FEED_STATE, Announcements
 from bot.storage.settings import FeatureSetting
+from tests.cogs.test_announcements import new_record, publish
 from tests.conftest import running
 from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
-from tests.test_announcements import new_record, publish
 
 DISCORD_GLOBAL_LIMIT = 50.0  # requests a second
 

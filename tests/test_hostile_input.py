@@ -21,6 +21,7 @@ from bot.app import HaloBot
 from bot.config import Config
 from bot.ui.tree import apology
 from cogs.announcements import JOB as ANNOUNCEMENTS
+from tests.cogs.test_announcements import new_record, posts, publish
 from tests.conftest import poll, running, speedrun_cog
 from tests.fakes.discord import (
     MANAGE_GUILD,
@@ -34,7 +35,6 @@ from tests.fakes.discord import (
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.speedrun_server import FakeSpeedrun
 from tests.fakes.waypoint_server import PLAYER
-from tests.test_announcements import new_record, posts, publish
 
 # Raw mentions a member may type; none may come back unescaped.
 MENTIONS = ("@everyone", "@here", "<@&123>", "<@456>", "<@&111111111111111111>", "<@!222222222222222222>")

@@ -8,7 +8,7 @@ from bot.clients.haloruns.catalog import content_catalog, legacy_catalog
 from bot.models.haloruns_content import GLOBAL_METADATA
 from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
 
-GLOBAL_JSON = Path(__file__).parent / "fakes" / "haloruns" / "content" / "metadata" / "global.json"
+GLOBAL_JSON = Path(__file__).parents[3] / "fakes" / "haloruns" / "content" / "metadata" / "global.json"
 
 
 def test_the_legacy_catalog_holds_the_seed_tables_and_a_full_game_board_per_game() -> None:

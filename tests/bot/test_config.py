@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import Config, config_path, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)
