@@ -8,7 +8,7 @@ import discord
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.streams import stream_embed
+from bot.embeds.stream_alerts import stream_embed
 from bot.models.haloruns import Stream
 from bot.models.settings import StreamAlertFilters
 from bot.services.stream_alerts import StreamAlerts

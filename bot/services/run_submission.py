@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import KeyUnreadable, RunRefused, ServiceError, UpstreamError, UserFacingError, user_message
 from bot.models import speedrun as api
-from bot.models.submission import Draft, FormVariable, Named, Submitted
+from bot.models.run_submission import Draft, FormVariable, Named, Submitted
 from bot.services.speedrun import pick
 from bot.storage.speedrun_keys import LinkedKey, SpeedrunKeys
 from bot.storage.submission_forms import Form, SubmissionForms

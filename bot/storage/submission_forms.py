@@ -12,7 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models.submission import Draft, Submitted
+from bot.models.run_submission import Draft, Submitted
 from bot.storage.database import utc
 from bot.storage.tables import submission_forms as forms
 

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
-from bot.embeds.submission import preview_embed
+from bot.embeds.run_submission import preview_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.speedrun import Timing

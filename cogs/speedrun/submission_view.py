@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.embeds import submission as embeds
-from bot.models.submission import FormVariable
+from bot.embeds import run_submission as embeds
+from bot.models.run_submission import FormVariable
 from bot.services.run_submission import RunSubmissions
 from bot.storage.submission_forms import Form, SubmissionForms
 from bot.ui.replies import send_ephemeral

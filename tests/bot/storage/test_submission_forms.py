@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models.submission import Draft, Named, Submitted
+from bot.models.run_submission import Draft, Named, Submitted
 from bot.storage.database import open_database
 from bot.storage.submission_forms import SubmissionForms
 

@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import discord
 
 from bot.embeds.speedrun import COLOUR, GOLD, played_day
+from bot.models.run_submission import Draft
 from bot.models.speedrun import TIMINGS
-from bot.models.submission import Draft
 from bot.storage.submission_forms import Form
 from bot.utils.rendering import FIELD_LIMIT, clip, link, plain, safe_link, timestamp
 from bot.utils.run_times import format_run_time
