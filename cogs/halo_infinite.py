@@ -14,7 +14,7 @@ from bot.embeds import rank_card
 from bot.embeds.halo_infinite import csr_embed, service_record_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models.waypoint import Player
-from bot.services.halo_infinite import CsrReport
+from bot.services.halo_infinite import CsrReport, HaloInfinite
 from bot.storage.gamertag_links import GamertagLinks
 from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS
 from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
@@ -33,13 +33,15 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
-        self.gamertag_links = GamertagLinks(bot.engine)  # this feature's own: /link, /unlink
+        # This feature's own: the Halo Waypoint service, and the gamertags of /link and /unlink.
+        self.halo_infinite = HaloInfinite.from_config(bot.session, bot.config.infinite, bot.telemetry)
+        self.gamertag_links = GamertagLinks(bot.engine)
         self.member_csr = app_commands.ContextMenu(name="Halo CSR", callback=self.csr_of_member)
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.member_csr)
         if self.bot.config.infinite.enabled:
-            self.bot.jobs.every(RENEW_SECONDS, self.bot.halo_infinite.keep_signed_in, name=JOB)
+            self.bot.jobs.every(RENEW_SECONDS, self.halo_infinite.keep_signed_in, name=JOB)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.member_csr.name, type=self.member_csr.type)
@@ -53,7 +55,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         """The ranked playlists, discovering those of the player typed (or linked) first."""
         typed = str(interaction.namespace.gamertag or "")
         linked = None if typed else await self.gamertag_links.of(interaction.user.id)
-        playlists = await self.bot.halo_infinite.ranked_playlists(
+        playlists = await self.halo_infinite.ranked_playlists(
             typed or (linked.gamertag if linked else None)
         )
         matching = [p for p in playlists if current.casefold() in p.name.casefold()]
@@ -65,7 +67,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         """The CSR seasons, newest first."""
         try:
             async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                seasons = await self.bot.halo_infinite.seasons()
+                seasons = await self.halo_infinite.seasons()
         except (TimeoutError, UserFacingError, ServiceError):
             return []
         matching = [s for s in seasons if current.casefold() in s.label.casefold()]
@@ -90,7 +92,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         """A player's Halo Infinite rank (CSR), with a rank card."""
         async with thinking_if_slow(interaction):
             who = await self._who(interaction, gamertag)
-            report = await self.bot.halo_infinite.csr(who, playlist, season)
+            report = await self.halo_infinite.csr(who, playlist, season)
             card = await self._card(report)
         await send_reply(interaction, embed=csr_embed(report), file=card)
 
@@ -109,7 +111,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         """A player's Halo Infinite matchmaking service record."""
         async with thinking_if_slow(interaction):
             who = await self._who(interaction, gamertag)
-            report = await self.bot.halo_infinite.service_record(who, season)
+            report = await self.halo_infinite.service_record(who, season)
         await send_reply(interaction, embed=service_record_embed(report))
 
     @app_commands.command()
@@ -119,7 +121,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
     ) -> None:
         """Link your Xbox gamertag, so that /csr and /servicerecord show yours without typing it."""
         async with thinking_if_slow(interaction, ephemeral=True):
-            player = await self.bot.halo_infinite.player(gamertag)
+            player = await self.halo_infinite.player(gamertag)
             await self.gamertag_links.link(interaction.user.id, player)
         await send_reply(
             interaction,
@@ -147,7 +149,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         if player is None:
             raise NoGamertag(f"{member.mention} has not linked a gamertag (they can, with /link).")
         async with thinking_if_slow(interaction):
-            report = await self.bot.halo_infinite.csr(player, None, None)
+            report = await self.halo_infinite.csr(player, None, None)
             card = await self._card(report)
         await send_reply(interaction, embed=csr_embed(report), file=card)
 
