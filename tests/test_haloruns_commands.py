@@ -465,3 +465,25 @@ async def test_long_upstream_text_stays_within_discords_limits(
     assert "more boards: choose a category or difficulty" in records.embeds[0]["footer"]["text"]
     assert runs.embeds[0]["footer"]["text"].startswith("Page 1/")
     assert discord_server.violations == []
+
+
+async def test_a_legacy_stream_item_links_its_stream(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    # The shape of the site's REST stream items, as MendicantBias read them.
+    haloruns_server.overrides["streams"] = [
+        {
+            "stream": "https://www.twitch.tv/mythic_vex",
+            "game_name": "Halo 3",
+            "title": "Sierra 117 resets",
+            "viewers": 12,
+            "username": "Mythic Vex",
+        }
+    ]
+    async with running(make_config(haloruns={"api": "legacy"}), discord_server):
+        reply = await (await discord_server.invoke("streams")).reply()
+
+    [(name, value)] = fields(reply.embeds[0]).items()
+    assert name.startswith("Mythic Vex")
+    assert value.startswith("Sierra 117 resets\n12 watching")
+    assert "[watch](https://www.twitch.tv/mythic_vex)" in value
