@@ -113,6 +113,8 @@ class LiveStream(Payload):
 
 
 class StreamList(Payload):
+    # When HaloRuns regenerated the list: an empty list newer than the last one with streams is news.
+    updated_at: MaybeMoment = Field(None, alias="UpdatedAt")
     # Required: a document without the list is a failure, not "nobody is live".
     entries: Annotated[list[LiveStream], SkipInvalid] = Field(alias="Entries")
 

@@ -27,6 +27,7 @@ from bot.models.haloruns import (
     Runner,
     RunnerProfile,
     Stream,
+    StreamList,
 )
 from bot.services.haloruns.catalog import content_catalog
 
@@ -195,9 +196,9 @@ class ContentSource:
         ]
         return Holders.of(names, HOLDERS_HOW)
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
         feed = await self._client.get("/content/feeds/streamList.json", feeds.STREAM_LIST, fresh=fresh)
-        return [
+        streams = [
             Stream(
                 entry.username or entry.twitch_username or "someone",
                 entry.title,
@@ -210,3 +211,4 @@ class ContentSource:
             )
             for entry in feed.entries
         ]
+        return StreamList(streams, feed.updated_at)

@@ -26,6 +26,7 @@ from bot.models.haloruns import (
     RunFeed,
     RunnerProfile,
     Stream,
+    StreamList,
 )
 from bot.rendering import plain, quoted
 from bot.runtime.telemetry import Telemetry
@@ -187,4 +188,7 @@ class HaloRuns:
         return await self._source.holders()
 
     async def streams(self, *, fresh: bool = False) -> list[Stream]:
-        return await self._source.streams(fresh=fresh)
+        return (await self._source.stream_list(fresh=fresh)).streams
+
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
+        return await self._source.stream_list(fresh=fresh)
