@@ -2,7 +2,9 @@
 
 Level IDs are the 2-digit game number and the 2-digit level number (``0504``). The seed has no
 table for Halo 2 MCC (``07``): it is assumed to share Halo 2's levels. Full-game boards are not in
-the seed either: they take level number ``00`` (``0500`` is Halo: Reach, Full Game).
+the seed either: they take level number ``00`` (``0500`` is Halo: Reach, Full Game). Levels are
+named as the site names them; the seed's other spellings (ODST's "Kilowani Station", the site's
+"Kikowani Station") are understood in what users type.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ LEGACY_GAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     )),
     ("04", "Halo 3: ODST", (
         "Prepare to Drop", "Tayari Plaza", "Uplift Reserve", "Kizingo Blvd.", "ONI Alpha Site", "NMPD HQ",
-        "Kilowani Station", "Data Hive", "Coastal Highway",
+        "Kikowani Station", "Data Hive", "Coastal Highway",
     )),
     ("05", "Halo: Reach", (
         "Winter Contingency", "ONI: Sword Base", "Nightfall", "Tip of the Spear", "Long Night of Solace",
@@ -54,6 +56,15 @@ LEGACY_DIFFICULTIES = (Option("Easy", "0"), Option("Legendary", "1"))
 
 # Other names the games go by (the current site's among them), for mapping games onto numbers.
 _GAME_ALIASES = {"halo ce": "01", "halo combat evolved anniversary": "01", "halo 5 guardians": "08"}
+
+
+# The seed's spellings of words the site spells otherwise, as users may type them.
+_SPELLINGS = {"kilowani": "kikowani"}
+
+
+def _spelled(text: str) -> str:
+    """Normalized ``text`` with the site's spelling of each word."""
+    return " ".join(_SPELLINGS.get(word, word) for word in normalize(text).split())
 
 
 _GAME_NUMBERS = {normalize(name): number for number, name, _ in LEGACY_GAMES} | _GAME_ALIASES
@@ -117,7 +128,7 @@ def find_levels(catalog: Catalog, text: str) -> list[Level]:
     text = text.strip()
     if text in catalog.by_key:
         return [catalog.by_key[text]]
-    wanted = normalize(text)
+    wanted = _spelled(text)
     return [
         level
         for level in catalog.levels
@@ -128,7 +139,7 @@ def find_levels(catalog: Catalog, text: str) -> list[Level]:
 
 def rank_levels(catalog: Catalog, text: str, limit: int = 25) -> list[Level]:
     """Levels for autocomplete: ID and name prefixes first, then fuzzy matches, best first."""
-    query = normalize(text)
+    query = _spelled(text)
     if not query:
         return list(catalog.levels[:limit])
     scored: list[tuple[float, float, int, Level]] = []
@@ -164,7 +175,7 @@ def _word_score(query: str, text: str) -> float:
 
 def similar_levels(catalog: Catalog, text: str, limit: int = 3) -> list[Level]:
     """The levels that look most like ``text``, for "Did you mean …"."""
-    query = normalize(text) or "?"
+    query = _spelled(text) or "?"
     scored = sorted(
         (
             (_word_score(query, _search_text(level)), position, level)

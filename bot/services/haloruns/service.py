@@ -77,7 +77,7 @@ class HaloRuns:
     ) -> Self:
         client = HaloRunsClient(session, config, telemetry)
         source: HaloRunsSource = (
-            ContentSource(client, config.base_url) if config.api == "content" else LegacySource(client)
+            ContentSource(client, config.site_url) if config.api == "content" else LegacySource(client)
         )
         return cls(source)
 
