@@ -114,6 +114,7 @@ class InfiniteConfig(_Section):
     stats_url: HttpBaseUrl = "https://halostats.svc.halowaypoint.com"
     skill_url: HttpBaseUrl = "https://skill.svc.halowaypoint.com"
     gamecms_url: HttpBaseUrl = "https://gamecms-hacs.svc.halowaypoint.com"
+    discovery_url: HttpBaseUrl = "https://discovery-infiniteugc.svc.halowaypoint.com"
 
 
 class HealthConfig(_Section):
