@@ -14,5 +14,8 @@ class StartupError(Exception):
 class UpstreamError(UserFacingError):
     """An upstream service failed or answered with something unusable; the message names it."""
 
-    def __init__(self, service: str, problem: str) -> None:
+    def __init__(self, service: str, problem: str, *, detail: str | None = None) -> None:
         super().__init__(f"{service} is not answering properly right now: {problem}. Please try again later.")
+        self.service = service
+        self.problem = problem
+        self.detail = detail  # for the operator: what exactly did not fit

@@ -71,6 +71,10 @@ class WaypointClient:
             ("player", gamertag.casefold()), lambda: self._get(url, api.PLAYER, missing=NO_SUCH_PLAYER)
         )
 
+    async def me(self) -> api.Player:
+        """The signed-in player."""
+        return await self._get_present(f"{self._config.profile_url}/users/me", api.PLAYER)
+
     async def service_record(self, xuid: str, season_path: str | None) -> api.ServiceRecord:
         url = f"{self._config.stats_url}/hi/players/xuid({quote(xuid, safe='')})/Matchmade/servicerecord"
         params = {"seasonId": season_path} if season_path else {}

@@ -208,6 +208,8 @@ class FakeWaypoint:
 
     def _data(self, request: web.Request) -> web.Response:
         path, query = request.path, request.query
+        if path == "/profile/users/me":  # the signed-in player
+            return web.json_response(self.players[PLAYER.casefold()])
         if match := re.fullmatch(r"/profile/users/gt\((.+)\)", path):
             player = self.players.get(match[1].casefold())
             return web.json_response(player) if player else web.json_response({"message": "nope"}, status=404)
