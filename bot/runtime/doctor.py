@@ -41,10 +41,10 @@ from bot.models import haloruns_legacy as legacy
 from bot.models.lenient import noting_skips
 from bot.runtime.discord_endpoints import use_discord_endpoints
 from bot.runtime.telemetry import Telemetry
+from bot.services.halo_infinite import RANKED_ARENA
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 CHECK_SECONDS = 20.0  # no check waits longer (the clients' own limits are shorter)
-RANKED_ARENA = "edfef3ac-9cbe-4fa2-b949-8f29deafd483"
 LEGACY_PATH = "/api/request"
 # What a post needs: View Channel, Send Messages, Embed Links.
 POST_PERMISSIONS = {1 << 10: "View Channel", 1 << 11: "Send Messages", 1 << 14: "Embed Links"}
