@@ -26,6 +26,7 @@ from bot.errors import UpstreamError, UserFacingError
 from bot.gamertags import gamertag as checked_gamertag
 from bot.models import waypoint as api
 from bot.rendering import plain, quoted
+from bot.runtime.jobs import Polled
 from bot.runtime.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -186,12 +187,15 @@ class HaloInfinite:
                     await self._discover(client, record.subqueries.playlist_asset_ids or [])
         return [Playlist(id, name) for id, name in self._ranked.items()]
 
-    async def keep_signed_in(self) -> None:
+    async def keep_signed_in(self) -> Polled:
         """Renews the Waypoint tokens ahead of their expiry (a background job)."""
-        with contextlib.suppress(UserFacingError):
+        try:
             async with self._answering() as client:
                 await client.renew_sign_in()
-            self._told_operator = None  # signed in: a later sign-in problem is news again
+        except UserFacingError:
+            return Polled(good=False)
+        self._told_operator = None  # signed in: a later sign-in problem is news again
+        return Polled()
 
     # -- inside ------------------------------------------------------------------------------------
 

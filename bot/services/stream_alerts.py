@@ -29,6 +29,7 @@ from aiolimiter import AsyncLimiter
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Stream
+from bot.runtime.jobs import Polled
 from bot.services.delivery import (
     FAILURE_LIMIT,
     DeliveryRefused,
@@ -102,13 +103,13 @@ class StreamWatcher:
         self._at_once = asyncio.Semaphore(ALERTS_AT_ONCE)
         self._empty_since: datetime | None = None
 
-    async def poll(self) -> None:
+    async def poll(self) -> Polled:
         try:
             async with self._haloruns.deadline():
                 listing = await self._haloruns.stream_list(fresh=True)
         except UpstreamError as error:
             log.warning("Stream list skipped this poll (no stream is ended for it): %s", error)
-            return
+            return Polled(good=False)
         streams = listing.streams
         now = datetime.now(UTC)
         alerts = await self._alerts.open()
@@ -122,7 +123,7 @@ class StreamWatcher:
                 self._empty_since = self._empty_since or now
                 if now - self._empty_since < EMPTY_LIST_CONFIRMED:
                     log.info("The stream list is empty; streams are ended only if it stays so")
-                    return
+                    return Polled()  # it was read: whether it means anything is for later polls
         else:
             self._empty_since = None
         last_good = await self._state.get(LAST_GOOD_POLL)
@@ -145,6 +146,7 @@ class StreamWatcher:
                 for setting in settings
             )
         )
+        return Polled()
 
     async def _remember_list_with_streams(self, updated_at: datetime | None) -> None:
         value = updated_at.isoformat() if updated_at else ""
