@@ -57,8 +57,11 @@ def doctor(
 ) -> Iterator[Doctor]:
     """``python -m bot doctor --config FILE`` through the entry point, in this process (in a
     thread of its own, with its own event loop, while the local servers serve in the test's)."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
+    # The doctor sets up the process's logging: put back what the other tests log with.
+    touched = [
+        logging.getLogger(name) for name in ("", "discord.gateway", "aiosqlite", "alembic", "discord.client")
+    ]
+    kept = [(logger, logger.handlers[:], logger.level, logger.filters[:]) for logger in touched]
 
     async def run(settings: dict[str, dict[str, Any]]) -> subprocess.CompletedProcess[str]:
         config = tmp_path / "doctor.toml"
@@ -72,7 +75,9 @@ def doctor(
         return subprocess.CompletedProcess(["doctor"], code, printed.out, printed.err)
 
     yield run
-    root.handlers[:], root.level = handlers, level  # the doctor set up the process's logging
+    for logger, handlers, level, filters in kept:
+        logger.handlers[:], logger.filters[:] = handlers, filters
+        logger.setLevel(level)
 
 
 def lines(result: subprocess.CompletedProcess[str]) -> list[re.Match[str]]:
