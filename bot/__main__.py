@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot [run | check-config | sync | infinite-login] [--config PATH]``.
+"""Command line: ``python -m bot [run | check-config | sync | infinite-login | doctor] [--config PATH]``.
 
 main() owns the process's resources (HTTP session, database engine, health endpoint) and hands
 them to the bot; it turns the failures an operator can fix into one line and an exit code.
@@ -25,8 +25,9 @@ from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut, Si
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
+from bot.runtime.doctor import problem_of, run_doctor
 from bot.runtime.health import health_server
-from bot.runtime.logging_setup import setup_logging
+from bot.runtime.logging_setup import masked, setup_logging
 from bot.storage.database import open_database
 
 log = logging.getLogger("bot")
@@ -147,12 +148,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         prog="python -m bot", parents=[common], description="Halo speedrunning Discord bot."
     )
     parser.add_argument("--version", action="version", version=__version__)
-    verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync,infinite-login}")
+    verbs = parser.add_subparsers(dest="verb", metavar="{run,check-config,sync,infinite-login,doctor}")
     verbs.add_parser("run", parents=[common], help="run the bot (the default)")
     verbs.add_parser("check-config", parents=[common], help="validate the configuration and exit")
     verbs.add_parser("sync", parents=[common], help="push the slash-command definitions to Discord and exit")
     verbs.add_parser(
         "infinite-login", parents=[common], help="sign in to Xbox Live for the Halo Infinite commands, once"
+    )
+    verbs.add_parser(
+        "doctor",
+        parents=[common],
+        help="call each configured service once and say what works; changes nothing",
     )
     return parser.parse_args(argv)
 
@@ -181,6 +187,22 @@ def infinite_login(config: Config) -> int:
     return 0
 
 
+def doctor(config: Config) -> int:
+    """One line per check on stdout (secrets masked); exit 0 when every check is OK, 1 otherwise."""
+    secrets = config.secrets()
+    try:
+        ok = asyncio.run(
+            run_doctor(config, USER_AGENT, lambda line: print(masked(str(line), secrets), flush=True))
+        )
+    except Exception as error:  # the checks catch their own failures: this is the doctor's own
+        say(masked(f"error: the checks could not run: {problem_of(error)}", secrets))
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        say("error: the checks were interrupted")
+        return EXIT_FAILURE
+    return 0 if ok else EXIT_FAILURE
+
+
 def check_config(path: Path, config: Config) -> int:
     """What the bot cannot start without, on top of the validation that loading did."""
     if not config.discord.token.get_secret_value():
@@ -203,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.verb == "check-config":
         return check_config(path, config)
 
+    if args.verb == "doctor":  # its lines say everything; the log only what is worse, or all at DEBUG
+        setup_logging("DEBUG" if config.logging.level == "DEBUG" else "ERROR", config.secrets())
+        return doctor(config)
     setup_logging(config.logging.level, config.secrets())
     if args.verb == "infinite-login":
         return infinite_login(config)

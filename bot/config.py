@@ -82,7 +82,8 @@ class DatabaseConfig(_Section):
 
 class HaloRunsConfig(_Section):
     api: Literal["content", "legacy"] = "content"
-    base_url: HttpBaseUrl = "https://haloruns.com"
+    base_url: HttpBaseUrl = "https://api.haloruns.com"  # where the feeds (and the legacy API) are read
+    site_url: HttpBaseUrl = "https://haloruns.com"  # the website: the links shown to users
     records_poll_seconds: PollSeconds = 60
     streams_poll_seconds: PollSeconds = 300
     cache_seconds: Annotated[int, Field(ge=0)] = 60
@@ -113,6 +114,7 @@ class InfiniteConfig(_Section):
     stats_url: HttpBaseUrl = "https://halostats.svc.halowaypoint.com"
     skill_url: HttpBaseUrl = "https://skill.svc.halowaypoint.com"
     gamecms_url: HttpBaseUrl = "https://gamecms-hacs.svc.halowaypoint.com"
+    discovery_url: HttpBaseUrl = "https://discovery-infiniteugc.svc.halowaypoint.com"
 
 
 class HealthConfig(_Section):

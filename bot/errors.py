@@ -32,10 +32,11 @@ class UpstreamError(ServiceError):
     """``service`` failed or answered with something unusable; ``problem`` says how ("it answered
     HTTP 500"), and is the error's message."""
 
-    def __init__(self, service: str, problem: str) -> None:
+    def __init__(self, service: str, problem: str, *, detail: str | None = None) -> None:
         super().__init__(problem)
         self.service = service
         self.problem = problem
+        self.detail = detail  # for the operator: what exactly did not fit
 
 
 class NotFound(ServiceError):

@@ -55,9 +55,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         """The ranked playlists, discovering those of the player typed (or linked) first."""
         typed = str(interaction.namespace.gamertag or "")
         linked = None if typed else await self.gamertag_links.of(interaction.user.id)
-        playlists = await self.halo_infinite.ranked_playlists(
-            typed or (linked.gamertag if linked else None)
-        )
+        playlists = await self.halo_infinite.ranked_playlists(typed or (linked.gamertag if linked else None))
         matching = [p for p in playlists if current.casefold() in p.name.casefold()]
         return [app_commands.Choice(name=p.name[:100], value=p.id) for p in matching[:25]]
 

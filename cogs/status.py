@@ -11,9 +11,10 @@ from discord.ext import commands
 
 from bot import __version__
 from bot.app import HaloBot
+from bot.runtime.jobs import JobHealth
 from bot.runtime.telemetry import ServiceHealth
 from bot.ui.replies import send_reply
-from bot.utils.rendering import duration, plain, timestamp
+from bot.utils.rendering import FIELD_LIMIT, clip, duration, plain, timestamp
 
 
 def service_line(health: ServiceHealth) -> str:
@@ -25,6 +26,18 @@ def service_line(health: ServiceHealth) -> str:
             f"last error {timestamp(health.last_error)}: {plain(health.last_error_message or '', 300)}"
         )
     return "\n".join(lines)
+
+
+def job_line(health: JobHealth) -> str:
+    """``name: last good poll … · 2 posts still owed``, and when it last failed if since then."""
+    if health.runs == 0:
+        return f"**{health.name}**: not run yet"
+    parts = [f"last good poll {timestamp(health.last_good)}" if health.last_good else "no good poll yet"]
+    if health.last_bad and (health.last_good is None or health.last_bad > health.last_good):
+        parts.append(f"last failed {timestamp(health.last_bad)}")
+    if health.owed is not None:
+        parts.append(f"{health.owed} post{'' if health.owed == 1 else 's'} still owed")
+    return f"**{health.name}**: " + " · ".join(parts)
 
 
 def status_embed(bot: HaloBot) -> discord.Embed:
@@ -40,6 +53,9 @@ def status_embed(bot: HaloBot) -> discord.Embed:
     embed.add_field(name="Gateway latency", value=latency)
     for health in telemetry.services.values():
         embed.add_field(name=health.name, value=service_line(health), inline=False)
+    jobs = [job_line(job) for job in bot.jobs.health()]
+    if jobs:
+        embed.add_field(name="Pollers", value=clip("\n".join(jobs), FIELD_LIMIT), inline=False)
     return embed
 
 
@@ -51,7 +67,7 @@ class StatusCog(commands.Cog, name="Status"):
 
     @app_commands.command()
     async def status(self, interaction: discord.Interaction) -> None:
-        """Version, uptime, gateway latency and how each upstream service is doing."""
+        """Version, uptime, gateway latency, how each upstream service and each poller is doing."""
         await send_reply(interaction, embed=status_embed(self.bot))
 
 

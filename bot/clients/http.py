@@ -18,6 +18,7 @@ import aiohttp
 from pydantic import TypeAdapter, ValidationError
 
 from bot.errors import UpstreamError
+from bot.models.lenient import describe
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,9 @@ class UpstreamErrors:
             if not self.tells_bad_json or error.errors()[0]["type"] != "json_invalid":
                 log.warning("%s sent %s in an unexpected shape: %s", self.service, what, error)
                 raise UpstreamError(
-                    self.service, "it sent data in a shape the bot does not understand"
+                    self.service,
+                    "it sent data in a shape the bot does not understand",
+                    detail=describe(error),
                 ) from None
             if content_type == "text/html" or body.lstrip()[:1] == b"<":
                 raise UpstreamError(self.service, "it sent an error page instead of data") from None

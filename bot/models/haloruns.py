@@ -145,6 +145,14 @@ class Stream:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamList:
+    """Who is live, and when HaloRuns regenerated the list (``None``: the list does not say)."""
+
+    streams: list[Stream]
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Holders:
     names: tuple[str, ...]
     how: str | None = None  # how the list was derived, where HaloRuns does not give it directly

@@ -4,6 +4,10 @@ The shapes follow ``docs/apis.md`` §1c. Assumed beyond what was seen (kept here
 leaderboard and recent-run entries may carry ``OccuredAt`` and career runs ``Points`` and
 ``OccuredAt``; a profile may carry ``Username`` and ``Country`` (ISO 3166). Everything else that is
 not listed is ignored, and every field the bot can do without is optional.
+
+As HaloRuns writes them: an extension category run in co-op (``IsExtension`` and ``IsCoop``) is
+"<CategoryName> Co-op", as the official bot shows it; ``LeaderboardUrl`` is a path of the website
+(or a whole address), and may contain spaces, which the site's own links do not have.
 """
 
 from __future__ import annotations
@@ -68,6 +72,7 @@ class FeedRun(Payload):
     level_name: str = Field(alias="LevelName")
     difficulty: Text = Field("", alias="Difficulty")
     is_coop: bool | None = Field(None, alias="IsCoop")
+    is_extension: bool | None = Field(None, alias="IsExtension")
     duration: RunTime = Field(alias="Duration")
     participants: Annotated[list[Participant], SkipInvalid] = Field([], alias="Participants")
     occurred_at: MaybeMoment = Field(None, alias="OccuredAt")
@@ -113,6 +118,8 @@ class LiveStream(Payload):
 
 
 class StreamList(Payload):
+    # When HaloRuns regenerated the list: an empty list newer than the last one with streams is news.
+    updated_at: MaybeMoment = Field(None, alias="UpdatedAt")
     # Required: a document without the list is a failure, not "nobody is live".
     entries: Annotated[list[LiveStream], SkipInvalid] = Field(alias="Entries")
 

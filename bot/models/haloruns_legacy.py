@@ -5,6 +5,8 @@ recent records and recent runs are lists of the record object of the site's 2021
 single object or a list wrapped in ``records``/``runs``/``data`` is accepted too; runners, holders
 and streams may be plain usernames or objects; a vod may be a bare link or an object holding one;
 a user is an object with the username, points and the most recent run under any of a few names.
+A stream item of the site's REST API was ``{"stream": "<url>", "game_name", "title", "viewers",
+"username"}`` (as MendicantBias read them): ``stream`` is its link.
 """
 
 from __future__ import annotations
@@ -84,7 +86,7 @@ class Stream(Payload):
     name: str = Field(validation_alias=AliasChoices("username", "name", "user", "channel"))
     title: str = ""
     viewers: MaybeCount = None
-    url: str | None = Field(None, validation_alias=AliasChoices("url", "stream_url", "link"))
+    url: str | None = Field(None, validation_alias=AliasChoices("url", "stream_url", "link", "stream"))
     game: str | None = Field(None, validation_alias=AliasChoices("game", "game_name"))
     started_at: MaybeMoment = Field(None, validation_alias=AliasChoices("started_at", "start_time", "since"))
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -20,6 +24,40 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
+def describe(error: ValidationError, *, skip: int = 0) -> str:
+    """The first problem of ``error``, where it is and what: ``Entries[3].Duration: Input should
+    be a valid number``; ``skip`` leaves out that many steps of its location."""
+    first = error.errors()[0]
+    where = "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in first["loc"][skip:])
+    return f"{where.lstrip('.')}: {first['msg']}" if where else str(first["msg"])
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Items of an upstream list left out for their shape."""
+
+    bad: int
+    total: int
+    problem: str  # the first, within an item
+
+    def __str__(self) -> str:
+        return f"{self.bad} of {self.total} entries not understood: {self.problem}"
+
+
+_noted: ContextVar[list[Skipped] | None] = ContextVar("skipped_items", default=None)
+
+
+@contextmanager
+def noting_skips() -> Iterator[list[Skipped]]:
+    """Collects what the lists parsed inside the block (in this task and those it starts) left out."""
+    noted: list[Skipped] = []
+    reset = _noted.set(noted)
+    try:
+        yield noted
+    finally:
+        _noted.reset(reset)
+
+
 def _drop_invalid_items(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
     try:
         return handler(value)
@@ -30,6 +68,9 @@ def _drop_invalid_items(value: Any, handler: ValidatorFunctionWrapHandler) -> An
         if not bad or len(bad) == len(value) or not all(isinstance(index, int) for index in bad):
             raise  # nothing fits: the whole document is not what it should be
         log.warning("Skipped %d of %d upstream items in an unexpected shape: %s", len(bad), len(value), error)
+        noted = _noted.get()
+        if noted is not None:
+            noted.append(Skipped(len(bad), len(value), describe(error, skip=1)))
         return handler([item for index, item in enumerate(value) if index not in bad])
 
 

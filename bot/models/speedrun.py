@@ -3,6 +3,9 @@
 Everything comes in an envelope, ``{"data": ...}``, lists with ``pagination``. An embedded object
 (``embed=game,category,level,players``) replaces its id with ``{"data": object}``; the embedded
 level of a full-game run is ``{"data": []}``. Both forms parse into the same models here.
+
+A run without video links comes as ``"videos": null`` or as ``"videos": {"text": null, "links":
+null}`` (speedruncomorg/api#58): both are a run like any other, with no video.
 """
 
 from __future__ import annotations
@@ -155,9 +158,13 @@ class RunSystem(Payload):
     region: str | None = None
 
 
+def _none_as_empty(value: Any) -> Any:
+    return [] if value is None else value
+
+
 class Videos(Payload):
     text: str | None = None
-    links: Annotated[list[Link], SkipInvalid] = Field(default_factory=list)
+    links: Annotated[list[Link], BeforeValidator(_none_as_empty), SkipInvalid] = Field(default_factory=list)
 
 
 def _unwrap(value: Any) -> Any:

@@ -4,14 +4,21 @@
 Assumptions beyond the recorded responses, all in this one place:
 - Every field the bot does not need is optional or ignored; counts that are missing are 0.
 - A CSR ``Tier`` is free text: tiers the bot does not know are shown as they come.
-- A gamecms playlist asset says ``HasCsr``; its name is ``PublicName`` (as in the UGC playlist
-  document), else ``Name``; a ranked playlist without either is named by its id.
-- The CSR calendar's ``CsrSeasonFilePath`` (``Csr/Seasons/CsrSeason5-1.json``) is the service
-  record's ``seasonId`` as it is, and, as ``CsrSeason5-1``, the skill service's ``season``.
+- A gamecms playlist asset (``/hi/Multiplayer/file/playlists/assets/{id}.json``) carries
+  ``HasCsr``, ``NameHint`` and ``UgcPlaylistVersion``, and no name (HaloFunTime hft-backend's
+  ``api/playlist.py`` reads it so). The name players know is ``PublicName`` of the UGC discovery
+  document ``/hi/playlists/{id}/versions/{UgcPlaylistVersion}`` (recorded: ``get_playlist.json``);
+  when that cannot be read, ``NameHint`` made readable ("RankedDoubles" → "Ranked Doubles").
+- The CSR calendar's ``CsrSeasonFilePath`` (``Csr/Seasons/CsrSeason5-1.json``) is, as
+  ``CsrSeason5-1``, the skill service's ``season``. The service record's ``seasonId`` is one of
+  the ids its own all-seasons answer lists in ``Subqueries.SeasonIds``: from Season 5 on the same
+  path, before it the season files of ``SERVICE_RECORD_SEASONS`` (the recorded answer lists
+  exactly those; HaloFunTime hft-backend's constants map them the same way).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Annotated, TypeVar
 
@@ -217,9 +224,41 @@ class CsrCalendar(_Pascal):
 
 
 class PlaylistAsset(_Pascal):
+    """A gamecms playlist asset: whether it is ranked, and which UGC version names it."""
+
     has_csr: bool = False
-    public_name: str | None = None
-    name: str | None = None
+    name_hint: str | None = None
+    ugc_playlist_version: str | None = None
+
+
+class PlaylistVersion(_Pascal):
+    """A UGC discovery playlist document: the playlist's public name."""
+
+    public_name: str
+
+
+# The service record's seasonId of each CSR season before Season 5 (Season 1 and its reset, the
+# two halves of Season 2, the Winter Update, Seasons 3 and 4); later seasons use the CSR path.
+SERVICE_RECORD_SEASONS = {
+    "Csr/Seasons/CsrSeason1.json": "Seasons/Season6.json",
+    "Csr/Seasons/CsrSeason1-2.json": "Seasons/Season6-2.json",
+    "Csr/Seasons/CsrSeason2.json": "Seasons/Season7.json",
+    "Csr/Seasons/CsrSeason2-2.json": "Seasons/Season7.json",
+    "Csr/Seasons/CsrSeason2-3.json": "Seasons/Season-Winter-Break-22.json",
+    "Csr/Seasons/CsrSeason3-1.json": "Seasons/Season3.json",
+    "Csr/Seasons/CsrSeason4-1.json": "Seasons/Season4.json",
+}
+
+
+def service_record_season(csr_season_path: str) -> str:
+    """The service record's ``seasonId`` for the CSR season at ``csr_season_path``."""
+    return SERVICE_RECORD_SEASONS.get(csr_season_path, csr_season_path)
+
+
+def readable_name_hint(hint: str) -> str:
+    """``RankedDoubles``, ``Ranked_Doubles`` or ``ranked-doubles`` as words: ``Ranked Doubles``."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", re.sub(r"[_\-]+", " ", hint)).split()
+    return " ".join(word[:1].upper() + word[1:] for word in words)
 
 
 XBOX_TOKEN = TypeAdapter(XboxToken)
@@ -231,3 +270,4 @@ SERVICE_RECORD = TypeAdapter(ServiceRecord)
 MEDAL_METADATA = TypeAdapter(MedalMetadata)
 CSR_CALENDAR = TypeAdapter(CsrCalendar)
 PLAYLIST_ASSET = TypeAdapter(PlaylistAsset)
+PLAYLIST_VERSION = TypeAdapter(PlaylistVersion)

@@ -1,7 +1,9 @@
 """The bot's background jobs (the pollers and the Halo Waypoint sign-in renewal).
 
 Each job runs every N seconds once started, never two runs of one job at a time, a failure logged
-and the job kept. ``run_now`` runs a job at once and returns once that run is over, so whoever
+and the job kept. Each job's health is kept for /status: when it last ran well (a poller's run
+that could not read its upstream, or failed, does not count) and how many posts it still owes,
+where it says. ``run_now`` runs a job at once and returns once that run is over, so whoever
 needs a fresh poll (a service test, an operator) does not wait for the interval. ``stop`` lets a
 run in hand finish within a grace period, then ends the rest quietly.
 """
@@ -14,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,6 +26,38 @@ log = logging.getLogger(__name__)
 Job = Callable[[], Awaitable[object]]
 
 
+@runtime_checkable
+class Report(Protocol):
+    """What a poller's run may tell of itself (a run that returns nothing else ran well)."""
+
+    @property
+    def good(self) -> bool:
+        """Whether it read its upstream."""
+
+    @property
+    def owed(self) -> int | None:
+        """Posts still to make after it (``None``: it does not say)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Polled:
+    """A ``Report`` for a poller that has nothing else to return."""
+
+    good: bool = True
+    owed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobHealth:
+    """How one job is doing, for /status."""
+
+    name: str
+    runs: int  # runs over, failed ones included
+    last_good: datetime | None
+    last_bad: datetime | None  # a run that failed, or could not read its upstream
+    owed: int | None
+
+
 @dataclass
 class _Entry:
     name: str
@@ -30,6 +65,18 @@ class _Entry:
     job: Job
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     runs: int = 0  # runs over, failed ones included
+    last_good: datetime | None = None
+    last_bad: datetime | None = None
+    owed: int | None = None
+
+    def ran(self, result: object) -> None:
+        good = result.good if isinstance(result, Report) else True
+        if good:
+            self.last_good = datetime.now(UTC)
+        else:
+            self.last_bad = datetime.now(UTC)
+        if isinstance(result, Report) and result.owed is not None:
+            self.owed = result.owed
 
 
 class Jobs:
@@ -72,6 +119,10 @@ class Jobs:
         """How many runs of the job ``name`` are over (0 until its first run ends)."""
         return self._entries[name].runs
 
+    def health(self) -> list[JobHealth]:
+        """Each job's health, in the order the jobs were added."""
+        return [JobHealth(e.name, e.runs, e.last_good, e.last_bad, e.owed) for e in self._entries.values()]
+
     async def run_now(self, name: str) -> None:
         """Runs the job ``name`` now (after a run already under way) and returns once it is over."""
         await asyncio.create_task(self._run(self._entries[name]))
@@ -84,9 +135,13 @@ class Jobs:
             async with entry.lock:
                 if not self.stopping:
                     try:
-                        await entry.job()
+                        result = await entry.job()
+                    except Exception:
+                        entry.last_bad = datetime.now(UTC)
+                        raise
                     finally:
                         entry.runs += 1
+                    entry.ran(result)
         except asyncio.CancelledError:
             if not self.stopping:
                 raise

@@ -12,6 +12,15 @@ _TOKEN_FIELDS = re.compile(r"""(['"](?:\w*_)?token['"]\s*:\s*['"])[^'"]+""", re.
 MASK = "***"
 
 
+def masked(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with the secrets and any URL or field tokens in it masked."""
+    text = _URL_TOKENS.sub(rf"\g<1>{MASK}", text)
+    text = _TOKEN_FIELDS.sub(rf"\g<1>{MASK}", text)
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
 class RedactingFormatter(logging.Formatter):
     """Formats as usual, then masks configured secrets and URL tokens, tracebacks included."""
 
@@ -20,11 +29,7 @@ class RedactingFormatter(logging.Formatter):
         self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
 
     def format(self, record: logging.LogRecord) -> str:
-        text = _URL_TOKENS.sub(rf"\g<1>{MASK}", super().format(record))
-        text = _TOKEN_FIELDS.sub(rf"\g<1>{MASK}", text)
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
-        return text
+        return masked(super().format(record), self._secrets)
 
 
 def setup_logging(level: str, secrets: Iterable[str]) -> None:

@@ -92,16 +92,18 @@ class Announcements:
                 runs = oldest_first(await self._haloruns.recent_records(FEED_SIZE, fresh=True))
         except UpstreamError as error:
             log.warning("World-record feed skipped this poll: %s", error)
-            return PollResult(0, *await self._delivery.deliver())  # posts still owed need no feed
+            delivered = await self._delivery.deliver()  # posts still owed need no feed
+            return PollResult(0, *delivered, owed=await self._delivery.owed(), good=False)
         if await self._state.get(FEED_STATE) != self._api:
             await self._ledger.add(runs, lambda run: [])
             await self._state.set(FEED_STATE, self._api)
             log.info(
                 "First look at the %s record feed: %d records remembered, none posted", self._api, len(runs)
             )
-            return PollResult(0, 0, 0)
+            return PollResult(0, 0, 0, owed=await self._delivery.owed())
         targets = await self._settings.enabled(FEATURE)
         new = await self._ledger.add(runs, lambda run: [t.guild_id for t in targets if wanted(t, run)])
         if new:
             log.info("%d new world record(s)", len(new))
-        return PollResult(len(new), *await self._delivery.deliver())
+        delivered = await self._delivery.deliver()
+        return PollResult(len(new), *delivered, owed=await self._delivery.owed())

@@ -88,6 +88,8 @@ class PollResult:
     new: int
     posted: int
     failed: int
+    owed: int | None = None  # posts still to make after this poll
+    good: bool = True  # the upstream feed was read
 
 
 def nonce(key: str, guild_id: int) -> str:
@@ -120,6 +122,10 @@ class FeedDelivery(Generic[E]):
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
+
+    async def owed(self) -> int:
+        """Posts still to make (pending, retried at later polls)."""
+        return await self._ledger.owed()
 
     async def deliver(self) -> tuple[int, int]:
         """Every pending post; returns (posted, failed)."""

@@ -24,6 +24,7 @@ from bot.clients.waypoint.tokens import WaypointTokens
 from bot.config import InfiniteConfig
 from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import waypoint as api
+from bot.runtime.jobs import Polled
 from bot.runtime.telemetry import Telemetry
 from bot.utils.gamertags import gamertag as checked_gamertag
 from bot.utils.rendering import plain, quoted
@@ -58,9 +59,14 @@ class NoRank(UserFacingError):
 class Season:
     """A CSR season from the calendar."""
 
-    path: str  # "Csr/Seasons/CsrSeason5-1.json": the service record's seasonId
+    path: str  # "Csr/Seasons/CsrSeason5-1.json"
     start: datetime
     end: datetime
+
+    @property
+    def record_id(self) -> str:
+        """The service record's ``seasonId`` of this season."""
+        return api.service_record_season(self.path)
 
     @property
     def key(self) -> str:
@@ -157,7 +163,7 @@ class HaloInfinite:
             player = who if isinstance(who, api.Player) else await _player(client, who)
             season = await self._season(client, season_key, current=False)
             record, medals = await asyncio.gather(
-                client.service_record(player.xuid, season.path if season else None), client.medals()
+                client.service_record(player.xuid, season.record_id if season else None), client.medals()
             )
         names = {medal.name_id: medal.name.value for medal in medals.medals}
         earned = sorted(record.core_stats.medals, key=lambda m: m.count, reverse=True)
@@ -181,12 +187,15 @@ class HaloInfinite:
                     await self._discover(client, record.subqueries.playlist_asset_ids or [])
         return [Playlist(id, name) for id, name in self._ranked.items()]
 
-    async def keep_signed_in(self) -> None:
+    async def keep_signed_in(self) -> Polled:
         """Renews the Waypoint tokens ahead of their expiry (a background job)."""
-        with contextlib.suppress(UserFacingError, ServiceError):
+        try:
             async with self._answering() as client:
                 await client.renew_sign_in()
-            self._told_operator = None  # signed in: a later sign-in problem is news again
+        except (UserFacingError, ServiceError):
+            return Polled(good=False)
+        self._told_operator = None  # signed in: a later sign-in problem is news again
+        return Polled()
 
     # -- inside ------------------------------------------------------------------------------------
 
@@ -248,14 +257,20 @@ class HaloInfinite:
         await asyncio.gather(*(self._check(client, id) for id in unknown))
 
     async def _check(self, client: WaypointClient, playlist_id: str) -> None:
-        """Learns whether the playlist is ranked, once."""
+        """Learns whether the playlist is ranked, and its public name, once."""
         if playlist_id in self._checked:
             return
         async with self._discovering:
             asset = await client.playlist(playlist_id)
-        self._checked.add(playlist_id)
-        if asset is not None and asset.has_csr:
-            self._ranked[playlist_id] = asset.public_name or asset.name or f"Playlist {playlist_id[:8]}"
+            version = asset.ugc_playlist_version if asset is not None and asset.has_csr else None
+            name = await _public_name(client, playlist_id, version) if version else None
+        if asset is None or not asset.has_csr:
+            self._checked.add(playlist_id)
+            return
+        if name is not None or not version:
+            self._checked.add(playlist_id)  # else discovery is asked again next time
+        hint = api.readable_name_hint(asset.name_hint or "")
+        self._ranked[playlist_id] = name or hint or f"Playlist {playlist_id[:8]}"
 
 
 async def _player(client: WaypointClient, gamertag: str) -> api.Player:
@@ -264,6 +279,16 @@ async def _player(client: WaypointClient, gamertag: str) -> api.Player:
     if found is None:
         raise NoSuchPlayer(f"There is no Xbox player with the gamertag **{plain(name, 40)}**.")
     return found
+
+
+async def _public_name(client: WaypointClient, playlist_id: str, version: str) -> str | None:
+    """The playlist's name as players know it (UGC discovery); ``None`` when it cannot be read."""
+    try:
+        found = await client.playlist_version(playlist_id, version)
+    except UpstreamError as error:
+        log.warning("The public name of playlist %s could not be read: %s", playlist_id, error)
+        return None
+    return (found.public_name.strip() or None) if found else None
 
 
 async def _calendar(client: WaypointClient) -> list[Season]:

@@ -91,6 +91,7 @@ class SrcAnnouncements:
         games = {s.scope for s in settings}
         followed: dict[str, str] = json.loads(await self._state.get(FOLLOWED_STATE) or "{}")
         new = 0
+        read_all = True
         for game_id in sorted(games):
             if self._stopping():
                 break
@@ -104,9 +105,11 @@ class SrcAnnouncements:
                     followed[game_id] = datetime.now(UTC).isoformat()
             except (ServiceError, UserFacingError) as error:
                 log.warning("speedrun.com runs of %s skipped this poll: %s", game_id, error)
+                read_all = False
         # A game nobody follows any more is looked at afresh if followed again.
         await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in games}))
-        return PollResult(new, *await self._delivery.deliver())
+        delivered = await self._delivery.deliver()
+        return PollResult(new, *delivered, owed=await self._delivery.owed(), good=read_all)
 
     async def _page(self, game: api.Game, page: int) -> tuple[list[VerifiedRun], bool]:
         """One page of the game's runs, the most recently verified first; and whether more follow."""

@@ -6,9 +6,12 @@ server whose alerts are on gets a message; a live alert is edited when the title
 is edited to say it ended. A stream back within ``haloruns.stream_rejoin_minutes`` continues its
 alert; after that the alert is closed (its message deleted, if the server asked for that).
 
-A failed poll is no information. An empty list while streams are live counts only once it has
-lasted past HaloRuns' own refresh of the list (5 minutes): a feed that briefly comes back empty
-does not end everyone's stream. A stream ends at the last poll that still saw it.
+A failed poll is no information. The list's ``UpdatedAt`` is when HaloRuns regenerated it: an
+empty list made after the last list that held a stream is news, and ends those streams at once. An
+empty list whose ``UpdatedAt`` did not advance, or that has none (the legacy API's never has), may
+be an outage: it counts only once it has lasted past HaloRuns' own refresh of the list (5 minutes),
+so that a feed that briefly comes back empty does not end everyone's stream. A stream ends at the
+last poll that still saw it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from aiolimiter import AsyncLimiter
 from bot.errors import UpstreamError
 from bot.models.haloruns import Stream
 from bot.models.settings import StreamAlertFilters
+from bot.runtime.jobs import Polled
 from bot.services.delivery import (
     FAILURE_LIMIT,
     DeliveryRefused,
@@ -46,6 +50,8 @@ log = logging.getLogger(__name__)
 ALERTS_AT_ONCE = 50
 EMPTY_LIST_CONFIRMED = timedelta(minutes=5)  # HaloRuns refreshes the list every 5 minutes
 LAST_GOOD_POLL = "streams.last_good_poll"
+# When HaloRuns made the last list that held a stream ("" when that list did not say).
+LAST_LIST_WITH_STREAMS = "streams.last_list_with_streams"
 NO_MESSAGE = 0  # the alert's message was deleted by someone: the stream is followed without one
 
 
@@ -100,20 +106,27 @@ class StreamAlerts:
         self._at_once = asyncio.Semaphore(ALERTS_AT_ONCE)
         self._empty_since: datetime | None = None
 
-    async def poll(self) -> None:
+    async def poll(self) -> Polled:
         try:
             async with self._haloruns.deadline():
-                streams = await self._haloruns.streams(fresh=True)
+                listing = await self._haloruns.stream_list(fresh=True)
         except UpstreamError as error:
             log.warning("Stream list skipped this poll (no stream is ended for it): %s", error)
-            return
+            return Polled(good=False)
+        streams = listing.streams
         now = datetime.now(UTC)
         alerts = await self._alerts.open()
+        if streams:
+            await self._remember_list_with_streams(listing.updated_at)
         if not streams and any(alert.ended_at is None for alert in alerts):
-            self._empty_since = self._empty_since or now
-            if now - self._empty_since < EMPTY_LIST_CONFIRMED:
-                log.info("The stream list is empty; streams are ended only if it stays so")
-                return
+            if await self._made_since_streams(listing.updated_at):
+                log.info("The stream list is empty and newer than the last one with streams: they ended")
+                self._empty_since = None
+            else:
+                self._empty_since = self._empty_since or now
+                if now - self._empty_since < EMPTY_LIST_CONFIRMED:
+                    log.info("The stream list is empty; streams are ended only if it stays so")
+                    return Polled()  # it was read: whether it means anything is for later polls
         else:
             self._empty_since = None
         last_good = await self._state.get(LAST_GOOD_POLL)
@@ -136,6 +149,19 @@ class StreamAlerts:
                 for setting in settings
             )
         )
+        return Polled()
+
+    async def _remember_list_with_streams(self, updated_at: datetime | None) -> None:
+        value = updated_at.isoformat() if updated_at else ""
+        if await self._state.get(LAST_LIST_WITH_STREAMS) != value:
+            await self._state.set(LAST_LIST_WITH_STREAMS, value)
+
+    async def _made_since_streams(self, updated_at: datetime | None) -> bool:
+        """Whether an empty list was made after the last list that held a stream."""
+        last = await self._state.get(LAST_LIST_WITH_STREAMS)
+        if updated_at is None or not last:
+            return False
+        return updated_at > datetime.fromisoformat(last)
 
     async def _follow(
         self,

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.tables import feed_deliveries, feed_runs
@@ -110,6 +110,16 @@ class RunLedger(Generic[E]):
                 Delivery(row.record_id, row.guild_id, self._shape.validate_json(row.run), row.attempts)
                 for row in rows
             ]
+
+    async def owed(self) -> int:
+        """How many deliveries of this feed are still to make."""
+        query = (
+            select(func.count())
+            .select_from(feed_deliveries.join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id))
+            .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
+        )
+        async with self._engine.connect() as connection:
+            return int(await connection.scalar(query) or 0)
 
     async def posted(self, delivery: Delivery[E], message_id: int) -> None:
         await self._update([delivery], status=POSTED, message_id=message_id)

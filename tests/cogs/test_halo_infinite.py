@@ -26,6 +26,8 @@ from tests.fakes.waypoint_server import (
     RANKED_ARENA,
     RANKED_DOUBLES,
     FakeWaypoint,
+    asset,
+    fixture,
     standing,
 )
 
@@ -167,6 +169,29 @@ async def test_a_playlist_by_name_or_id_and_one_that_is_not_ranked(
     assert privately(not_ranked) == f"“{quick_play}” is not a ranked playlist: pick one from the list."
 
 
+async def test_a_ranked_playlist_is_named_by_its_public_name_or_else_its_name_hint(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    tactical, version = "c521cb83-8a5b-4d4a-9a6c-0b3d2e1f4a5c", "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a"
+    waypoint_server.playlists[tactical] = asset("Ranked_Tactical", version)
+    waypoint_server.playlist_versions[(tactical, version)] = {
+        **fixture("get_playlist"),
+        "AssetId": tactical,
+        "VersionId": version,
+        "PublicName": "Ranked Tactical Slayer",
+    }
+    waypoint_server.fail("/discovery/", 500)
+    hint = await csr(discord_server, {"gamertag": PLAYER, "playlist": tactical})
+    public = await csr(discord_server, {"gamertag": PLAYER, "playlist": tactical})
+    doubles = await csr(discord_server, {"gamertag": PLAYER, "playlist": RANKED_DOUBLES})
+
+    assert hint.embeds[0]["title"] == "Ranked Tactical rank", "discovery failed: the name hint, readable"
+    assert public.embeds[0]["title"] == "Ranked Tactical Slayer rank", "discovery asked again"
+    assert doubles.embeds[0]["title"] == "Ranked Doubles rank"
+    asked = [path for _, path in waypoint_server.requests if path.startswith("/discovery/")]
+    assert f"/discovery/hi/playlists/{tactical}/versions/{version}" in asked
+
+
 async def test_servicerecord_shows_the_figures_and_medals_by_name(
     infinite_bot: HaloBot, discord_server: FakeDiscord
 ) -> None:
@@ -201,6 +226,30 @@ async def test_servicerecord_for_a_season_asks_for_that_season(
     assert reply.embeds[0]["description"] == "No matchmade games in this period."
     assert reply.embeds[0]["footer"]["text"] == "Season 5-1 (17 Oct 2023 to 30 Jan 2024)"
     assert any("seasonId=Csr/Seasons/CsrSeason5-1.json" in path for _, path in waypoint_server.requests)
+
+
+async def test_servicerecord_of_every_season_offered_asks_the_id_the_record_lists(
+    infinite_bot: HaloBot, discord_server: FakeDiscord, waypoint_server: FakeWaypoint
+) -> None:
+    record = fixture("get_service_record")
+    for season_id in record["Subqueries"]["SeasonIds"]:  # the recorded answer: the ids it accepts
+        waypoint_server.records[season_id] = record
+    seasons = await (
+        await discord_server.invoke("servicerecord", {"gamertag": PLAYER, "season": ""}, focused="season")
+    ).autocomplete_choices()
+    replies = [
+        await (
+            await discord_server.invoke("servicerecord", {"gamertag": PLAYER, "season": season["value"]})
+        ).reply()
+        for season in seasons
+    ]
+
+    assert len(seasons) == 8
+    for season, reply in zip(seasons, replies, strict=True):
+        assert fields(reply.embeds[0])["Matches"].startswith("2,664 "), season["name"]
+    asked = {path for _, path in waypoint_server.requests if "seasonId=" in path}
+    assert any("seasonId=Seasons/Season3.json" in path for path in asked), "Season 3's own id"
+    assert not any("CsrSeason3-1" in path for path in asked)
 
 
 async def test_link_makes_the_gamertag_optional_and_feeds_the_member_command(

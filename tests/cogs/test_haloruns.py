@@ -70,7 +70,7 @@ async def test_wr_of_one_board_accepts_an_id_or_a_name(
 
     assert list(fields(reply.embeds[0])) == ["Solo Easy"]
     assert reply.embeds[0]["title"] == f"World records: {TOTS}"
-    assert re.match(r"https?://[^ ]+(Tip%20of%20the%20Spear|tipofthespear)", reply.embeds[0]["url"])
+    assert re.match(r"https?://[^ ]+(TipoftheSpear|tipofthespear)", reply.embeds[0]["url"])
 
 
 async def test_a_full_game_board_is_a_level(halobot: HaloBot, discord_server: FakeDiscord, api: str) -> None:
@@ -465,3 +465,60 @@ async def test_long_upstream_text_stays_within_discords_limits(
     assert "more boards: choose a category or difficulty" in records.embeds[0]["footer"]["text"]
     assert runs.embeds[0]["footer"]["text"].startswith("Page 1/")
     assert discord_server.violations == []
+
+
+async def test_a_legacy_stream_item_links_its_stream(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    # The shape of the site's REST stream items, as MendicantBias read them.
+    haloruns_server.overrides["streams"] = [
+        {
+            "stream": "https://www.twitch.tv/mythic_vex",
+            "game_name": "Halo 3",
+            "title": "Sierra 117 resets",
+            "viewers": 12,
+            "username": "Mythic Vex",
+        }
+    ]
+    async with running(make_config(haloruns={"api": "legacy"}), discord_server):
+        reply = await (await discord_server.invoke("streams")).reply()
+
+    [(name, value)] = fields(reply.embeds[0]).items()
+    assert name.startswith("Mythic Vex")
+    assert value.startswith("Sierra 117 resets\n12 watching")
+    assert "[watch](https://www.twitch.tv/mythic_vex)" in value
+
+
+async def test_feed_runs_are_named_and_linked_as_on_the_site(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    haloruns_server.overrides["/content/feeds/latestRecords.json"] = {
+        "UpdatedAt": "2024-05-20T12:05:00Z",
+        "Entries": [
+            {
+                "RunId": "0d7f6a52-3b8e-5c1d-9e2f-4a5b6c7d8e9f",
+                "GameName": "Halo: Reach",
+                "CategoryName": "Acrophobia",
+                "LevelName": "Tip of the Spear",
+                "Difficulty": "Any Difficulty",
+                "IsCoop": True,
+                "IsExtension": True,
+                "Tie": False,
+                "LeaderboardUrl": "/leaderboards/Halo: Reach/Acrophobia/Tip of the Spear",
+                "Duration": 600,
+                "Participants": [{"Username": "Sleepless"}, {"Username": "Kat_B320"}],
+                "OccuredAt": "2024-05-19T12:00:00Z",
+                "PreviousRecordId": "00000000-0000-0000-0000-000000000000",
+            }
+        ],
+    }
+    async with running(make_config(), discord_server):
+        records = await (await discord_server.invoke("recent records", {"limit": 5})).reply()
+        runs = await (await discord_server.invoke("recent runs", {"limit": 1})).reply()
+
+    record = records.embeds[0]["description"]
+    assert record.startswith("**Halo: Reach Tip of the Spear — Acrophobia Co-op Any Difficulty**: **10:00**")
+    assert "[board](https://haloruns.com/leaderboards/Halo:Reach/Acrophobia/TipoftheSpear)" in record
+    assert "[board](https://haloruns.com/leaderboards/HaloCE/Solo/" in runs.embeds[0]["description"], (
+        "a relative LeaderboardUrl with spaces opens the website's page"
+    )

@@ -162,3 +162,30 @@ async def test_show_lists_followed_games_and_disable_turns_one_off(
     assert choices == [{"name": "Dead Cells", "value": DEAD_CELLS}]
     assert off.content == "speedrun.com announcements of Dead Cells are off."
     assert again.content == "speedrun.com announcements were not on."
+
+
+async def test_runs_without_video_links_are_announced_and_ranked(
+    discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, config: Config
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(config, discord_server) as bot:
+        await configure(discord_server, {"channel": channel, "game": DEAD_CELLS, "mode": "wr"})
+        await poll(bot, JOB)
+        speedrun_server.add_run(
+            "nolinks1",
+            170,
+            date(2026, 11, 21),
+            players=player(RECORD_HOLDER),
+            videos={"text": None, "links": None},
+        )
+        await poll(bot, JOB)
+        speedrun_server.add_run("novideo1", 165, date(2026, 11, 22), players=player(ZETA), videos=None)
+        await poll(bot, JOB)
+
+    first, second = posts(discord_server)
+    assert first.embeds[0]["title"] == "New world record: Dead Cells — Any%"
+    assert first.embeds[0]["description"] == "**2:50** by user-zxz5690x"
+    assert second.embeds[0]["description"] == "**2:45** by Zeta"
+    assert fields(second.embeds[0])["Previous record"].startswith("2:50 by user-zxz5690x"), (
+        "the record it beat is the run without video links"
+    )

@@ -1,11 +1,19 @@
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 
 import pytest
 
 from bot.app import HaloBot
-from tests.fakes.discord import FakeDiscord
+from bot.config import Config
+from cogs.announcements import JOB as ANNOUNCEMENTS
+from tests.conftest import poll, running
+from tests.fakes.discord import MANAGE_GUILD, FakeDiscord
+from tests.fakes.haloruns_server import DATA, FakeHaloRuns
+
+FEED = "/content/feeds/latestRecords.json"
 
 
 async def test_status_answers_within_three_seconds(bot: HaloBot, discord_server: FakeDiscord) -> None:
@@ -43,3 +51,34 @@ async def test_status_reports_each_services_last_success_and_error(
     metrics = bot.telemetry.metrics_text().decode()
     assert 'halobot_upstream_requests_total{outcome="ok",service="speedrun.com"} 1.0' in metrics
     assert 'halobot_upstream_request_seconds_count{service="Halo Waypoint"} 1.0' in metrics
+
+
+async def test_status_shows_each_pollers_last_good_poll_and_the_posts_it_still_owes(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    channel = discord_server.channels["world-records"]["id"]
+    async with running(make_config(haloruns={"records_poll_seconds": 3600}), discord_server) as bot:
+        await (
+            await discord_server.invoke(
+                "config announcements", {"channel": channel}, permissions=MANAGE_GUILD
+            )
+        ).reply()
+        entries = json.loads((DATA / FEED.lstrip("/")).read_text())["Entries"]
+        haloruns_server.overrides[FEED] = {
+            "Entries": [{**entries[0], "RunId": "owed-1", "Duration": 700}, *entries]
+        }
+        discord_server.fail("POST", f"/channels/{channel}/messages", 403, times=2)
+        await poll(bot, ANNOUNCEMENTS)  # the channel refuses the new record: it is owed
+        haloruns_server.fail("latestRecords", "500")
+        await poll(bot, ANNOUNCEMENTS)  # the feed is not read (and the post refused again)
+        reply = await (await discord_server.invoke("status")).reply()
+
+    pollers = {f["name"]: f["value"] for f in reply.embeds[0]["fields"]}["Pollers"].split("\n")
+    announcements = next(line for line in pollers if line.startswith("**world-record-announcements**"))
+    assert re.fullmatch(
+        r"\*\*world-record-announcements\*\*: last good poll <t:\d+:R> · last failed <t:\d+:R> · "
+        r"1 post still owed",
+        announcements,
+    )
+    streams = next(line for line in pollers if line.startswith("**stream-alerts**"))
+    assert re.fullmatch(r"\*\*stream-alerts\*\*: last good poll <t:\d+:R>", streams)

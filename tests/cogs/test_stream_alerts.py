@@ -35,8 +35,13 @@ def stream(name: str = "Sleepless", **changes: Any) -> dict[str, Any]:
     return {**entry, **changes}
 
 
-def live(haloruns: FakeHaloRuns, *streams: dict[str, Any]) -> None:
-    haloruns.overrides[STREAMS] = {"UpdatedAt": "2024-05-20T12:00:00Z", "Entries": list(streams)}
+def live(
+    haloruns: FakeHaloRuns, *streams: dict[str, Any], updated_at: str | None = "2024-05-20T12:00:00Z"
+) -> None:
+    listing: dict[str, Any] = {"Entries": list(streams)}
+    if updated_at is not None:
+        listing["UpdatedAt"] = updated_at
+    haloruns.overrides[STREAMS] = listing
 
 
 def alerts(server: FakeDiscord, guild: dict[str, Any] | None = None) -> list[Message]:
@@ -164,6 +169,38 @@ async def test_a_failed_or_empty_poll_ends_no_stream(
 
     [alert] = alerts(discord_server)
     assert alert.embeds[0]["title"] == "Sleepless is live"
+    assert alert.edits == 0
+
+
+async def test_an_empty_list_made_after_the_last_stream_was_listed_ends_it_at_once(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config
+) -> None:
+    async with running(config, discord_server) as bot:
+        await turn_on(discord_server)
+        live(haloruns_server, stream(), updated_at="2024-05-20T12:00:00Z")
+        await poll(bot, JOB)
+        live(haloruns_server, updated_at="2024-05-20T12:05:00Z")
+        await poll(bot, JOB)
+
+    [alert] = alerts(discord_server)
+    assert alert.embeds[0]["title"] == "Sleepless was live", "ended within one poll"
+
+
+@pytest.mark.parametrize(
+    "updated_at", ["2024-05-20T12:00:00Z", "2024-05-20T11:55:00Z", None], ids=["same", "older", "absent"]
+)
+async def test_an_empty_list_that_is_not_newer_holds_the_alerts(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, config: Config, updated_at: str | None
+) -> None:
+    async with running(config, discord_server) as bot:
+        await turn_on(discord_server)
+        live(haloruns_server, stream(), updated_at="2024-05-20T12:00:00Z")
+        await poll(bot, JOB)
+        live(haloruns_server, updated_at=updated_at)
+        await poll(bot, JOB, 2)
+
+    [alert] = alerts(discord_server)
+    assert alert.embeds[0]["title"] == "Sleepless is live", "possibly an outage: held"
     assert alert.edits == 0
 
 

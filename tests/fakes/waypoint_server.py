@@ -2,9 +2,13 @@
 MIT, from the SPNKr project).
 
 One server stands for every host, each under its own path prefix (``/userauth``, ``/xsts``,
-``/settings``, ``/profile``, ``/stats``, ``/skill``, ``/gamecms``). It checks the token chain the
-way Waypoint does: each step needs the token the previous step issued, Spartan tokens expire, the
-skill service wants the clearance too, and anything else is a 401.
+``/settings``, ``/profile``, ``/stats``, ``/skill``, ``/gamecms``, ``/discovery``). Playlists are
+served as the real hosts serve them: the gamecms asset with ``HasCsr``, ``NameHint`` and
+``UgcPlaylistVersion`` only (no recording exists; the shape HaloFunTime hft-backend reads), and
+the name in the UGC discovery document of that version (the recorded ``get_playlist.json``).
+It checks the token chain the way Waypoint does: each step needs the token the previous step
+issued, Spartan tokens expire, the skill service wants the clearance too, and anything else is a
+401.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "data" / "waypoint"
 HALO_RELYING_PARTY = "https://prod.xsts.halowaypoint.com/"
 RANKED_ARENA = "edfef3ac-9cbe-4fa2-b949-8f29deafd483"
 RANKED_DOUBLES = "fa5aa2a3-2428-4912-a023-e1eeea7b877c"
+DOUBLES_VERSION = "3f5e1c2a-8b7d-4e6f-9a0b-1c2d3e4f5a6b"
 PLAYER = "aCurtis X89"
 PLAYER_XUID = "2535445291321133"
 
@@ -55,6 +60,11 @@ def standing(value: int, tier: str, sub_tier: int, *, next_sub_tier: int | None 
     }
 
 
+def asset(name_hint: str, version: str, *, ranked: bool = True) -> dict[str, Any]:
+    """A gamecms playlist asset, in the shape the real one has."""
+    return {"HasCsr": ranked, "NameHint": name_hint, "UgcPlaylistVersion": version}
+
+
 @dataclass
 class Fault:
     path: re.Pattern[str]
@@ -80,9 +90,17 @@ class FakeWaypoint:
         # CSR per (playlist, season); None: the current season. The recorded answer by default.
         self.csr: dict[tuple[str, str | None], dict[str, Any]] = {}
         self.csr_codes: dict[tuple[str, str | None], int] = {}  # a ResultCode other than 0, no Result
+        arena = fixture("get_playlist")  # the discovery document of Ranked Arena
+        doubles = {**arena, "AssetId": RANKED_DOUBLES, "VersionId": DOUBLES_VERSION}
+        # gamecms playlist assets, by playlist id
         self.playlists = {
-            RANKED_ARENA: {**fixture("get_playlist"), "HasCsr": True},
-            RANKED_DOUBLES: {**fixture("get_playlist"), "PublicName": "Ranked Doubles", "HasCsr": True},
+            RANKED_ARENA: asset("RankedArena", arena["VersionId"]),
+            RANKED_DOUBLES: asset("RankedDoubles", DOUBLES_VERSION),
+        }
+        # UGC discovery documents, by (playlist id, version id)
+        self.playlist_versions = {
+            (RANKED_ARENA, arena["VersionId"]): arena,
+            (RANKED_DOUBLES, DOUBLES_VERSION): {**doubles, "PublicName": "Ranked Doubles"},
         }
         self.faults: list[Fault] = []
         self.delay = 0.0
@@ -110,6 +128,7 @@ class FakeWaypoint:
             "stats_url": f"{base}/stats",
             "skill_url": f"{base}/skill",
             "gamecms_url": f"{base}/gamecms",
+            "discovery_url": f"{base}/discovery",
         }
 
     def fail(self, path: str, status: int, *, times: int = 1, headers: dict[str, str] | None = None) -> None:
@@ -189,6 +208,8 @@ class FakeWaypoint:
 
     def _data(self, request: web.Request) -> web.Response:
         path, query = request.path, request.query
+        if path == "/profile/users/me":  # the signed-in player
+            return web.json_response(self.players[PLAYER.casefold()])
         if match := re.fullmatch(r"/profile/users/gt\((.+)\)", path):
             player = self.players.get(match[1].casefold())
             return web.json_response(player) if player else web.json_response({"message": "nope"}, status=404)
@@ -206,8 +227,13 @@ class FakeWaypoint:
         if path == "/gamecms/hi/Waypoint/file/medals/metadata.json":
             return web.json_response(fixture("get_medal_metadata"))
         if match := re.fullmatch(r"/gamecms/hi/Multiplayer/file/playlists/assets/([^/]+)\.json", path):
-            asset = self.playlists.get(match[1], {"PublicName": "Quick Play", "HasCsr": False})
-            return web.json_response(asset)
+            found = self.playlists.get(
+                match[1], asset("QuickPlay", "0f0e0d0c-0000-4000-8000-000000000000", ranked=False)
+            )
+            return web.json_response(found)
+        if match := re.fullmatch(r"/discovery/hi/playlists/([^/]+)/versions/([^/]+)", path):
+            document = self.playlist_versions.get((match[1], match[2]))
+            return web.json_response(document) if document else web.json_response({}, status=404)
         return web.json_response({"message": f"no such document {path}"}, status=404)
 
     def _csr(self, playlist: str, players: str, season: str | None) -> web.Response:

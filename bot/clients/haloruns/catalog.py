@@ -33,7 +33,7 @@ LEGACY_GAMES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     )),
     ("04", "Halo 3: ODST", (
         "Prepare to Drop", "Tayari Plaza", "Uplift Reserve", "Kizingo Blvd.", "ONI Alpha Site", "NMPD HQ",
-        "Kilowani Station", "Data Hive", "Coastal Highway",
+        "Kikowani Station", "Data Hive", "Coastal Highway",
     )),
     ("05", "Halo: Reach", (
         "Winter Contingency", "ONI: Sword Base", "Nightfall", "Tip of the Spear", "Long Night of Solace",

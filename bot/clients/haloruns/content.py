@@ -2,8 +2,10 @@
 
 What the feeds do not give is derived, and the derivations are said where they are shown: the
 vod of a board is its first entry's evidence link, and the record holders are those named in the
-latest-records feed. Board links are assumed to follow the feeds' own ``LeaderboardUrl`` style:
-``/leaderboards/{game}/{category}/{level}/{difficulty}``, names spelled as the site spells them.
+latest-records feed. Board links point at the website (``haloruns.site_url``), not the API host,
+and are assumed to follow the feeds' own ``LeaderboardUrl`` style:
+``/leaderboards/{game}/{category}/{level}/{difficulty}``, names spelled as the site spells them and
+spaces removed (as the official bot does with ``LeaderboardUrl``).
 """
 
 from __future__ import annotations
@@ -28,14 +30,28 @@ from bot.models.haloruns import (
     Runner,
     RunnerProfile,
     Stream,
+    StreamList,
 )
 
+EXTENSION_COOP = "Co-op"  # HaloRuns' label of an extension category run in co-op
 PROFILE_REQUESTS = 8  # profiles fetched at once when filtering by country
 COUNTRY_HOW = "Countries from each runner's HaloRuns profile (the recent-runs feed has none)."
 HOLDERS_HOW = (
     "Taken from the world records in HaloRuns' latest-records feed (the current site has no list of"
     " all holders), so holders of older records are missing."
 )
+
+
+def site_link(site: str, path: str) -> str:
+    """The website's page at ``path`` (relative, or a whole address), spaces removed."""
+    return urljoin(site + "/", path.replace(" ", ""))
+
+
+def _category(entry: feeds.FeedRun) -> str:
+    category = entry.category_name or {True: COOP, False: SOLO, None: ""}[entry.is_coop]
+    if entry.is_extension and entry.is_coop and category:
+        return f"{category} {EXTENSION_COOP}"
+    return category
 
 
 def _runners(participants: Iterable[feeds.Participant]) -> tuple[Runner, ...]:
@@ -53,7 +69,7 @@ class ContentSource:
 
     def _board_url(self, level: Level, category: Option, difficulty: Option) -> str:
         parts = (level.game.name, category.name, level.name, difficulty.name)
-        return f"{self._site}/leaderboards/" + "/".join(quote(part, safe="") for part in parts)
+        return site_link(self._site, "/leaderboards/" + "/".join(quote(part, safe=": ") for part in parts))
 
     async def _board(self, level: Level, category: Option, difficulty: Option) -> BoardRecord | None:
         path = f"/content/boards/{level.game.id}/{category.id}/leaderboard/{level.id}/{difficulty.id}.json"
@@ -98,8 +114,8 @@ class ContentSource:
         return (board.runs[0].vod or "") if board else None
 
     def _feed_run(self, entry: feeds.FeedRun) -> Run:
-        category = entry.category_name or {True: COOP, False: SOLO, None: ""}[entry.is_coop]
-        url = urljoin(self._site + "/", entry.leaderboard_url) if entry.leaderboard_url else None
+        category = _category(entry)
+        url = site_link(self._site, entry.leaderboard_url) if entry.leaderboard_url else None
         previous = None
         if (
             isinstance(entry, feeds.LatestRecord)
@@ -195,9 +211,9 @@ class ContentSource:
         ]
         return Holders.of(names, HOLDERS_HOW)
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
         feed = await self._client.get("/content/feeds/streamList.json", feeds.STREAM_LIST, fresh=fresh)
-        return [
+        streams = [
             Stream(
                 entry.username or entry.twitch_username or "someone",
                 entry.title,
@@ -210,3 +226,4 @@ class ContentSource:
             )
             for entry in feed.entries
         ]
+        return StreamList(streams, feed.updated_at)

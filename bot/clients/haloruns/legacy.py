@@ -18,6 +18,7 @@ from bot.models.haloruns import (
     Runner,
     RunnerProfile,
     Stream,
+    StreamList,
 )
 
 PATH = "/api/request"
@@ -110,7 +111,8 @@ class LegacySource:
         holders = await self._client.get(PATH, api.HOLDERS, {"query": "wrHolders", "format": "json"})
         return Holders.of(holder.name for holder in holders)
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
         params = {"query": "streams", "format": "json"}
         streams = await self._client.get(PATH, api.STREAMS, params, fresh=fresh)
-        return [Stream(s.name, s.title, s.viewers, s.started_at, s.url, s.game) for s in streams]
+        # The legacy list says nothing of when it was made.
+        return StreamList([Stream(s.name, s.title, s.viewers, s.started_at, s.url, s.game) for s in streams])

@@ -13,7 +13,7 @@ from bot.models.haloruns import (
     Run,
     RunFeed,
     RunnerProfile,
-    Stream,
+    StreamList,
 )
 
 
@@ -41,5 +41,5 @@ class HaloRunsSource(Protocol):
     async def holders(self) -> Holders:
         """Everyone who has held a world record."""
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
-        """Who is live now; ``fresh`` asks HaloRuns, not the cache."""
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
+        """Who is live now, and when the list was made; ``fresh`` asks HaloRuns, not the cache."""

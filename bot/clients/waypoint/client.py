@@ -1,9 +1,11 @@
-"""The HTTP client for Halo Waypoint's services (profile, stats, skill, gamecms): one per bot.
+"""The HTTP client for Halo Waypoint's services (profile, stats, skill, gamecms, UGC discovery):
+one per bot.
 
 Every request carries the Spartan token and clearance from ``WaypointTokens``; a 401 rebuilds
 them and the request is sent once more. A 429 stops all requests until its Retry-After has passed
 (each caller is told when to try again). Player answers are kept for a minute, gamecms documents
-(calendars, medals, playlists) for six hours; identical requests in flight are sent once.
+(calendars, medals, playlists) and playlists' public names for six hours; identical requests in
+flight are sent once.
 """
 
 from __future__ import annotations
@@ -69,6 +71,10 @@ class WaypointClient:
             ("player", gamertag.casefold()), lambda: self._get(url, api.PLAYER, missing=NO_SUCH_PLAYER)
         )
 
+    async def me(self) -> api.Player:
+        """The signed-in player."""
+        return await self._get_present(f"{self._config.profile_url}/users/me", api.PLAYER)
+
     async def service_record(self, xuid: str, season_path: str | None) -> api.ServiceRecord:
         url = f"{self._config.stats_url}/hi/players/xuid({quote(xuid, safe='')})/Matchmade/servicerecord"
         params = {"seasonId": season_path} if season_path else {}
@@ -95,6 +101,12 @@ class WaypointClient:
         path = f"/hi/Multiplayer/file/playlists/assets/{quote(playlist_id, safe='')}.json"
         url = f"{self._config.gamecms_url}{path}"
         return await self._documents.get(path, lambda: self._get(url, api.PLAYLIST_ASSET))
+
+    async def playlist_version(self, playlist_id: str, version: str) -> api.PlaylistVersion | None:
+        """The UGC discovery document of a playlist version (its public name)."""
+        path = f"/hi/playlists/{quote(playlist_id, safe='')}/versions/{quote(version, safe='')}"
+        url = f"{self._config.discovery_url}{path}"
+        return await self._documents.get(("discovery", path), lambda: self._get(url, api.PLAYLIST_VERSION))
 
     async def _document(self, path: str, shape: TypeAdapter[T]) -> T:
         url = f"{self._config.gamecms_url}{path}"

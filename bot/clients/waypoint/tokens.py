@@ -22,6 +22,7 @@ from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError
 from bot.models import waypoint as api
+from bot.models.lenient import describe
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,9 @@ class WaypointTokens:
                 step,
                 error.error_count(),
             )
-            raise UpstreamError(SERVICE, "it sent data in a shape the bot does not understand") from None
+            raise UpstreamError(
+                SERVICE, "it sent data in a shape the bot does not understand", detail=describe(error)
+            ) from None
 
 
 def _fresh(held: _Held) -> bool:

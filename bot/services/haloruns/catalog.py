@@ -1,5 +1,7 @@
 """Level lookup in the catalog (bot/clients/haloruns/catalog.py builds it): by ID or name, for
-autocomplete, and for "did you mean"."""
+autocomplete, and for "did you mean". Levels are named as the site names them; the seed's other
+spellings (ODST's "Kilowani Station", the site's "Kikowani Station") are understood in what users
+type."""
 
 from __future__ import annotations
 
@@ -7,6 +9,15 @@ from rapidfuzz import fuzz
 
 from bot.models.haloruns import Catalog, Level
 from bot.utils.matching import normalize
+
+# The seed's spellings of words the site spells otherwise, as users may type them.
+_SPELLINGS = {"kilowani": "kikowani"}
+
+
+def _spelled(text: str) -> str:
+    """Normalized ``text`` with the site's spelling of each word."""
+    return " ".join(_SPELLINGS.get(word, word) for word in normalize(text).split())
+
 
 # Short names runners type for the games, searched along with the game's own name.
 _GAME_SHORT_NAMES = {
@@ -25,7 +36,7 @@ def find_levels(catalog: Catalog, text: str) -> list[Level]:
     text = text.strip()
     if text in catalog.by_key:
         return [catalog.by_key[text]]
-    wanted = normalize(text)
+    wanted = _spelled(text)
     return [
         level
         for level in catalog.levels
@@ -36,7 +47,7 @@ def find_levels(catalog: Catalog, text: str) -> list[Level]:
 
 def rank_levels(catalog: Catalog, text: str, limit: int = 25) -> list[Level]:
     """Levels for autocomplete: ID and name prefixes first, then fuzzy matches, best first."""
-    query = normalize(text)
+    query = _spelled(text)
     if not query:
         return list(catalog.levels[:limit])
     scored: list[tuple[float, float, int, Level]] = []
@@ -72,7 +83,7 @@ def _word_score(query: str, text: str) -> float:
 
 def similar_levels(catalog: Catalog, text: str, limit: int = 3) -> list[Level]:
     """The levels that look most like ``text``, for "Did you mean …"."""
-    query = normalize(text) or "?"
+    query = _spelled(text) or "?"
     scored = sorted(
         (
             (_word_score(query, _search_text(level)), position, level)

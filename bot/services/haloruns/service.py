@@ -29,6 +29,7 @@ from bot.models.haloruns import (
     RunFeed,
     RunnerProfile,
     Stream,
+    StreamList,
 )
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
@@ -76,7 +77,7 @@ class HaloRuns:
     ) -> Self:
         client = HaloRunsClient(session, config, telemetry)
         source: HaloRunsSource = (
-            ContentSource(client, config.base_url) if config.api == "content" else LegacySource(client)
+            ContentSource(client, config.site_url) if config.api == "content" else LegacySource(client)
         )
         return cls(source)
 
@@ -187,4 +188,7 @@ class HaloRuns:
         return await self._source.holders()
 
     async def streams(self, *, fresh: bool = False) -> list[Stream]:
-        return await self._source.streams(fresh=fresh)
+        return (await self._source.stream_list(fresh=fresh)).streams
+
+    async def stream_list(self, *, fresh: bool = False) -> StreamList:
+        return await self._source.stream_list(fresh=fresh)

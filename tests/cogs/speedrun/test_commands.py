@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -171,3 +172,36 @@ async def test_a_burst_of_150_lookups_is_answered_without_tripping_the_limit(
     ]
     assert speedrun_server.rate_limited == 0
     assert len(speedrun_server.requests) >= 150
+
+
+NO_VIDEO = [{"text": None, "links": None}, None]  # both shapes speedrun.com sends (api#58)
+
+
+@pytest.mark.parametrize("videos", NO_VIDEO)
+async def test_a_run_without_video_links_is_shown_in_full(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, videos: Any
+) -> None:
+    speedrun_server.add_run("novideo1", 170, date(2026, 11, 21), videos=videos)
+    reply = await (await discord_server.invoke("src run", {"id": "novideo1"})).reply()
+
+    embed = reply.embeds[0]
+    run = fields(embed)
+    assert not reply.ephemeral
+    assert embed["url"] == "https://www.speedrun.com/deadcells/run/novideo1"
+    assert run["Time"].startswith("**2:50**")
+    assert "Videos" not in run
+
+
+@pytest.mark.parametrize("videos", NO_VIDEO)
+async def test_a_run_without_video_links_keeps_its_place_on_the_board(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun, videos: Any
+) -> None:
+    speedrun_server.add_run(
+        "novideo1", 170, date(2026, 11, 21), videos=videos, players=[{"rel": "user", "id": "48g10dr8"}]
+    )
+    options = {"game": "Dead Cells", "category": "Any%", "top": 3, "subcategory": "e8m661ql=z19e788q"}
+    reply = await (await discord_server.invoke("src leaderboard", options)).reply()
+
+    lines = reply.embeds[0]["description"].split("\n")
+    assert lines[0] == "**1.** 2:50 by Zeta"
+    assert lines[1].startswith("**2.** 2:56.990 by ")

@@ -148,6 +148,18 @@ class Rest(Limits, State):
                 }
             )
 
+        @route("GET", r"/channels/(?P<channel>\d+)")
+        async def channel(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
+            found = next(
+                (c for guild in self.guilds for c in guild["channels"] if c["id"] == match["channel"]), None
+            )
+            return json_response(found) if found else error_response(404, 10003, "Unknown Channel")
+
+        @route("GET", r"/guilds/(?P<guild>\d+)/roles")
+        async def roles(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
+            found = next((guild for guild in self.guilds if guild["id"] == match["guild"]), None)
+            return json_response(found["roles"]) if found else error_response(404, 10004, "Unknown Guild")
+
         @route("POST", r"/channels/(?P<channel>\d+)/messages")
         async def create_message(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
             return self._create_message(match["channel"], body)

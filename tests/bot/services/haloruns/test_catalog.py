@@ -52,3 +52,16 @@ def test_rank_levels_puts_prefixes_before_fuzzy_matches() -> None:
 def test_similar_levels_forgive_typos() -> None:
     assert similar_levels(legacy_catalog(), "silent cartogrpher")[0].code == "0104"
     assert similar_levels(legacy_catalog(), "xyzzy") == []
+
+
+@pytest.mark.parametrize(
+    "text", ["Kikowani Station", "kilowani station", "Halo 3: ODST Kilowani Station", "0407"]
+)
+def test_odsts_level_is_named_as_on_the_site_and_found_by_the_seeds_spelling(text: str) -> None:
+    content = content_catalog(GLOBAL_METADATA.validate_json(GLOBAL_JSON.read_bytes()))
+
+    for catalog in (legacy_catalog(), content):
+        assert [level.label for level in find_levels(catalog, text)] == [
+            "Halo 3: ODST — Kikowani Station (0407)"
+        ]
+    assert rank_levels(legacy_catalog(), "kilowani")[0].code == "0407"
