@@ -149,7 +149,7 @@ async def test_every_service_gets_a_line_and_all_ok_exits_0(
 
 def with_bad_entries(haloruns: FakeHaloRuns) -> None:
     path = "/content/feeds/latestRecords.json"
-    feed = json.loads((Path(__file__).parent / "fakes" / "haloruns" / path.lstrip("/")).read_text())
+    feed = json.loads((Path(__file__).parents[2] / "fakes" / "haloruns" / path.lstrip("/")).read_text())
     for entry in feed["Entries"][:2]:
         entry["Duration"] = "a while"
     haloruns.overrides[path] = feed
