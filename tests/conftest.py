@@ -126,16 +126,22 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture
+def database_copy(tmp_path: Path, migrated_database: bytes) -> str:
+    """The URL of this test's own SQLite database (the bot's, in ``make_config``), a copy of the
+    migrated one."""
+    database = tmp_path / "halobot.db"
+    database.write_bytes(migrated_database)
+    return f"sqlite+aiosqlite:///{database}"
+
+
+@pytest.fixture
 def make_config(
     discord_server: FakeDiscord,
     haloruns_server: FakeHaloRuns,
     speedrun_server: FakeSpeedrun,
     tmp_path: Path,
-    migrated_database: bytes,
+    database_copy: str,
 ) -> Callable[..., Config]:
-    database = tmp_path / "halobot.db"
-    database.write_bytes(migrated_database)
-
     def make(**sections: dict[str, Any]) -> Config:
         settings = local_settings(discord_server, tmp_path, haloruns_server, speedrun_server)
         for name, values in sections.items():
