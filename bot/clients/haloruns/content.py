@@ -14,21 +14,8 @@ from urllib.parse import quote, urljoin
 
 from bot.clients.haloruns.catalog import content_catalog
 from bot.clients.haloruns.transport import HaloRunsClient
+from bot.models import haloruns as model
 from bot.models import haloruns_content as feeds
-from bot.models.haloruns import (
-    COOP,
-    SOLO,
-    BoardRecord,
-    Catalog,
-    Holders,
-    Level,
-    Option,
-    Run,
-    RunFeed,
-    Runner,
-    RunnerProfile,
-    Stream,
-)
 
 PROFILE_REQUESTS = 8  # profiles fetched at once when filtering by country
 COUNTRY_HOW = "Countries from each runner's HaloRuns profile (the recent-runs feed has none)."
@@ -38,8 +25,8 @@ HOLDERS_HOW = (
 )
 
 
-def _runners(participants: Iterable[feeds.Participant]) -> tuple[Runner, ...]:
-    return tuple(Runner(p.username, p.evidence_link) for p in participants)
+def _runners(participants: Iterable[feeds.Participant]) -> tuple[model.Runner, ...]:
+    return tuple(model.Runner(p.username, p.evidence_link) for p in participants)
 
 
 class ContentSource:
@@ -48,14 +35,16 @@ class ContentSource:
         self._site = site_url
         self._profiles = asyncio.Semaphore(PROFILE_REQUESTS)
 
-    async def catalog(self) -> Catalog:
+    async def catalog(self) -> model.Catalog:
         return content_catalog(await self._client.get("/content/metadata/global.json", feeds.GLOBAL_METADATA))
 
-    def _board_url(self, level: Level, category: Option, difficulty: Option) -> str:
+    def _board_url(self, level: model.Level, category: model.Option, difficulty: model.Option) -> str:
         parts = (level.game.name, category.name, level.name, difficulty.name)
         return f"{self._site}/leaderboards/" + "/".join(quote(part, safe="") for part in parts)
 
-    async def _board(self, level: Level, category: Option, difficulty: Option) -> BoardRecord | None:
+    async def _board(
+        self, level: model.Level, category: model.Option, difficulty: model.Option
+    ) -> model.BoardRecord | None:
         path = f"/content/boards/{level.game.id}/{category.id}/leaderboard/{level.id}/{difficulty.id}.json"
         board = await self._client.get_optional(path, feeds.LEADERBOARD)
         if board is None or not board.entries:
@@ -68,7 +57,7 @@ class ContentSource:
         ]
         url = self._board_url(level, category, difficulty)
         runs = tuple(
-            Run(
+            model.Run(
                 level.game.name,
                 level.name,
                 category.name,
@@ -82,23 +71,23 @@ class ContentSource:
             )
             for entry in tied
         )
-        return BoardRecord(category.name, difficulty.name, runs, url)
+        return model.BoardRecord(category.name, difficulty.name, runs, url)
 
     async def records(
-        self, level: Level, category: Option | None, difficulty: Option | None
-    ) -> list[BoardRecord]:
+        self, level: model.Level, category: model.Option | None, difficulty: model.Option | None
+    ) -> list[model.BoardRecord]:
         """Every board of the level that has a record, extension categories and "Any Difficulty" included."""
         categories = [category] if category else level.game.categories
         difficulties = [difficulty] if difficulty else level.game.difficulties
         boards = await asyncio.gather(*(self._board(level, c, d) for c in categories for d in difficulties))
         return [board for board in boards if board is not None]
 
-    async def vod(self, level: Level, category: Option, difficulty: Option) -> str | None:
+    async def vod(self, level: model.Level, category: model.Option, difficulty: model.Option) -> str | None:
         board = await self._board(level, category, difficulty)
         return (board.runs[0].vod or "") if board else None
 
-    def _feed_run(self, entry: feeds.FeedRun) -> Run:
-        category = entry.category_name or {True: COOP, False: SOLO, None: ""}[entry.is_coop]
+    def _feed_run(self, entry: feeds.FeedRun) -> model.Run:
+        category = entry.category_name or {True: model.COOP, False: model.SOLO, None: ""}[entry.is_coop]
         url = urljoin(self._site + "/", entry.leaderboard_url) if entry.leaderboard_url else None
         previous = None
         if (
@@ -106,7 +95,7 @@ class ContentSource:
             and entry.has_previous
             and entry.previous_duration is not None
         ):
-            previous = Run(
+            previous = model.Run(
                 entry.game_name,
                 entry.level_name,
                 category,
@@ -115,7 +104,7 @@ class ContentSource:
                 _runners(entry.previous_participants),
                 date=entry.previous_occurred_at,
             )
-        return Run(
+        return model.Run(
             entry.game_name,
             entry.level_name,
             category,
@@ -130,19 +119,19 @@ class ContentSource:
             id=entry.run_id,
         )
 
-    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[model.Run]:
         feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS, fresh=fresh)
         return [self._feed_run(entry) for entry in feed.entries[:limit]]
 
-    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
+    async def recent_runs(self, limit: int, country: str | None) -> model.RunFeed:
         feed = await self._client.get("/content/boards/recent.json", feeds.RECENT_RUNS)
         runs = [self._feed_run(entry) for entry in feed.entries]
         if country is None:
-            return RunFeed(tuple(runs[:limit]))
+            return model.RunFeed(tuple(runs[:limit]))
         names = {runner.name for run in runs for runner in run.runners}
         countries = dict(zip(names, await asyncio.gather(*map(self._country, names)), strict=True))
         chosen = [run for run in runs if any(countries[runner.name] == country for runner in run.runners)]
-        return RunFeed(tuple(chosen[:limit]), COUNTRY_HOW)
+        return model.RunFeed(tuple(chosen[:limit]), COUNTRY_HOW)
 
     async def _country(self, name: str) -> str | None:
         async with self._profiles:
@@ -153,7 +142,7 @@ class ContentSource:
     def _profile_path(name: str) -> str:
         return f"/content/users/{quote(name, safe='')}/profile.json"
 
-    async def runner(self, name: str, catalog: Catalog) -> RunnerProfile | None:
+    async def runner(self, name: str, catalog: model.Catalog) -> model.RunnerProfile | None:
         profile = await self._client.get_optional(self._profile_path(name), feeds.PROFILE)
         if profile is None:
             return None
@@ -164,7 +153,7 @@ class ContentSource:
         points = [run.points for _, run in runs if run.points is not None]
         dated = [(run.occurred_at, category, run) for category, run in runs if run.occurred_at]
         latest = max(dated, key=lambda item: item[0]) if dated else None
-        return RunnerProfile(
+        return model.RunnerProfile(
             profile.username or name,
             points=sum(points) if points else None,
             world_records=sum(1 for _, run in runs if run.rank_info.rank == 1),
@@ -172,12 +161,12 @@ class ContentSource:
         )
 
     @staticmethod
-    def _career_run(category: str, run: feeds.CareerRun, catalog: Catalog) -> Run:
+    def _career_run(category: str, run: feeds.CareerRun, catalog: model.Catalog) -> model.Run:
         level = catalog.by_key.get(run.segment_id)
         difficulty = (
             next((d.name for d in level.game.difficulties if d.id == run.difficulty_id), "") if level else ""
         )
-        return Run(
+        return model.Run(
             level.game.name if level else "",
             level.name if level else "an unknown level",
             category,
@@ -188,17 +177,17 @@ class ContentSource:
             points=run.points,
         )
 
-    async def holders(self) -> Holders:
+    async def holders(self) -> model.Holders:
         feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS)
         names = [
             p.username for entry in feed.entries for p in (*entry.participants, *entry.previous_participants)
         ]
-        return Holders.of(names, HOLDERS_HOW)
+        return model.Holders.of(names, HOLDERS_HOW)
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+    async def streams(self, *, fresh: bool = False) -> list[model.Stream]:
         feed = await self._client.get("/content/feeds/streamList.json", feeds.STREAM_LIST, fresh=fresh)
         return [
-            Stream(
+            model.Stream(
                 entry.username or entry.twitch_username or "someone",
                 entry.title,
                 entry.viewers,

@@ -18,18 +18,7 @@ from bot.clients.haloruns.source import HaloRunsSource
 from bot.clients.haloruns.transport import SERVICE, HaloRunsClient
 from bot.config import HaloRunsConfig
 from bot.errors import UpstreamError, UserFacingError
-from bot.models.haloruns import (
-    SOLO,
-    BoardRecord,
-    Catalog,
-    Holders,
-    Level,
-    Option,
-    Run,
-    RunFeed,
-    RunnerProfile,
-    Stream,
-)
+from bot.models import haloruns as model
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.catalog import find_levels, rank_levels, similar_levels
 from bot.utils.matching import did_you_mean, normalize, suggest
@@ -49,7 +38,7 @@ def _key(name: str) -> str:
     return normalize(name).replace(" ", "")
 
 
-def _pick(options: Sequence[Option], text: str, what: str, level: Level) -> Option:
+def _pick(options: Sequence[model.Option], text: str, what: str, level: model.Level) -> model.Option:
     found = next((option for option in options if _key(option.name) == _key(text)), None)
     if found:
         return found
@@ -66,7 +55,7 @@ class HaloRuns:
     def __init__(self, source: HaloRunsSource, *, deadline_seconds: float = DEADLINE_SECONDS) -> None:
         self._source = source
         self._deadline_seconds = deadline_seconds
-        self._catalog: Catalog | None = None
+        self._catalog: model.Catalog | None = None
         self._catalog_due = 0.0  # monotonic time of the next refresh
         self._catalog_lock = asyncio.Lock()
 
@@ -91,7 +80,7 @@ class HaloRuns:
                 SERVICE, f"it did not answer within {self._deadline_seconds:g} seconds"
             ) from None
 
-    async def catalog(self) -> Catalog:
+    async def catalog(self) -> model.Catalog:
         """The level catalog, fetched once and refreshed daily; a failed refresh keeps the old one."""
         async with self._catalog_lock:
             if self._catalog is None or time.monotonic() > self._catalog_due:
@@ -111,7 +100,7 @@ class HaloRuns:
 
     # -- input -------------------------------------------------------------------------------------
 
-    async def level(self, text: str) -> Level:
+    async def level(self, text: str) -> model.Level:
         """The level ``text`` names (ID, name, name with game, or autocomplete value)."""
         catalog = await self.catalog()
         found = find_levels(catalog, text)
@@ -126,15 +115,15 @@ class HaloRuns:
         raise UserFacingError(f"HaloRuns has no level {quoted(text)}.{suggest(guesses, 150)}")
 
     def board(
-        self, level: Level, category: str | None, difficulty: str | None
-    ) -> tuple[Option | None, Option | None]:
+        self, level: model.Level, category: str | None, difficulty: str | None
+    ) -> tuple[model.Option | None, model.Option | None]:
         """The category and difficulty options of ``level`` that the user's words name."""
         return (
             _pick(level.game.categories, category, "category", level) if category else None,
             _pick(level.game.difficulties, difficulty, "difficulty", level) if difficulty else None,
         )
 
-    async def level_choices(self, text: str) -> list[Level]:
+    async def level_choices(self, text: str) -> list[model.Level]:
         return rank_levels(await self.catalog(), text)
 
     async def category_choices(self, level_text: str, text: str) -> list[str]:
@@ -146,16 +135,18 @@ class HaloRuns:
 
     # -- lookups (a command runs them inside ``deadline()``) -------------------------------------------
 
-    async def records(self, level: Level, category: str | None, difficulty: str | None) -> list[BoardRecord]:
+    async def records(
+        self, level: model.Level, category: str | None, difficulty: str | None
+    ) -> list[model.BoardRecord]:
         chosen_category, chosen_difficulty = self.board(level, category, difficulty)
         return await self._source.records(level, chosen_category, chosen_difficulty)
 
     async def vod(
-        self, level: Level, category: str | None, difficulty: str | None
-    ) -> tuple[Option, Option, str | None]:
+        self, level: model.Level, category: str | None, difficulty: str | None
+    ) -> tuple[model.Option, model.Option, str | None]:
         """The board (Solo and Easy unless told otherwise, as on HaloRuns) and its record's vod link:
         ``None`` when the board has no record, ``""`` when the record has no video."""
-        chosen_category = _pick(level.game.categories, category or SOLO, "category", level)
+        chosen_category = _pick(level.game.categories, category or model.SOLO, "category", level)
         chosen_difficulty = _pick(level.game.difficulties, difficulty or "Easy", "difficulty", level)
         return (
             chosen_category,
@@ -163,17 +154,17 @@ class HaloRuns:
             await self._source.vod(level, chosen_category, chosen_difficulty),
         )
 
-    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
+    async def recent_records(self, limit: int, *, fresh: bool = False) -> list[model.Run]:
         return await self._source.recent_records(limit, fresh=fresh)
 
-    async def recent_runs(self, limit: int, country: str | None) -> RunFeed:
+    async def recent_runs(self, limit: int, country: str | None) -> model.RunFeed:
         if country is not None and not _COUNTRY.fullmatch(country):
             raise UserFacingError(
                 f"{quoted(country, 20)} is not a country code: use two letters, like `us`, `gb` or `mx`."
             )
         return await self._source.recent_runs(limit, country.lower() if country else None)
 
-    async def runner(self, name: str) -> RunnerProfile:
+    async def runner(self, name: str) -> model.RunnerProfile:
         wanted = name.strip()
         askable = 0 < len(wanted) <= LONGEST_NAME
         profile = await self._source.runner(wanted, await self.catalog()) if askable else None
@@ -183,8 +174,8 @@ class HaloRuns:
             )
         return profile
 
-    async def holders(self) -> Holders:
+    async def holders(self) -> model.Holders:
         return await self._source.holders()
 
-    async def streams(self, *, fresh: bool = False) -> list[Stream]:
+    async def streams(self, *, fresh: bool = False) -> list[model.Stream]:
         return await self._source.streams(fresh=fresh)
