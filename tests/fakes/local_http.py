@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from typing import Self
 
 from aiohttp import web
 
@@ -49,3 +50,10 @@ class LocalServer:
     @property
     def base_url(self) -> str:
         return self._http.url(self.ROOT)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exception: object) -> None:
+        await self.stop()
