@@ -14,6 +14,7 @@ from bot.app import HaloBot
 from bot.embeds import haloruns as embeds
 from bot.errors import UpstreamError, UserFacingError
 from bot.services.haloruns.points import points
+from bot.ui.autocomplete import in_time
 from bot.ui.pagination import send_pages
 from bot.ui.replies import send_reply, thinking_if_slow
 from bot.utils.run_times import parse_run_time
@@ -21,7 +22,6 @@ from bot.utils.run_times import parse_run_time
 log = logging.getLogger(__name__)
 
 Difficulty = Literal["easy", "normal", "heroic", "legendary"]
-AUTOCOMPLETE_SECONDS = 2.0  # Discord drops an autocomplete answer after 3 seconds
 Limit = app_commands.Range[int, 1, 50]
 
 
@@ -55,22 +55,14 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
     async def _level_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                levels = await self.haloruns.level_choices(current)
-        except (TimeoutError, UpstreamError):
-            return []
+        levels = await in_time(self.haloruns.level_choices(current), UpstreamError)
         return [app_commands.Choice(name=level.label[:100], value=level.key) for level in levels]
 
     async def _category_choices(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         level = str(getattr(interaction.namespace, "level", "") or "")
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                names = await self.haloruns.category_choices(level, current)
-        except (TimeoutError, UpstreamError):
-            return []
+        names = await in_time(self.haloruns.category_choices(level, current), UpstreamError)
         return [app_commands.Choice(name=name[:100], value=name[:100]) for name in names[:25]]
 
     # -- commands ----------------------------------------------------------------------------------

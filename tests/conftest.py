@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 import pytest
 from sqlalchemy import text
@@ -22,11 +22,13 @@ from cogs.speedrun.submission_view import COG
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
+from tests.fakes.local_http import LocalServer
 from tests.fakes.microsoft_authority import MicrosoftAuthority, certificate_authority
 from tests.fakes.speedrun_server import FakeSpeedrun
 from tests.fakes.waypoint_server import FakeWaypoint
 
 AZURE_CLIENT_ID = "00000000-0000-0000-0000-00000000b07e"
+Server = TypeVar("Server", bound=LocalServer)
 
 
 @pytest.fixture
@@ -38,28 +40,20 @@ async def discord_server() -> AsyncIterator[FakeDiscord]:
     assert server.violations == [], "the bot sent requests that Discord would reject"
 
 
-@pytest.fixture
-async def speedrun_server() -> AsyncIterator[FakeSpeedrun]:
-    server = FakeSpeedrun()
-    await server.start()
-    yield server
-    await server.stop()
+def served(kind: type[Server], name: str) -> Callable[[], AsyncIterator[Server]]:
+    """A fixture ``name``: a local ``kind`` server, running for one test."""
+
+    async def server() -> AsyncIterator[Server]:
+        """A local server of the upstream's, started for this test and stopped after it."""
+        async with kind() as started:
+            yield started
+
+    return pytest.fixture(server, name=name)
 
 
-@pytest.fixture
-async def haloruns_server() -> AsyncIterator[FakeHaloRuns]:
-    server = FakeHaloRuns()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
-async def waypoint_server() -> AsyncIterator[FakeWaypoint]:
-    server = FakeWaypoint()
-    await server.start()
-    yield server
-    await server.stop()
+speedrun_server = served(FakeSpeedrun, "speedrun_server")
+haloruns_server = served(FakeHaloRuns, "haloruns_server")
+waypoint_server = served(FakeWaypoint, "waypoint_server")
 
 
 @pytest.fixture(scope="session")
@@ -126,16 +120,22 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> bytes:
 
 
 @pytest.fixture
+def database_copy(tmp_path: Path, migrated_database: bytes) -> str:
+    """The URL of this test's own SQLite database (the bot's, in ``make_config``), a copy of the
+    migrated one."""
+    database = tmp_path / "halobot.db"
+    database.write_bytes(migrated_database)
+    return f"sqlite+aiosqlite:///{database}"
+
+
+@pytest.fixture
 def make_config(
     discord_server: FakeDiscord,
     haloruns_server: FakeHaloRuns,
     speedrun_server: FakeSpeedrun,
     tmp_path: Path,
-    migrated_database: bytes,
+    database_copy: str,
 ) -> Callable[..., Config]:
-    database = tmp_path / "halobot.db"
-    database.write_bytes(migrated_database)
-
     def make(**sections: dict[str, Any]) -> Config:
         settings = local_settings(discord_server, tmp_path, haloruns_server, speedrun_server)
         for name, values in sections.items():

@@ -238,24 +238,25 @@ class SpeedrunClient:
         background: bool = False,
         api_key: SecretStr | None = None,
     ) -> T:
-        found = await self._get_optional(path, shape, params, background=background, api_key=api_key)
-        if found is None:
+        """``path`` parsed as ``shape``; ``NotFound`` on 404. With ``api_key``, in that member's name
+        rather than the bot's."""
+        status, body = await self._exchange("GET", path, params, background=background, api_key=api_key)
+        if status == 404:
             raise NotFound(f"speedrun.com has no {path}.")
-        return found
+        return self._parse(path, status, body, shape)
 
     async def _get_optional(
         self,
         path: str,
         shape: TypeAdapter[T],
         params: Mapping[str, str] | None = None,
-        *,
-        background: bool = False,
         api_key: SecretStr | None = None,
     ) -> T | None:
-        """``path`` parsed as ``shape``; ``None`` on 404. With ``api_key``, in that member's name
-        rather than the bot's."""
-        status, body = await self._exchange("GET", path, params, background=background, api_key=api_key)
-        return None if status == 404 else self._parse(path, status, body, shape)
+        """As ``_get``, but ``None`` on 404 (lookups that may miss are commands', never the poller's)."""
+        try:
+            return await self._get(path, shape, params, api_key=api_key)
+        except NotFound:
+            return None
 
     async def _exchange(
         self,

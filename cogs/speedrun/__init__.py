@@ -21,7 +21,7 @@ from bot.services import speedrun
 from bot.services.run_submission import RunRequest, RunSubmissions
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.submission_forms import SubmissionForms
-from bot.ui.autocomplete import AUTOCOMPLETE_SECONDS, speedrun_games
+from bot.ui.autocomplete import in_time, speedrun_games
 from bot.ui.pagination import send_pages
 from bot.ui.replies import send_ephemeral, send_reply, thinking_if_slow
 from cogs.speedrun.key_form import KeyForm
@@ -104,11 +104,11 @@ class SpeedrunCog(commands.Cog, name=COG):
         options: Callable[[api.Game], Awaitable[list[tuple[str, str]]]],
     ) -> list[app_commands.Choice[str]]:
         """Autocomplete from the chosen game's ``options`` (value, name), by name."""
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                found = await options(await self.bot.speedrun.game(str(interaction.namespace.game or "")))
-        except (TimeoutError, UserFacingError, ServiceError):
-            return []
+
+        async def of_the_game() -> list[tuple[str, str]]:
+            return await options(await self.bot.speedrun.game(str(interaction.namespace.game or "")))
+
+        found = await in_time(of_the_game(), UserFacingError, ServiceError)
         matching = [(value, name) for value, name in found if current.casefold() in name.casefold()]
         return [app_commands.Choice(name=name[:100], value=value[:100]) for value, name in matching[:25]]
 
@@ -144,15 +144,13 @@ class SpeedrunCog(commands.Cog, name=COG):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         namespace = interaction.namespace
-        try:
-            async with asyncio.timeout(AUTOCOMPLETE_SECONDS):
-                game = await self.bot.speedrun.game(str(namespace.game or ""))
-                category, _ = await speedrun.board(
-                    self.bot.speedrun, game, namespace.category, namespace.level
-                )
-                variables = await self.bot.speedrun.variables(category.id) if category else []
-        except (TimeoutError, UserFacingError, ServiceError):
-            return []
+
+        async def of_the_board() -> list[api.Variable]:
+            game = await self.bot.speedrun.game(str(namespace.game or ""))
+            category, _ = await speedrun.board(self.bot.speedrun, game, namespace.category, namespace.level)
+            return await self.bot.speedrun.variables(category.id) if category else []
+
+        variables = await in_time(of_the_board(), UserFacingError, ServiceError)
         choices = [
             app_commands.Choice(name=f"{v.name}: {value.label}"[:100], value=f"{v.id}={value_id}")
             for v in variables

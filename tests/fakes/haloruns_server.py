@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
-from tests.fakes.local_http import LocalHttp
+from tests.fakes.local_http import LocalServer
 
 DATA = Path(__file__).parent / "haloruns"
 
@@ -34,26 +34,19 @@ def json_response(data: Any) -> web.Response:
     return web.Response(text=json.dumps(data), content_type="application/json")
 
 
-class FakeHaloRuns:
+class FakeHaloRuns(LocalServer):
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[str] = []  # path and query of every request, in order
         self.delay = 0.0  # seconds before every answer
         self.overrides: dict[str, Any] = {}  # path -> JSON served instead of the file
         self._failures: list[Failure] = []
-        self._http = LocalHttp()
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_get("/content/{tail:.*}", self._content)
         app.router.add_get("/api/request", self._legacy)
-        await self._http.serve(app)
-
-    async def stop(self) -> None:
-        await self._http.close()
-
-    @property
-    def base_url(self) -> str:
-        return self._http.url()
+        return app
 
     def fail(self, path: str, mode: FailureMode, *, times: int = 1) -> None:
         """The next ``times`` requests whose path and query match the ``path`` regex fail with ``mode``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from typing import Self
 
 from aiohttp import web
 
@@ -26,3 +27,33 @@ class LocalHttp:
     async def close(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+
+class LocalServer:
+    """A local stand-in for one upstream, served by ``LocalHttp``: a subclass says what it serves
+    (``app()``) and under which path its API starts (``ROOT``)."""
+
+    ROOT = ""
+
+    def __init__(self) -> None:
+        self._http = LocalHttp()
+
+    def app(self) -> web.Application:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        await self._http.serve(self.app())
+
+    async def stop(self) -> None:
+        await self._http.close()
+
+    @property
+    def base_url(self) -> str:
+        return self._http.url(self.ROOT)
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exception: object) -> None:
+        await self.stop()

@@ -19,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.local_http import LocalHttp
+from tests.fakes.local_http import LocalServer
 from tests.fakes.speedrun_rules import rule_problems, schema_problems
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "speedrun"
@@ -44,8 +44,11 @@ def error(status: int, message: str) -> web.Response:
     return web.json_response({"status": status, "message": message, "links": []}, status=status)
 
 
-class FakeSpeedrun:
+class FakeSpeedrun(LocalServer):
+    ROOT = "/api/v1"
+
     def __init__(self, *, limit_per_minute: int = 100, minute: float = 60.0) -> None:
+        super().__init__()
         self.limit_per_minute = limit_per_minute
         self.minute = minute  # tests shorten it to see a whole window quickly
         self.delay = 0.0  # seconds before every answer, as when speedrun.com is slow
@@ -75,7 +78,6 @@ class FakeSpeedrun:
         self._calls = 0
         self._add_dead_cells()
         self._add_halo_2()
-        self._http = LocalHttp()
 
     def _add_dead_cells(self) -> None:
         """The game, category and subcategory that the recorded runs (Dead Cells) belong to."""
@@ -204,7 +206,7 @@ class FakeSpeedrun:
             },
         ]
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application(middlewares=[self._limit])
         app.router.add_get("/api/v1/games", self._search_games)
         app.router.add_get("/api/v1/games/{game}", self._game)
@@ -218,14 +220,7 @@ class FakeSpeedrun:
         app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
         app.router.add_get("/api/v1/leaderboards/{game}/category/{category}", self._leaderboard)
         app.router.add_get("/api/v1/leaderboards/{game}/level/{level}/{category}", self._leaderboard)
-        await self._http.serve(app)
-
-    async def stop(self) -> None:
-        await self._http.close()
-
-    @property
-    def base_url(self) -> str:
-        return self._http.url("/api/v1")
+        return app
 
     @web.middleware
     async def _limit(self, request: web.Request, handler: Any) -> web.StreamResponse:

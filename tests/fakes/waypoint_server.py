@@ -26,7 +26,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.local_http import LocalHttp
+from tests.fakes.local_http import LocalServer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "waypoint"
 HALO_RELYING_PARTY = "https://prod.xsts.halowaypoint.com/"
@@ -73,9 +73,9 @@ class Fault:
     headers: dict[str, str]
 
 
-class FakeWaypoint:
+class FakeWaypoint(LocalServer):
     def __init__(self) -> None:
-        self._http = LocalHttp()
+        super().__init__()
         self._numbers = itertools.count(1)
         self.spartan_lifetime = timedelta(hours=4)
         self.issued: Counter[str] = Counter()  # tokens issued per step
@@ -105,17 +105,10 @@ class FakeWaypoint:
         self.faults: list[Fault] = []
         self.delay = 0.0
 
-    async def start(self) -> None:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        await self._http.serve(app)
-
-    async def stop(self) -> None:
-        await self._http.close()
-
-    @property
-    def base_url(self) -> str:
-        return self._http.url()
+        return app
 
     def settings(self) -> dict[str, str]:
         """The ``infinite`` config keys that point the bot at this server."""
@@ -163,15 +156,19 @@ class FakeWaypoint:
             return web.json_response(fixture("clearance"))
         return self._data(request)
 
+    def _issue(self, step: str) -> str:
+        """A new token of the sign-in ``step``, counted in ``issued``."""
+        self.issued[step] += 1
+        return f"{step}-{next(self._numbers)}"
+
     async def _user_token(self, request: web.Request) -> web.Response:
         body = await request.json()
         ticket = body["Properties"]["RpsTicket"]
         if request.headers.get("x-xbl-contract-version") != "1" or not ticket.startswith("d="):
             return web.Response(status=400)
         self.rps_tickets.append(ticket)
-        token = f"user-{next(self._numbers)}"
+        token = self._issue("user")
         self._user_tokens.add(token)
-        self.issued["user"] += 1
         return web.json_response({**fixture("xbox_user"), "Token": token})
 
     async def _xsts_token(self, request: web.Request) -> web.Response:
@@ -181,9 +178,8 @@ class FakeWaypoint:
             or body["Properties"]["UserTokens"][0] not in self._user_tokens
         ):
             return web.Response(status=401)
-        token = f"xsts-{next(self._numbers)}"
+        token = self._issue("xsts")
         self._xsts_tokens.add(token)
-        self.issued["xsts"] += 1
         return web.json_response({**fixture("xsts_halo"), "Token": token})
 
     async def _spartan_token(self, request: web.Request) -> web.Response:
@@ -191,10 +187,9 @@ class FakeWaypoint:
         proof = body["Proof"][0]
         if body["Audience"] != "urn:343:s3:services" or proof["Token"] not in self._xsts_tokens:
             return web.Response(status=401)
-        token = f"spartan-{next(self._numbers)}"
+        token = self._issue("spartan")
         expires = datetime.now(UTC) + self.spartan_lifetime
         self._spartan[token] = expires
-        self.issued["spartan"] += 1
         answer = {
             **fixture("spartan"),
             "SpartanToken": token,

@@ -22,6 +22,8 @@ from tests.fakes.speedrun_server import FakeSpeedrun
 
 KEY = "r0hbq2qq84hf9t47jdvmeh4gl"
 ZETA = "48g10dr8"
+HALO_2 = "kdkmr7d1"
+SUBMITTED = "Submitted to speedrun.com"
 PLAYED = (datetime.now(UTC).date() - timedelta(days=3)).isoformat()
 FULL_GAME = {
     "game": "halo2",
@@ -40,18 +42,48 @@ async def link_key(bot: HaloBot, discord_server: FakeDiscord, speedrun_server: F
     await speedrun_cog(bot).keys.link(int(discord_server.member["id"]), SecretStr(KEY), ZETA, "Zeta")
 
 
+@pytest.fixture
+async def linked_bot(bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun) -> HaloBot:
+    """The bot, the member's speedrun.com key (Zeta's) linked."""
+    await link_key(bot, discord_server, speedrun_server)
+    return bot
+
+
 async def open_form(discord_server: FakeDiscord, **options: Any) -> Message:
     preview = await (await discord_server.invoke("src submit", options)).reply()
     assert preview.ephemeral
     return preview
 
 
-async def ready_form(discord_server: FakeDiscord) -> Message:
-    """A full-game form with every mandatory variable chosen."""
-    preview = await open_form(discord_server, **FULL_GAME)
-    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+async def ready_form(discord_server: FakeDiscord, **changes: Any) -> Message:
+    """A full-game form (``FULL_GAME`` with ``changes``) with every mandatory variable chosen."""
+    preview = await open_form(discord_server, **{**FULL_GAME, **changes})
+    await choose(discord_server, preview, "Players", "Solo")
     return preview
+
+
+async def choose(discord_server: FakeDiscord, preview: Message, variable: str, value: str) -> None:
+    """Picks ``value`` in the menu of the mandatory ``variable`` and waits until the form shows it."""
+    picked = await discord_server.choose(preview, f"{variable} (required)", [value])
+    await settled(picked, lambda: fields(preview)[variable] == value)
+
+
+async def press_submit(discord_server: FakeDiscord, preview: Message) -> None:
+    """Presses Submit and waits until the form shows the run submitted."""
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: title(preview) == SUBMITTED)
+
+
+async def press_submit_refused(discord_server: FakeDiscord, preview: Message) -> str:
+    """Presses Submit and waits until the form says why the run is not submitted: that."""
+    clicked = await discord_server.click(preview, "Submit")
+    await settled(clicked, lambda: "Not submitted" in fields(preview))
+    return fields(preview)["Not submitted"]
+
+
+def halo_2_runs(speedrun_server: FakeSpeedrun) -> list[dict[str, Any]]:
+    """The Halo 2 runs speedrun.com has (none before a test submits one)."""
+    return [run for run in speedrun_server.runs.values() if run["game"] == HALO_2]
 
 
 async def settled(interaction: Interaction, check: Callable[[], bool]) -> None:
@@ -92,13 +124,12 @@ def title(message: Message) -> str:
 
 
 async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
-    bot: HaloBot,
+    linked_bot: HaloBot,
     discord_server: FakeDiscord,
     speedrun_server: FakeSpeedrun,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    await link_key(bot, discord_server, speedrun_server)
 
     preview = await open_form(discord_server, **FULL_GAME)
     shown = fields(preview)
@@ -111,8 +142,7 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
     assert shown["Comment"] == "GG @\u200beveryone", "member text never pings"
     assert component(preview, "Submit").get("disabled"), "Players is mandatory and not chosen yet"
 
-    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    await choose(discord_server, preview, "Players", "Solo")
     assert not component(preview, "Submit").get("disabled")
 
     asked = await discord_server.click(preview, "Seed…")
@@ -121,7 +151,7 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
 
     first = await discord_server.click(preview, "Submit")
     second = await discord_server.click(preview, "Submit")  # a double click
-    await all_settled([first, second], lambda: title(preview) == "Submitted to speedrun.com")
+    await all_settled([first, second], lambda: title(preview) == SUBMITTED)
 
     assert speedrun_server.submitted == [
         {
@@ -151,9 +181,8 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
 
 
 async def test_a_level_run_offers_only_that_levels_variables(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     options = {
         **FULL_GAME,
         "category": "n2y1y72o",
@@ -166,12 +195,9 @@ async def test_a_level_run_offers_only_that_levels_variables(
     preview = await open_form(discord_server, **options)
     assert "Halo 2 — Level Legendary — Cairo Station" in preview.embeds[0]["description"]
     assert "Full-game only" not in fields(preview), "a full-game variable is not asked for a level run"
-    chosen = await discord_server.choose(preview, "Players (required)", ["Co-op"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Co-op")
-    chosen = await discord_server.choose(preview, "Skull (required)", ["Iron"])
-    await settled(chosen, lambda: fields(preview)["Skull"] == "Iron")
-    clicked = await discord_server.click(preview, "Submit")
-    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+    await choose(discord_server, preview, "Players", "Co-op")
+    await choose(discord_server, preview, "Skull", "Iron")
+    await press_submit(discord_server, preview)
 
     assert speedrun_server.submitted == [
         {
@@ -214,13 +240,12 @@ async def test_a_level_run_offers_only_that_levels_variables(
     ],
 )
 async def test_each_local_check_answers_privately_and_submits_nothing(
-    bot: HaloBot,
+    linked_bot: HaloBot,
     discord_server: FakeDiscord,
     speedrun_server: FakeSpeedrun,
     changes: dict[str, Any],
     answer: str,
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     options = {key: value for key, value in {**FULL_GAME, **changes}.items() if value is not None}
 
     reply = await (await discord_server.invoke("src submit", options)).reply()
@@ -243,87 +268,70 @@ async def test_without_a_linked_key_nothing_is_asked_of_speedrun_com(
 
 
 async def test_speedrun_coms_errors_are_shown_and_the_form_kept(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
-    preview = await open_form(discord_server, **FULL_GAME)
-    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
-    halo_2 = next(g for g in speedrun_server.games if g["id"] == "kdkmr7d1")
+    preview = await ready_form(discord_server)
+    halo_2 = next(g for g in speedrun_server.games if g["id"] == HALO_2)
     halo_2["platforms"] = ["o7e2mx6w"]  # the moderators changed the rules meanwhile
 
-    refused = await discord_server.click(preview, "Submit")
-    await settled(refused, lambda: "Not submitted" in fields(preview))
-    assert fields(preview)["Not submitted"] == "• [platform] is not a platform of this game"
+    problems = await press_submit_refused(discord_server, preview)
+    assert problems == "• [platform] is not a platform of this game"
     assert not component(preview, "Submit").get("disabled"), "the form stays, to be fixed or sent again"
 
     halo_2["platforms"] = ["8gej2n93", "o7e2mx6w"]
-    again = await discord_server.click(preview, "Submit")
-    await settled(again, lambda: title(preview) == "Submitted to speedrun.com")
+    await press_submit(discord_server, preview)
     assert len(speedrun_server.submitted) == 2
-    assert len([r for r in speedrun_server.runs.values() if r["game"] == "kdkmr7d1"]) == 1
+    assert len(halo_2_runs(speedrun_server)) == 1
 
 
 async def test_a_refused_key_asks_to_set_it_again(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
-    preview = await open_form(discord_server, **{**FULL_GAME, "category": "Easy"})
-    chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
-    await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+    preview = await ready_form(discord_server, category="Easy")
     del speedrun_server.api_keys[KEY]  # revoked on speedrun.com
 
-    clicked = await discord_server.click(preview, "Submit")
-    await settled(clicked, lambda: "Not submitted" in fields(preview))
+    problems = await press_submit_refused(discord_server, preview)
 
-    assert "speedrun.com refused your API key" in fields(preview)["Not submitted"]
-    assert "`/src key set`" in fields(preview)["Not submitted"]
+    assert "speedrun.com refused your API key" in problems
+    assert "`/src key set`" in problems
 
 
 async def test_a_post_without_an_answer_is_found_and_never_sent_twice(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     preview = await ready_form(discord_server)
     speedrun_server.submit_faults.append("lost answer")  # the run is made, the answer lost
 
-    clicked = await discord_server.click(preview, "Submit")
-    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+    await press_submit(discord_server, preview)
 
     assert len(speedrun_server.submitted) == 1
     assert "https://www.speedrun.com/run/n0000001" in fields(preview)["Run"]
 
 
 async def test_when_speedrun_com_is_down_the_member_tries_again_and_it_is_sent_once(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     preview = await ready_form(discord_server)
     speedrun_server.submit_faults.append("down")
 
-    failed = await discord_server.click(preview, "Submit")
-    await settled(failed, lambda: "Not submitted" in fields(preview))
-    assert (
-        "speedrun.com did not answer, so the run may or may not be there" in fields(preview)["Not submitted"]
-    )
+    problems = await press_submit_refused(discord_server, preview)
+    assert "speedrun.com did not answer, so the run may or may not be there" in problems
     assert component(preview, "Players (required)").get("disabled"), "what was sent can no longer change"
-    again = await discord_server.click(preview, "Submit")
-    await settled(again, lambda: title(preview) == "Submitted to speedrun.com")
+    await press_submit(discord_server, preview)
 
     assert len(speedrun_server.submitted) == 2
-    assert len([r for r in speedrun_server.runs.values() if r["game"] == "kdkmr7d1"]) == 1
+    assert len(halo_2_runs(speedrun_server)) == 1
 
 
 async def test_a_form_left_sending_by_a_stopped_bot_is_resolved_by_the_next_click(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     preview = await ready_form(discord_server)
     form_id = component(preview, "Submit")["custom_id"].split(":")[1]
-    form = await speedrun_cog(bot).submissions.forms.get(form_id)
+    form = await speedrun_cog(linked_bot).submissions.forms.get(form_id)
     assert form is not None
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
-    async with bot.engine.begin() as connection:  # the bot stopped right after its POST went out
+    async with linked_bot.engine.begin() as connection:  # the bot stopped right after its POST went out
         await connection.execute(
             submission_forms.update()
             .where(submission_forms.c.id == form_id)
@@ -331,8 +339,7 @@ async def test_a_form_left_sending_by_a_stopped_bot_is_resolved_by_the_next_clic
         )
     made = speedrun_server.add_submitted({"run": form.draft.body()}, ZETA)
 
-    clicked = await discord_server.click(preview, "Submit")
-    await settled(clicked, lambda: title(preview) == "Submitted to speedrun.com")
+    await press_submit(discord_server, preview)
 
     assert speedrun_server.submitted == [], "found among the member's runs, not sent again"
     assert made["weblink"] in fields(preview)["Run"]
@@ -344,14 +351,12 @@ async def test_concurrent_clicks_and_a_click_after_a_restart_submit_once(
     config = make_config()
     async with running(config, discord_server) as bot:
         await link_key(bot, discord_server, speedrun_server)
-        preview = await open_form(discord_server, **FULL_GAME)
-        chosen = await discord_server.choose(preview, "Players (required)", ["Solo"])
-        await settled(chosen, lambda: fields(preview)["Players"] == "Solo")
+        preview = await ready_form(discord_server)
     stale = Message(copy.deepcopy(preview.data))
 
     async with running(config, discord_server):
         clicks = await asyncio.gather(*(discord_server.click(stale, "Submit") for _ in range(3)))
-        await all_settled(clicks, lambda: title(preview) == "Submitted to speedrun.com")
+        await all_settled(clicks, lambda: title(preview) == SUBMITTED)
         late = await discord_server.click(stale, "Submit")
         await settled(late, lambda: True)
 
@@ -359,9 +364,8 @@ async def test_concurrent_clicks_and_a_click_after_a_restart_submit_once(
 
 
 async def test_only_the_member_who_opened_a_form_can_use_it(
-    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+    linked_bot: HaloBot, discord_server: FakeDiscord
 ) -> None:
-    await link_key(bot, discord_server, speedrun_server)
     preview = await open_form(discord_server, **FULL_GAME)
     someone = {**discord_server.member, "id": "1234567890123", "username": "someone"}
 

@@ -1,0 +1,233 @@
+"""FeedDelivery on its own: a feed's pending posts, delivered through a post callable that records
+what it posts or fails the way Discord can, over a real ledger and real settings on SQLite."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.models.settings import SrcAnnouncementFilters
+from bot.services.delivery import (
+    ATTEMPTS_LIMIT,
+    FAILURE_LIMIT,
+    DeliveryRefused,
+    FeedDelivery,
+    PostRejected,
+    ServerUnavailable,
+    SlowDown,
+    nonce,
+    post_pace,
+)
+from bot.storage.database import open_database
+from bot.storage.ledger import RunLedger
+from bot.storage.settings import FeatureSetting, GuildSettings, scoped
+from bot.storage.tables import feed_deliveries
+
+FEED = "test-feed"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """What the feed keeps; ``game`` picks the setting (``src:<game>``) it is posted by."""
+
+    key: str
+    game: str = "halo3"
+
+    @property
+    def fingerprint(self) -> str:
+        return f"fingerprint/{self.key}"
+
+
+@dataclass
+class Discord:
+    """The post callable: records each post it accepts; ``faults[server]`` are raised, in turn,
+    instead of posting in that server."""
+
+    faults: dict[int, list[Exception]] = field(default_factory=dict)
+    posted: list[tuple[int, str, str]] = field(default_factory=list)  # (server, setting, run key)
+    attempts: list[tuple[float, str, str]] = field(default_factory=list)  # (when, run key, nonce)
+    after_post: Callable[[], None] = lambda: None
+
+    async def post(self, setting: FeatureSetting[Any], run: Run, run_nonce: str) -> int:
+        self.attempts.append((time.monotonic(), run.key, run_nonce))
+        if faults := self.faults.get(setting.guild_id):
+            raise faults.pop(0)
+        self.posted.append((setting.guild_id, setting.feature, run.key))
+        self.after_post()
+        return len(self.posted)
+
+
+@pytest.fixture
+async def engine(database_copy: str) -> AsyncIterator[AsyncEngine]:
+    engine = await open_database(database_copy)
+    yield engine
+    await engine.dispose()
+
+
+def ledger(engine: AsyncEngine) -> RunLedger[Run]:
+    return RunLedger(engine, FEED, TypeAdapter(Run))
+
+
+def delivery(
+    engine: AsyncEngine, discord: Discord, stopping: Callable[[], bool] = lambda: False
+) -> FeedDelivery[Run]:
+    return FeedDelivery(
+        ledger(engine),
+        GuildSettings(engine),
+        feature="src",
+        setting_of=lambda run: scoped("src", run.game),
+        post=discord.post,
+        pace=post_pace(),
+        stopping=stopping,
+    )
+
+
+async def follow(engine: AsyncEngine, *settings: tuple[int, str]) -> None:
+    for guild_id, game in settings:
+        await GuildSettings(engine).save(
+            FeatureSetting(guild_id, scoped("src", game), guild_id * 10, None, SrcAnnouncementFilters())
+        )
+
+
+async def add(engine: AsyncEngine, runs: list[Run], servers: list[int]) -> None:
+    await ledger(engine).add(runs, lambda run: servers)
+
+
+async def last_errors(engine: AsyncEngine) -> list[tuple[str, str | None]]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(feed_deliveries.c.status, feed_deliveries.c.last_error).order_by(
+                feed_deliveries.c.record_id
+            )
+        )
+        return [(row.status, row.last_error) for row in rows]
+
+
+async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(engine: AsyncEngine) -> None:
+    await follow(engine, (1, "halo3"), (1, "reach"), (2, "halo3"))
+    runs = [Run("a"), Run("b", "reach"), Run("c"), Run("d", "reach"), Run("e")]
+    await add(engine, runs, [1, 2])
+    discord = Discord()
+
+    assert await delivery(engine, discord).deliver() == (8, 0)
+
+    def posted_by(guild_id: int, game: str) -> list[str]:
+        return [key for g, setting, key in discord.posted if (g, setting) == (guild_id, f"src:{game}")]
+
+    assert posted_by(1, "halo3") == ["a", "c", "e"]
+    assert posted_by(1, "reach") == ["b", "d"]
+    assert posted_by(2, "halo3") == ["a", "c", "e"]
+    assert len(discord.posted) == 8, "server 2 does not follow reach: those two are dropped, not posted"
+    assert await ledger(engine).pending() == []
+    assert ("dropped", "src:reach is off in this server") in await last_errors(engine)
+
+
+async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(database_copy: str) -> None:
+    discord = Discord()
+    stopping = False
+
+    def stop_after_two() -> None:
+        nonlocal stopping
+        stopping = len(discord.posted) == 2
+
+    discord.after_post = stop_after_two
+    first = await open_database(database_copy)
+    try:
+        await follow(first, (1, "halo3"))
+        await add(first, [Run("a"), Run("b"), Run("c"), Run("d")], [1])
+        before_restart = delivery(first, discord, lambda: stopping)
+        assert await before_restart.deliver() == (2, 0), "the bot stopped: the rest stays pending"
+        stopping = False
+        assert await before_restart.deliver() == (2, 0)
+        assert await before_restart.deliver() == (0, 0)
+    finally:
+        await first.dispose()
+
+    restarted = await open_database(database_copy)
+    try:
+        await add(restarted, [Run("d"), Run("e")], [1])  # the feed still lists d
+        assert await delivery(restarted, discord).deliver() == (1, 0)
+        assert await delivery(restarted, discord).deliver() == (0, 0)
+    finally:
+        await restarted.dispose()
+
+    assert [key for _, _, key in discord.posted] == ["a", "b", "c", "d", "e"]
+
+
+async def test_refusals_in_a_row_turn_the_setting_off_and_drop_its_posts(engine: AsyncEngine) -> None:
+    await follow(engine, (1, "halo3"), (2, "halo3"))
+    await add(engine, [Run("a"), Run("b")], [1])
+    discord = Discord(faults={1: [DeliveryRefused("Missing Access")] * (FAILURE_LIMIT - 1)})
+    feed = delivery(engine, discord)
+
+    for _ in range(FAILURE_LIMIT - 1):
+        assert await feed.deliver() == (0, 1)
+    assert await feed.deliver() == (2, 0), "a post that goes through ends the run of refusals"
+    settings = GuildSettings(engine)
+    assert (await settings.of_guild(1))["src:halo3"].failures == 0
+
+    await add(engine, [Run("c"), Run("d")], [1, 2])
+    discord.faults[1] = [DeliveryRefused("Missing Access")] * FAILURE_LIMIT
+    # Server 2's posts go out meanwhile: one server's refusals hold up no other server.
+    assert await feed.deliver() == (2, 1)
+    for _ in range(FAILURE_LIMIT - 1):
+        assert await feed.deliver() == (0, 1)
+
+    turned_off = (await settings.of_guild(1))["src:halo3"]
+    assert not turned_off.enabled
+    assert turned_off.disabled_reason == f"Missing Access ({FAILURE_LIMIT} times in a row)"
+    assert (await settings.of_guild(2))["src:halo3"].enabled
+    assert await ledger(engine).pending() == []
+    assert await feed.deliver() == (0, 0)
+    assert [(g, key) for g, _, key in discord.posted] == [(1, "a"), (1, "b"), (2, "c"), (2, "d")]
+
+
+async def test_a_failed_post_is_tried_again_in_order_until_it_is_given_up(engine: AsyncEngine) -> None:
+    await follow(engine, (1, "halo3"))
+    await add(engine, [Run("a"), Run("b")], [1])
+    discord = Discord(faults={1: [ServerUnavailable("Discord is down")] * ATTEMPTS_LIMIT})
+    feed = delivery(engine, discord)
+
+    for _ in range(ATTEMPTS_LIMIT - 1):
+        assert await feed.deliver() == (0, 1)
+    assert discord.posted == [], "b waits behind a: the order of posts is kept"
+    assert await feed.deliver() == (1, 1), "a is given up, and b goes out at once"
+
+    assert [key for _, _, key in discord.posted] == ["b"]
+    assert {n for _, key, n in discord.attempts if key == "a"} == {nonce("a", 1)}, "one nonce for every try"
+    assert await last_errors(engine) == [
+        ("dropped", f"given up after {ATTEMPTS_LIMIT} attempts: ServerUnavailable: Discord is down"),
+        ("posted", None),
+    ]
+    assert (await GuildSettings(engine).of_guild(1))["src:halo3"].enabled, "only refusals count"
+
+
+async def test_a_rejected_post_is_given_up_at_once_and_the_next_one_made(engine: AsyncEngine) -> None:
+    await follow(engine, (1, "halo3"))
+    await add(engine, [Run("a"), Run("b")], [1])
+    discord = Discord(faults={1: [PostRejected("Invalid Form Body")]})
+
+    assert await delivery(engine, discord).deliver() == (1, 1)
+
+    assert [key for _, _, key in discord.posted] == ["b"]
+    assert await last_errors(engine) == [("dropped", "Invalid Form Body"), ("posted", None)]
+
+
+async def test_a_slow_down_is_waited_out_and_the_post_made_once(engine: AsyncEngine) -> None:
+    await follow(engine, (1, "halo3"))
+    await add(engine, [Run("a")], [1])
+    discord = Discord(faults={1: [SlowDown(0.2), SlowDown(0.1)]})
+
+    assert await delivery(engine, discord).deliver() == (1, 0)
+
+    assert [key for _, _, key in discord.posted] == ["a"]
+    first, second, third = (when for when, _, _ in discord.attempts)
+    assert second - first >= 0.2, "each try waits as long as Discord said"
+    assert third - second >= 0.1
