@@ -58,6 +58,33 @@ def _runners(participants: Iterable[feeds.Participant]) -> tuple[Runner, ...]:
     return tuple(Runner(p.username, p.evidence_link) for p in participants)
 
 
+# The board a run is on: game, level, category and difficulty, by name.
+Board = tuple[str, str, str, str]
+
+
+def _entry_run(
+    board: Board,
+    entry: feeds.BoardEntry | feeds.FeedRun,
+    *,
+    board_url: str | None,
+    tie: bool,
+    previous: Run | None = None,
+    run_id: str | None = None,
+) -> Run:
+    """A board's or a feed's entry as a run on ``board``."""
+    return Run(
+        *board,
+        entry.duration,
+        _runners(entry.participants),
+        date=entry.occurred_at,
+        points=entry.points,
+        board_url=board_url,
+        tie=tie,
+        previous=previous,
+        id=run_id,
+    )
+
+
 class ContentSource:
     def __init__(self, client: HaloRunsClient, site_url: str) -> None:
         self._client = client
@@ -83,21 +110,8 @@ class ContentSource:
             if entry.points == best.points and entry.duration == best.duration
         ]
         url = self._board_url(level, category, difficulty)
-        runs = tuple(
-            Run(
-                level.game.name,
-                level.name,
-                category.name,
-                difficulty.name,
-                entry.duration,
-                _runners(entry.participants),
-                date=entry.occurred_at,
-                points=entry.points,
-                board_url=url,
-                tie=len(tied) > 1,
-            )
-            for entry in tied
-        )
+        board_name = (level.game.name, level.name, category.name, difficulty.name)
+        runs = tuple(_entry_run(board_name, entry, board_url=url, tie=len(tied) > 1) for entry in tied)
         return BoardRecord(category.name, difficulty.name, runs, url)
 
     async def records(
@@ -116,6 +130,7 @@ class ContentSource:
     def _feed_run(self, entry: feeds.FeedRun) -> Run:
         category = _category(entry)
         url = site_link(self._site, entry.leaderboard_url) if entry.leaderboard_url else None
+        board = (entry.game_name, entry.level_name, category, entry.difficulty)
         previous = None
         if (
             isinstance(entry, feeds.LatestRecord)
@@ -123,28 +138,13 @@ class ContentSource:
             and entry.previous_duration is not None
         ):
             previous = Run(
-                entry.game_name,
-                entry.level_name,
-                category,
-                entry.difficulty,
+                *board,
                 entry.previous_duration,
                 _runners(entry.previous_participants),
                 date=entry.previous_occurred_at,
             )
-        return Run(
-            entry.game_name,
-            entry.level_name,
-            category,
-            entry.difficulty,
-            entry.duration,
-            _runners(entry.participants),
-            date=entry.occurred_at,
-            points=entry.points,
-            board_url=url,
-            tie=isinstance(entry, feeds.LatestRecord) and entry.tie,
-            previous=previous,
-            id=entry.run_id,
-        )
+        tie = isinstance(entry, feeds.LatestRecord) and entry.tie
+        return _entry_run(board, entry, board_url=url, tie=tie, previous=previous, run_id=entry.run_id)
 
     async def recent_records(self, limit: int, *, fresh: bool = False) -> list[Run]:
         feed = await self._client.get("/content/feeds/latestRecords.json", feeds.LATEST_RECORDS, fresh=fresh)
