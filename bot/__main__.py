@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.app import HaloBot
-from bot.clients.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
+from bot.clients.signin_errors import SignedOut, SignInUnreachable
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
@@ -165,6 +165,8 @@ def say(line: str) -> None:
 
 def infinite_login(config: Config) -> int:
     """The device-code sign-in: prints where to go and the code, waits, keeps the token cache."""
+    from bot.clients.microsoft_signin import MicrosoftSignIn  # MSAL, for this verb only (and Halo Infinite)
+
     try:
         account = MicrosoftSignIn(config.infinite).sign_in(
             lambda instructions: print(instructions, flush=True)

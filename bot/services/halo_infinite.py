@@ -15,18 +15,20 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from bot.clients.microsoft_signin import SIGN_IN_AGAIN, MicrosoftSignIn, SignedOut, SignInUnreachable
-from bot.clients.waypoint import WaypointClient
-from bot.clients.waypoint_tokens import WaypointTokens
+from bot.clients.signin_errors import SIGN_IN_AGAIN, SignedOut, SignInUnreachable
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError, UserFacingError
 from bot.gamertags import gamertag as checked_gamertag
 from bot.models import waypoint as api
 from bot.rendering import plain, quoted
 from bot.runtime.telemetry import Telemetry
+
+if TYPE_CHECKING:
+    from bot.clients.waypoint import WaypointClient
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +121,11 @@ class HaloInfinite:
     ) -> HaloInfinite:
         if not config.enabled:
             return cls(None)
-        tokens = WaypointTokens(session, config, MicrosoftSignIn(config))
-        return cls(WaypointClient(session, config, tokens, telemetry))
+        # The one place the Waypoint client is loaded, and with it MSAL and requests (6 MiB):
+        # only when Halo Infinite is turned on.
+        from bot.clients import waypoint
+
+        return cls(waypoint.signed_in_client(session, config, telemetry))
 
     # -- what the commands ask --------------------------------------------------------------------
 
