@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any, overload
 
 from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, make_url, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.storage.migrations import MIGRATIONS, head_revision
@@ -65,7 +65,9 @@ def _current_revision(connection: Connection) -> str | None:
 async def upsert(connection: AsyncConnection, table: Table, row: dict[str, Any], key: list[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE, on SQLite and PostgreSQL: two writers at once
     cannot clash."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # sqlalchemy.dialects.sqlite or .postgresql, which the engine has loaded already: a bot on
+    # SQLite does not load PostgreSQL's (0.1 s).
+    dialect = import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
     values = {column: value for column, value in row.items() if column not in key}
     await connection.execute(
         dialect.insert(table).values(row).on_conflict_do_update(index_elements=key, set_=values)
