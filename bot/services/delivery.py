@@ -1,7 +1,9 @@
 """Posting to many servers: what can go wrong with one post, and the pace all posts keep.
 
-Discord allows a bot 50 requests a second in all. The bot's posts (announcements, stream alerts)
-share one pace below that, evenly spaced, which leaves room for answering commands.
+Discord allows a bot 50 requests a second in all, which ``bot.runtime.discord_limit`` keeps for
+every request the bot makes (posts, publications, edits, lookups), paced from what Discord answers.
+The bot's posts (announcements, stream alerts) also share one pace, at that limit, so that posts
+alone never ask for more than Discord allows.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from typing import TypeVar
 
 from aiolimiter import AsyncLimiter
 
-POSTS_PER_SECOND = 40
+from bot.runtime.discord_limit import GLOBAL_LIMIT
+
 RATE_LIMITED_TRIES = 5
 FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
 
@@ -44,8 +47,8 @@ class ServerUnavailable(Exception):
 
 
 def post_pace() -> AsyncLimiter:
-    """The pace every post of one bot keeps: evenly spaced, no burst over the limit."""
-    return AsyncLimiter(1, 1 / POSTS_PER_SECOND)
+    """The pace every post of one bot keeps: no more a second than Discord's global limit."""
+    return AsyncLimiter(GLOBAL_LIMIT, 1)
 
 
 async def paced(pace: AsyncLimiter, attempt: Callable[[], Awaitable[T]]) -> T:

@@ -1,7 +1,7 @@
 """Posting what an announcement feed found: every pending post, each exactly once.
 
 Deliveries are made oldest first within each server setting (one channel), settings side by side,
-paced below Discord's global limit, and each is marked posted only once Discord accepted it. A
+within Discord's global limit, and each is marked posted only once Discord accepted it. A
 refusal that only the server's admins can fix (channel gone, permission removed) is counted, and
 at ``FAILURE_LIMIT`` in a row the setting is turned off; other failures are retried at later polls,
 up to ``ATTEMPTS_LIMIT``.
