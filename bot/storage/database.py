@@ -31,7 +31,12 @@ async def open_database(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    if parsed.get_backend_name() == "sqlite":
+        # SQLite lets one writer in at a time: with a connection each, writers at once (a post
+        # marked sent per server) wait in SQLite's busy loop. One connection queues them instead.
+        engine = create_async_engine(parsed, pool_size=1, max_overflow=0)
+    else:
+        engine = create_async_engine(parsed, pool_pre_ping=True)
     try:
         async with engine.begin() as connection:
             before, after = await connection.run_sync(_upgrade)
