@@ -6,7 +6,9 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY cogs ./cogs
-RUN pip install . && mkdir -p /app/data && chown halobot:halobot /app/data
+# python -m bot runs the copy in /app: compile it once here, not at every start (the bot user
+# cannot write /app, and PYTHONDONTWRITEBYTECODE is set).
+RUN pip install . && python -m compileall -q bot cogs && mkdir -p /app/data && chown halobot:halobot /app/data
 
 USER halobot
 # SQLite database and Microsoft token cache live here.

@@ -1,13 +1,24 @@
-"""Start-up time, resident memory and /status latency of the bot, against the local Discord server.
+"""Memory, start-up and /status of the bot side by side with a bare discord.py bot, and the fan-out.
 
-Run from the repository root: ``.venv/bin/python -m bench.startup``. It prints figures; it checks
-nothing. The bot is started the way ``python -m bot`` starts it (``open_bot`` + ``serve_until``,
-health endpoint off), with SQLite in a temporary directory, and connects to
-``tests.fakes.discord.FakeDiscord`` on 127.0.0.1, which runs in the same process.
+Run from the repository root: ``.venv/bin/python -m bench.startup`` (``--no-fan-out`` skips the
+world-record fan-out of ``bench.announcements``, which takes some 20 s). It prints figures; it checks
+nothing. The ratio B/A is the figure: absolute times vary from run to run on a shared machine.
 
-Each memory figure is taken in a fresh interpreter (this module, re-run with ``--memory-child N``):
-the resident size of a process rarely shrinks after memory is freed, so a scenario measured after
-others would show a smaller growth and a larger total than it has on its own.
+Both bots run in their own process against ``tests.fakes.discord.FakeDiscord`` (and, for the bot,
+``FakeHaloRuns``), which run in this process on 127.0.0.1: the bot (B) the way it is deployed,
+``python -m bot run`` configured by ``HALOBOT_*`` variables, with SQLite in a temporary directory;
+the bare bot (A) is ``bench.bare_bot``. For each:
+
+- spawn → gateway opened: from starting the process until the local Discord accepts its gateway
+  websocket; median of restarts (the bot's database already migrated and the modules of both
+  compiled, as on a redeploy). The first start, on an empty database and with nothing compiled
+  yet, is shown apart: for the bot it includes every migration;
+- CPU used by ready: user + system CPU seconds of the process when it says it is ready (discord.py's
+  ``on_ready``, ``guild_ready_timeout`` = 2 s after the last server);
+- resident memory, settled: the process's RSS ``SETTLE`` seconds after ready, with 1 server (median
+  of the restarts) and with 10,000 servers;
+- /status p50 / p99: ``STATUS_CALLS`` sequential /status, from INTERACTION_CREATE sent to the
+  interaction callback received, less the local Discord's check of the callback's body.
 """
 
 from __future__ import annotations
@@ -15,132 +26,137 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
-import json
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable
-from dataclasses import asdict, dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import psutil
 
-from bot.__main__ import open_bot, serve_until
-from bot.app import HaloBot
-from bot.config import Config
-from bot.runtime.logging_setup import setup_logging
+from bench.announcements import fan_out
+from bench.figures import print_figures
 from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
 from tests.fakes.haloruns_server import FakeHaloRuns
-from tests.fakes.local_config import local_settings
 
-STARTUP_RUNS = 3
+RESTARTS = 3
 STATUS_CALLS = 500
 STATUS_WARMUP = 10
 MANY_GUILDS = 10_000
-READY_TIMEOUT = 90.0  # seconds; 10,000 GUILD_CREATEs included
-IDLE_SETTLE = 0.5  # seconds left to the bot after ready before its memory is read
-CHILD_TIMEOUT = 120.0
+SETTLE = 1.5  # seconds after ready before the memory is read
+READY_TIMEOUT = 120.0  # seconds; 10,000 GUILD_CREATEs included
+STOP_TIMEOUT = 10.0
 SPEC_CHECK_REPEATS = 200
+FAN_OUT_SERVERS = 1000
 MIB = 1024 * 1024
 REPO = Path(__file__).resolve().parents[1]
+READY_LINE = "Ready as"  # what both bots print once discord.py is ready
 
 
 @dataclass
-class Startup:
-    """Seconds from calling ``open_bot`` until each step."""
-
-    opened: float  # open_bot's block entered: database opened and migrated
-    server_ready: float  # the local server has sent READY and every GUILD_CREATE
-    bot_ready: float  # bot.wait_until_ready() returned (guild_ready_timeout after the last guild)
+class Start:
+    gateway: float  # seconds from spawn to the gateway websocket accepted
+    cpu: float  # CPU seconds the process used by ready
+    rss: float  # MiB, settled after ready
 
 
-@dataclass
-class Memory:
-    guilds: int
-    rss_before: float  # MiB: modules imported, local server started with its guilds, bot not started
-    rss_after: float  # MiB: bot ready and idle
-    startup: Startup
-
-    @property
-    def delta(self) -> float:
-        return self.rss_after - self.rss_before
+# A bot under measure: how to spawn it (argv, environment) against a local Discord and a data dir.
+Command = Callable[[FakeDiscord, FakeHaloRuns, Path], tuple[list[str], dict[str, str]]]
 
 
-@dataclass
-class Latency:
-    samples: list[float]  # milliseconds
-    spec_check: float  # milliseconds the local server spends checking one callback body
-
-    def percentile(self, p: int) -> float:
-        return statistics.quantiles(self.samples, n=100, method="inclusive")[p - 1]
+def compiled(env: dict[str, str], data: Path) -> dict[str, str]:
+    """``env`` with Python's bytecode kept (outside the repository): as installed, each restart
+    reads compiled modules, the first start compiles them."""
+    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return env | {"PYTHONPYCACHEPREFIX": str(data / "pycache")}
 
 
-def bot_config(server: FakeDiscord, data_dir: Path, haloruns: FakeHaloRuns) -> Config:
-    """The bot's configuration pointing at the local servers, keeping its database in ``data_dir``."""
-    settings = local_settings(server, data_dir, haloruns)
-    settings["discord"]["guild_ready_seconds"] = 2.0  # discord.py's default, as against real Discord
-    return Config(**settings, logging={"level": "WARNING"})
+def bare_bot(server: FakeDiscord, haloruns: FakeHaloRuns, data: Path) -> tuple[list[str], dict[str, str]]:
+    env = {
+        **os.environ,
+        "BARE_API_BASE": server.api_base,
+        "BARE_GATEWAY_URL": server.gateway_url,
+        "BARE_TOKEN": server.token,
+        "PYTHONPATH": str(REPO),
+    }
+    return [sys.executable, "-m", "bench.bare_bot"], compiled(env, data)
 
 
-def rss_mib() -> float:
-    gc.collect()
-    rss: int = psutil.Process().memory_info().rss
-    return rss / MIB
+def this_bot(server: FakeDiscord, haloruns: FakeHaloRuns, data: Path) -> tuple[list[str], dict[str, str]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HALOBOT_") and k != "DISCORD_TOKEN"}
+    env |= {
+        "HALOBOT_DISCORD__TOKEN": server.token,
+        "HALOBOT_DISCORD__API_BASE": server.api_base,
+        "HALOBOT_DISCORD__GATEWAY_URL": server.gateway_url,
+        "HALOBOT_DATABASE__URL": f"sqlite+aiosqlite:///{data / 'halobot.db'}",
+        "HALOBOT_HALORUNS__BASE_URL": haloruns.base_url,
+        # No local speedrun.com: an address nothing listens on, so a call fails at once.
+        "HALOBOT_SPEEDRUN__BASE_URL": "http://127.0.0.1:9/api/v1",
+        "HALOBOT_SPEEDRUN__KEY_SECRET_FILE": str(data / "secret.key"),
+        "HALOBOT_HEALTH__PORT": "0",
+        "HALOBOT_LOGGING__LEVEL": "INFO",  # for the "Ready as" line
+    }
+    return [sys.executable, "-m", "bot", "run"], compiled(env, data)
 
 
-async def _stamp(awaitable: Awaitable[Any]) -> float:
-    await awaitable
-    return time.perf_counter()
+@contextlib.asynccontextmanager
+async def spawned(
+    command: Command, server: FakeDiscord, haloruns: FakeHaloRuns, data: Path
+) -> AsyncIterator[Start]:
+    """The bot's process, ready and settled; terminated when the block ends."""
+    argv, env = command(server, haloruns, data)
+    connections = len(server.gateway_opened)
+    spawn = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *argv, cwd=data, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    output: list[str] = []
+    ready = asyncio.Event()
 
+    async def read() -> None:
+        assert process.stdout is not None
+        async for line in process.stdout:
+            output.append(line.decode(errors="replace").rstrip())
+            if READY_LINE in output[-1]:
+                ready.set()
 
-async def _wait_ready(
-    bot: HaloBot, server: FakeDiscord, serving: asyncio.Task[None], start: float, opened: float
-) -> Startup:
-    server_ready = asyncio.create_task(_stamp(server.ready.wait()))
-    bot_ready = asyncio.create_task(_stamp(bot.wait_until_ready()))
+    reader = asyncio.create_task(read())
     try:
         async with asyncio.timeout(READY_TIMEOUT):
-            await asyncio.wait({bot_ready, serving}, return_when=asyncio.FIRST_COMPLETED)
-            if not bot_ready.done():
-                serving.result()  # raises the bot's error, if it had one
-                raise RuntimeError("the bot stopped before it was ready")
-            await server_ready
+            await asyncio.wait(
+                {asyncio.create_task(ready.wait()), reader}, return_when=asyncio.FIRST_COMPLETED
+            )
+        if not ready.is_set():
+            raise RuntimeError(f"{argv} stopped before it was ready:\n" + "\n".join(output[-20:]))
+        figures = psutil.Process(process.pid)
+        cpu = figures.cpu_times()
+        await asyncio.sleep(SETTLE)
+        rss = figures.memory_info().rss / MIB
+        yield Start(server.gateway_opened[connections] - spawn, cpu.user + cpu.system, rss)
     finally:
-        server_ready.cancel()
-        bot_ready.cancel()
-    return Startup(opened - start, server_ready.result() - start, bot_ready.result() - start)
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+        await reader
 
 
 @contextlib.asynccontextmanager
-async def running(server: FakeDiscord, data_dir: Path) -> AsyncIterator[tuple[HaloBot, Startup]]:
-    """The bot, started the way ``python -m bot`` starts it, ready and connected to ``server``."""
+async def local_servers(guilds: int) -> AsyncIterator[tuple[FakeDiscord, FakeHaloRuns]]:
+    server = FakeDiscord(guilds=[make_guild(f"Guild {i}") for i in range(guilds)])
     haloruns = FakeHaloRuns()
-    await haloruns.start()
-    config = bot_config(server, data_dir, haloruns)
-    stop = asyncio.Event()
-    start = time.perf_counter()
-    async with contextlib.AsyncExitStack() as cleanup, open_bot(config) as bot:
-        cleanup.push_async_callback(haloruns.stop)
-        opened = time.perf_counter()
-        serving = asyncio.create_task(serve_until(bot, stop), name="serve")
-        try:
-            yield bot, await _wait_ready(bot, server, serving, start, opened)
-        finally:
-            stop.set()
-            await serving
-
-
-@contextlib.asynccontextmanager
-async def local_discord(guilds: list[dict[str, Any]] | None = None) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord(guilds=guilds)
     await server.start()
+    await haloruns.start()
     try:
-        yield server
+        yield server, haloruns
     finally:
+        await haloruns.stop()
         await server.stop()
         if server.violations:
             print(
@@ -150,134 +166,105 @@ async def local_discord(guilds: list[dict[str, Any]] | None = None) -> AsyncIter
                 print(f"  {violation}", file=sys.stderr)
 
 
-# -- the scenarios -------------------------------------------------------------------------------------
-
-
-async def measure_startup(data_dir: Path) -> Startup:
-    async with local_discord() as server, running(server, data_dir) as (_, startup):
-        return startup
-
-
-async def measure_status(data_dir: Path) -> Latency:
-    async with local_discord() as server, running(server, data_dir):
-        samples: list[float] = []
-        for i in range(STATUS_WARMUP + STATUS_CALLS):
-            interaction = await server.invoke("status")
-            await interaction.reply()
-            if interaction.acknowledged_at is None:  # cannot happen once reply() has returned
-                raise RuntimeError("/status was answered without an interaction callback")
-            if i >= STATUS_WARMUP:
-                samples.append((interaction.acknowledged_at - interaction.sent_at) * 1000)
-        callback = next(r for r in reversed(server.requests) if r.path.endswith("/callback"))
-    spec = discord_spec()
+async def status_latency(server: FakeDiscord) -> list[float]:
+    """Milliseconds from INTERACTION_CREATE to the callback, for sequential /status, less the time
+    the local Discord (in this process) takes to check the callback's body against Discord's
+    OpenAPI description: a bot's embed takes it longer than the bare bot's "ok"."""
+    samples: list[float] = []
+    for i in range(STATUS_WARMUP + STATUS_CALLS):
+        interaction = await server.invoke("status")
+        await interaction.reply()
+        if interaction.acknowledged_at is None:  # cannot happen once reply() has returned
+            raise RuntimeError("/status was answered without an interaction callback")
+        if i >= STATUS_WARMUP:
+            samples.append((interaction.acknowledged_at - interaction.sent_at) * 1000)
+    callback = next(r for r in reversed(server.requests) if r.path.endswith("/callback"))
     checks = []
     for _ in range(SPEC_CHECK_REPEATS):
         begin = time.perf_counter()
-        spec.violations(callback.method, callback.path, callback.body)
+        discord_spec().violations(callback.method, callback.path, callback.body)
         checks.append((time.perf_counter() - begin) * 1000)
-    return Latency(samples, statistics.median(checks))
+    check = statistics.median(checks)
+    return [sample - check for sample in samples]
 
 
-async def measure_memory(guild_count: int, data_dir: Path) -> Memory:
-    guilds = [make_guild(f"Guild {i}") for i in range(guild_count)]
-    async with local_discord(guilds) as server:
-        before = rss_mib()
-        async with running(server, data_dir) as (bot, startup):
-            # Each GUILD_CREATE adds its guild before discord.py's guild_ready_timeout starts again.
-            if len(bot.guilds) != guild_count:
-                raise RuntimeError(f"the bot is ready in {len(bot.guilds)} of {guild_count} guilds")
-            await asyncio.sleep(IDLE_SETTLE)
-            after = rss_mib()
-            return Memory(len(bot.guilds), before, after, startup)
+@dataclass
+class Figures:
+    first: Start  # on an empty data directory
+    restarts: list[Start]
+    many: Start  # MANY_GUILDS servers
+    status: list[float]  # milliseconds
+
+    def restart(self, figure: Callable[[Start], float]) -> float:
+        return statistics.median(figure(s) for s in self.restarts)
+
+    def status_percentile(self, p: int) -> float:
+        return statistics.quantiles(self.status, n=100, method="inclusive")[p - 1]
 
 
-def memory_in_child(guild_count: int) -> Memory:
-    """``measure_memory`` in a fresh interpreter; its figures come back as JSON on stdout."""
-    command = [sys.executable, "-m", "bench.startup", "--memory-child", str(guild_count)]
-    result = subprocess.run(
-        command, cwd=REPO, stdout=subprocess.PIPE, text=True, check=True, timeout=CHILD_TIMEOUT
+async def measure(name: str, command: Command, data: Path) -> Figures:
+    """The figures of one bot; ``data`` is its working directory (the bot keeps its database there)."""
+    async with local_servers(1) as (server, haloruns):
+        async with spawned(command, server, haloruns, data) as first:
+            pass
+        restarts = []
+        for run in range(RESTARTS):
+            async with spawned(command, server, haloruns, data) as start:
+                restarts.append(start)
+                if run == RESTARTS - 1:
+                    status = await status_latency(server)
+    async with (
+        local_servers(MANY_GUILDS) as (server, haloruns),
+        spawned(command, server, haloruns, data) as many,
+    ):
+        pass
+    figures = Figures(first, restarts, many, status)
+    print(
+        f"{name}: gateway {figures.restart(lambda s: s.gateway):.2f} s, CPU"
+        f" {figures.restart(lambda s: s.cpu):.2f} s, {figures.restart(lambda s: s.rss):.1f} MiB,"
+        f" {many.rss:.1f} MiB with {MANY_GUILDS:,} servers",
+        flush=True,
     )
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
-    return Memory(**{**figures, "startup": Startup(**figures["startup"])})
+    return figures
 
 
-# -- output --------------------------------------------------------------------------------------------
+def table(a: Figures, b: Figures) -> list[tuple[str, str]]:
+    def row(name: str, first: float, second: float, unit: str, digits: int = 2) -> tuple[str, str]:
+        return name, f"{first:.{digits}f} / {second:.{digits}f} {unit}  x{second / first:.2f}"
 
-
-def report(startups: list[Startup], latency: Latency, one: Memory, many: Memory) -> None:
-    opened = statistics.median(s.opened for s in startups)
-    server_ready = statistics.median(s.server_ready for s in startups)
-    bot_ready = statistics.median(s.bot_ready for s in startups)
-    rows = [
-        (f"Start-up, database opened (median of {len(startups)})", f"{opened:.3f} s"),
-        ("Start-up, server sent READY + GUILD_CREATE", f"{server_ready:.3f} s"),
-        ("Start-up to ready (incl. 2 s guild_ready_timeout)", f"{bot_ready:.3f} s"),
-        (f"Start-up to ready, {many.guilds:,} guilds", f"{many.startup.bot_ready:.3f} s"),
-        (f"  server sent READY + {many.guilds:,} GUILD_CREATE", f"{many.startup.server_ready:.3f} s"),
-        ("RSS before the bot starts, 1 guild", f"{one.rss_before:.1f} MiB"),
-        ("RSS idle, 1 guild", f"{one.rss_after:.1f} MiB"),
-        ("  bot's share (delta), 1 guild", f"{one.delta:+.1f} MiB"),
-        (f"RSS before the bot starts, {many.guilds:,} guilds", f"{many.rss_before:.1f} MiB"),
-        (f"RSS ready, {many.guilds:,} guilds", f"{many.rss_after:.1f} MiB"),
-        (f"  bot's share (delta), {many.guilds:,} guilds", f"{many.delta:+.1f} MiB"),
-        (
-            "  per guild (delta over 1-guild delta)",
-            f"{(many.delta - one.delta) * 1024 / many.guilds:.2f} KiB",
+    return [
+        row(
+            "resident memory, settled, 1 server",
+            a.restart(lambda s: s.rss),
+            b.restart(lambda s: s.rss),
+            "MiB",
+            1,
         ),
-        (f"/status ack latency p50 (n={len(latency.samples)})", f"{latency.percentile(50):.2f} ms"),
-        (f"/status ack latency p99 (n={len(latency.samples)})", f"{latency.percentile(99):.2f} ms"),
-        ("  max", f"{max(latency.samples):.2f} ms"),
-        ("  of which server's OpenAPI check of the body", f"{latency.spec_check:.2f} ms"),
+        row(f"resident memory, settled, {MANY_GUILDS:,} servers", a.many.rss, b.many.rss, "MiB", 1),
+        row("spawn → gateway opened", a.restart(lambda s: s.gateway), b.restart(lambda s: s.gateway), "s"),
+        row("CPU used by ready", a.restart(lambda s: s.cpu), b.restart(lambda s: s.cpu), "s"),
+        row(f"/status p50 (n={STATUS_CALLS})", a.status_percentile(50), b.status_percentile(50), "ms"),
+        row(f"/status p99 (n={STATUS_CALLS})", a.status_percentile(99), b.status_percentile(99), "ms"),
+        row("first start: spawn → gateway opened", a.first.gateway, b.first.gateway, "s"),
+        row("first start: CPU used by ready", a.first.cpu, b.first.cpu, "s"),
     ]
-    width = max(len(name) for name, _ in rows)
-    print()
-    print(f"{'figure':<{width}}  value")
-    print(f"{'-' * width}  {'-' * 12}")
-    for name, value in rows:
-        print(f"{name:<{width}}  {value:>12}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.startup", description=__doc__.splitlines()[0])
-    parser.add_argument("--memory-child", type=int, metavar="GUILDS", help=argparse.SUPPRESS)
+    parser.add_argument("--no-fan-out", action="store_true", help="skip the world-record fan-out")
     args = parser.parse_args()
-    setup_logging("WARNING", [])
-    # The local server checks every REST body against Discord's OpenAPI description (~12 MiB once
-    # loaded): load it now, so that neither the first start-up nor the bot's memory includes it.
+    # The local server checks every REST body against Discord's OpenAPI description: load it once.
     discord_spec()
-
     with tempfile.TemporaryDirectory(prefix="halobot-bench-") as tmp:
-        data = Path(tmp)
-        if args.memory_child is not None:
-            memory = asyncio.run(measure_memory(args.memory_child, data))
-            print(json.dumps(asdict(memory)))
-            return
-
-        startups = []
-        for run in range(1, STARTUP_RUNS + 1):
-            startup = asyncio.run(measure_startup(data / f"startup-{run}"))
-            startups.append(startup)
-            print(
-                f"start-up run {run}: database {startup.opened:.3f} s, server sent guilds"
-                f" {startup.server_ready:.3f} s, ready {startup.bot_ready:.3f} s",
-                flush=True,
-            )
-        latency = asyncio.run(measure_status(data / "status"))
-        print(
-            f"/status x{len(latency.samples)}: p50 {latency.percentile(50):.2f} ms,"
-            f" p99 {latency.percentile(99):.2f} ms",
-            flush=True,
-        )
-        memories: dict[int, Memory] = {}
-        for guild_count in (1, MANY_GUILDS):
-            memories[guild_count] = found = memory_in_child(guild_count)
-            print(
-                f"memory, {found.guilds:,} guild(s): {found.rss_before:.1f} MiB before the bot,"
-                f" {found.rss_after:.1f} MiB ready ({found.delta:+.1f} MiB);"
-                f" ready after {found.startup.bot_ready:.3f} s",
-                flush=True,
-            )
-    report(startups, latency, memories[1], memories[MANY_GUILDS])
+        for name in ("bare", "bot"):
+            (Path(tmp) / name).mkdir()
+        bare = asyncio.run(measure("bare bot (A)", bare_bot, Path(tmp) / "bare"))
+        bot = asyncio.run(measure("this bot (B)", this_bot, Path(tmp) / "bot"))
+        rows = [("figure: A / B  xB/A", ""), *table(bare, bot)]
+        if not args.no_fan_out:
+            rows += asyncio.run(fan_out(FAN_OUT_SERVERS, Path(tmp) / "fan-out"))
+    print_figures(rows)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.app import HaloBot
-from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
+from bot.clients.waypoint.signin_errors import SignedOut, SignInUnreachable
 from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
-from bot.runtime.doctor import problem_of, run_doctor
 from bot.runtime.health import health_server
 from bot.runtime.logging_setup import masked, setup_logging
 from bot.storage.database import open_database
@@ -171,6 +170,10 @@ def say(line: str) -> None:
 
 def infinite_login(config: Config) -> int:
     """The device-code sign-in: prints where to go and the code, waits, keeps the token cache."""
+    from bot.clients.waypoint.microsoft_signin import (
+        MicrosoftSignIn,  # MSAL, for this verb only (and Halo Infinite)
+    )
+
     try:
         account = MicrosoftSignIn(config.infinite).sign_in(
             lambda instructions: print(instructions, flush=True)
@@ -189,6 +192,9 @@ def infinite_login(config: Config) -> int:
 
 def doctor(config: Config) -> int:
     """One line per check on stdout (secrets masked); exit 0 when every check is OK, 1 otherwise."""
+    # For this verb only: the checks load every client (MSAL among them), which a start does not.
+    from bot.runtime.doctor import problem_of, run_doctor
+
     secrets = config.secrets()
     try:
         ok = asyncio.run(

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.command_sync import sync_commands
+from bot.runtime.discord_limit import GlobalLimit
 from bot.runtime.jobs import Jobs
 from bot.runtime.telemetry import Telemetry
 from bot.services.delivery import post_pace
@@ -62,6 +63,8 @@ class HaloBot(commands.Bot):
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
             guild_ready_timeout=config.discord.guild_ready_seconds,
+            # Every REST call waits for its turn under Discord's global limit.
+            http_trace=GlobalLimit(config.discord.api_base).trace_config(),
         )
         self.config = config
         self.session = session

@@ -10,8 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds import rank_card
-from bot.embeds.halo_infinite import csr_embed, service_record_embed
+from bot.embeds.halo_infinite import CARD_FILENAME, csr_embed, service_record_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models.waypoint import Player
 from bot.services.halo_infinite import CsrReport, HaloInfinite
@@ -162,10 +161,15 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
 
     @staticmethod
     async def _card(report: CsrReport) -> discord.File:
-        png = await asyncio.to_thread(
-            rank_card.render, report.player.gamertag, report.playlist.name, report.result
-        )
-        return discord.File(io.BytesIO(png), filename=rank_card.FILENAME)
+        png = await asyncio.to_thread(_draw_card, report)
+        return discord.File(io.BytesIO(png), filename=CARD_FILENAME)
+
+
+def _draw_card(report: CsrReport) -> bytes:
+    """The rank card's PNG (blocking: in a thread)."""
+    from bot.embeds import rank_card  # the one place Pillow (4 MiB) is loaded: with the first rank card
+
+    return rank_card.render(report.player.gamertag, report.playlist.name, report.result)
 
 
 async def setup(bot: HaloBot) -> None:

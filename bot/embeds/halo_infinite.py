@@ -6,12 +6,13 @@ from datetime import timedelta
 
 import discord
 
-from bot.embeds import csr_tiers, rank_card
+from bot.embeds import csr_tiers
 from bot.models import waypoint as api
 from bot.services.halo_infinite import CsrReport, RecordReport
 from bot.utils.rendering import duration, plain, safe_link
 
 TOP_MEDALS = 5
+CARD_FILENAME = "csr.png"  # the rank card's attachment, which the /csr embed shows
 BAR_CELLS = 10
 
 
@@ -45,7 +46,7 @@ def csr_embed(report: CsrReport) -> discord.Embed:
         if standing is not None:
             embed.add_field(name=label, value=csr_tiers.rank(standing))
     embed.set_footer(text=season)
-    embed.set_image(url=f"attachment://{rank_card.FILENAME}")
+    embed.set_image(url=f"attachment://{CARD_FILENAME}")
     return embed
 
 

@@ -1,5 +1,8 @@
 """The /csr rank card: a PNG in the tier's colours with the emblem, sub-tier, CSR, progress to the
-next sub-tier, and the season and all-time highs. Drawn with Pillow (in a thread: it is CPU work)."""
+next sub-tier, and the season and all-time highs. Drawn with Pillow (in a thread: it is CPU work).
+
+Pillow is needed for nothing else: the Halo Infinite cog imports this module with the first card.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,6 @@ from bot.embeds import csr_tiers
 from bot.models.waypoint import CsrResult, CsrStanding
 
 SIZE = (800, 260)
-FILENAME = "csr.png"
 BACKGROUND = (24, 26, 31)
 TEXT = (238, 240, 243)
 MUTED = (150, 156, 166)

@@ -19,9 +19,13 @@ log = logging.getLogger(__name__)
 
 
 class Payload(BaseModel):
-    """An upstream object: unknown fields are ignored, known ones are checked, nothing is mutable."""
+    """An upstream object: unknown fields are ignored, known ones are checked, nothing is mutable.
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    Its schema is built when it is first used, not when the module is imported: the idle bot
+    builds none of those of a service it has not called yet (Halo Waypoint's, when turned off).
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
 
 def describe(error: ValidationError, *, skip: int = 0) -> str:

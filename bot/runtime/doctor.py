@@ -32,7 +32,8 @@ from bot.clients.speedrun import SERVICE as SPEEDRUN
 from bot.clients.speedrun import SpeedrunClient
 from bot.clients.waypoint.client import SERVICE as WAYPOINT
 from bot.clients.waypoint.client import WaypointClient
-from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut, SignInUnreachable
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
+from bot.clients.waypoint.signin_errors import SignedOut, SignInUnreachable
 from bot.clients.waypoint.tokens import WaypointTokens
 from bot.config import Config
 from bot.errors import ServiceError, UpstreamError, UserFacingError

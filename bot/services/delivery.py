@@ -1,8 +1,10 @@
 """Posting to many servers: what can go wrong with one post, the pace all posts keep, and the
 delivery of what an announcement feed found, every pending post exactly once.
 
-Discord allows a bot 50 requests a second in all. The bot's posts (announcements, stream alerts)
-share one pace below that, evenly spaced, which leaves room for answering commands.
+Discord allows a bot 50 requests a second in all, which ``bot.runtime.discord_limit`` keeps for
+every request the bot makes (posts, publications, edits, lookups), paced from what Discord answers.
+The bot's posts (announcements, stream alerts) also share one pace, at that limit, so that posts
+alone never ask for more than Discord allows.
 
 Deliveries are made oldest first within each server setting (one channel), settings side by side,
 and each is marked posted only once Discord accepted it. A refusal that only the server's admins
@@ -24,10 +26,10 @@ from typing import Any, Generic, TypeVar
 
 from aiolimiter import AsyncLimiter
 
+from bot.runtime.discord_limit import GLOBAL_LIMIT
 from bot.storage.ledger import Delivery, E, RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
-POSTS_PER_SECOND = 40
 RATE_LIMITED_TRIES = 5
 FAILURE_LIMIT = 3  # refusals in a row (channel gone, permission removed) before a server is turned off
 
@@ -61,8 +63,8 @@ class ServerUnavailable(Exception):
 
 
 def post_pace() -> AsyncLimiter:
-    """The pace every post of one bot keeps: evenly spaced, no burst over the limit."""
-    return AsyncLimiter(1, 1 / POSTS_PER_SECOND)
+    """The pace every post of one bot keeps: no more a second than Discord's global limit."""
+    return AsyncLimiter(GLOBAL_LIMIT, 1)
 
 
 async def paced(pace: AsyncLimiter, attempt: Callable[[], Awaitable[T]]) -> T:

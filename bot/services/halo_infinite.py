@@ -15,12 +15,11 @@ import re
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import aiohttp
 
-from bot.clients.waypoint.client import WaypointClient
-from bot.clients.waypoint.microsoft_signin import SIGN_IN_AGAIN, MicrosoftSignIn, SignedOut, SignInUnreachable
-from bot.clients.waypoint.tokens import WaypointTokens
+from bot.clients.waypoint.signin_errors import SIGN_IN_AGAIN, SignedOut, SignInUnreachable
 from bot.config import InfiniteConfig
 from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import waypoint as api
@@ -28,6 +27,9 @@ from bot.runtime.jobs import Polled
 from bot.runtime.telemetry import Telemetry
 from bot.utils.gamertags import gamertag as checked_gamertag
 from bot.utils.rendering import plain, quoted
+
+if TYPE_CHECKING:
+    from bot.clients.waypoint.client import WaypointClient
 
 log = logging.getLogger(__name__)
 
@@ -125,8 +127,11 @@ class HaloInfinite:
     ) -> HaloInfinite:
         if not config.enabled:
             return cls(None)
-        tokens = WaypointTokens(session, config, MicrosoftSignIn(config))
-        return cls(WaypointClient(session, config, tokens, telemetry))
+        # The one place the Waypoint client is loaded, and with it MSAL and requests (6 MiB):
+        # only when Halo Infinite is turned on.
+        from bot.clients.waypoint import client as waypoint
+
+        return cls(waypoint.signed_in_client(session, config, telemetry))
 
     # -- what the commands ask --------------------------------------------------------------------
 

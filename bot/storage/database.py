@@ -1,22 +1,28 @@
-"""Opening the database: SQLite by default, PostgreSQL for larger deployments; migrated at start."""
+"""Opening the database: SQLite by default, PostgreSQL for larger deployments; migrated at start.
+
+Whether a migration is pending is read from the ``alembic_version`` table and the migration files;
+Alembic itself (``bot.storage.migrate``) is imported only when one is.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from importlib import import_module
 from pathlib import Path
 from typing import Any, overload
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Table, make_url
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, make_url, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from bot.storage.migrations import MIGRATIONS, head_revision
 
 log = logging.getLogger(__name__)
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+__all__ = ["MIGRATIONS", "open_database", "upsert", "utc"]
+
+# Alembic's own table, as it keeps it: the revision the database is at.
+_ALEMBIC_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
 
 
 async def open_database(url: str) -> AsyncEngine:
@@ -25,7 +31,12 @@ async def open_database(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
+    if parsed.get_backend_name() == "sqlite":
+        # SQLite lets one writer in at a time: with a connection each, writers at once (a post
+        # marked sent per server) wait in SQLite's busy loop. One connection queues them instead.
+        engine = create_async_engine(parsed, pool_size=1, max_overflow=0)
+    else:
+        engine = create_async_engine(parsed, pool_pre_ping=True)
     try:
         async with engine.begin() as connection:
             before, after = await connection.run_sync(_upgrade)
@@ -42,18 +53,26 @@ async def open_database(url: str) -> AsyncEngine:
 
 def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
     """Applies the migrations not applied yet; the revisions before and after."""
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    before = MigrationContext.configure(connection).get_current_revision()
-    command.upgrade(config, "head")
-    return before, MigrationContext.configure(connection).get_current_revision()
+    before = _current_revision(connection)
+    if before == head_revision():
+        return before, before
+    from bot.storage import migrate  # the one place Alembic is loaded: a migration is pending
+
+    return before, migrate.upgrade(connection)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    if not inspect(connection).has_table(_ALEMBIC_VERSION.name):
+        return None
+    return connection.scalar(select(_ALEMBIC_VERSION.c.version_num))
 
 
 async def upsert(connection: AsyncConnection, table: Table, row: dict[str, Any], key: list[str]) -> None:
     """INSERT ... ON CONFLICT (key) DO UPDATE, on SQLite and PostgreSQL: two writers at once
     cannot clash."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # sqlalchemy.dialects.sqlite or .postgresql, which the engine has loaded already: a bot on
+    # SQLite does not load PostgreSQL's (0.1 s).
+    dialect = import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
     values = {column: value for column, value in row.items() if column not in key}
     await connection.execute(
         dialect.insert(table).values(row).on_conflict_do_update(index_elements=key, set_=values)

@@ -8,16 +8,14 @@ and the member is asked to set it again.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.fernet import Fernet, InvalidToken
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,6 +24,9 @@ from bot.config import SpeedrunConfig
 from bot.errors import KeyUnreadable
 from bot.storage.database import upsert
 from bot.storage.tables import speedrun_keys
+
+if TYPE_CHECKING:
+    from bot.storage.key_seal import KeySeal
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +56,16 @@ class SpeedrunKeys:
         self._config = config
 
     @cached_property
-    def _fernet(self) -> Fernet:
+    def _seal(self) -> KeySeal:
+        from bot.storage import key_seal  # the one place cryptography is loaded: with the first key
+
         secret = self._config.key_secret.get_secret_value() or _secret_file(self._config.key_secret_file)
-        return Fernet(base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()))
+        return key_seal.KeySeal(secret)
 
     async def link(self, user_id: int, api_key: SecretStr, speedrun_user_id: str, speedrun_name: str) -> None:
         """Keeps the member's key (replacing an earlier one)."""
         values = {
-            "sealed_key": self._fernet.encrypt(api_key.get_secret_value().encode()).decode(),
+            "sealed_key": self._seal.seal(api_key.get_secret_value()),
             "speedrun_user_id": speedrun_user_id,
             "speedrun_name": speedrun_name,
             "updated_at": datetime.now(UTC),
@@ -78,11 +81,10 @@ class SpeedrunKeys:
             ).first()
         if row is None:
             return None
-        try:
-            api_key = SecretStr(self._fernet.decrypt(row.sealed_key.encode()).decode())
-        except InvalidToken:
-            raise KeyUnreadable() from None
-        return LinkedKey(api_key, row.speedrun_user_id, row.speedrun_name)
+        plaintext = self._seal.open(row.sealed_key)
+        if plaintext is None:
+            raise KeyUnreadable()
+        return LinkedKey(SecretStr(plaintext), row.speedrun_user_id, row.speedrun_name)
 
     async def forget(self, user_id: int) -> bool:
         """Forgets the member's key; ``False`` if there was none."""

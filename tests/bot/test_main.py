@@ -20,7 +20,7 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from bot.__main__ import main
-from bot.storage.database import MIGRATIONS
+from bot.storage.database import MIGRATIONS, open_database
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
@@ -437,3 +437,39 @@ def test_infinite_login_refused_ends_with_one_line(
     assert done.returncode == 1
     assert done.stderr == "error: the sign-in could not start: unauthorized_client: test authority\n"
     assert not (tmp_path / "data" / "msal_cache.json").exists()
+
+
+IDLE_SCRIPT = """
+import asyncio, importlib, sys
+from bot.app import COGS
+from bot.storage.database import open_database
+import bot.__main__
+for cog in COGS:
+    importlib.import_module(cog)
+async def start():
+    await (await open_database(sys.argv[1])).dispose()
+asyncio.run(start())
+print(" ".join(sorted(m for m in sys.argv[2:] if m in sys.modules)))
+"""
+
+
+def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}"
+
+    async def migrate() -> None:  # this start is then a restart
+        await (await open_database(url)).dispose()
+
+    asyncio.run(migrate())
+    deferred = ["alembic", "PIL", "msal", "requests", "cryptography", "sqlalchemy.dialects.postgresql"]
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", IDLE_SCRIPT, url, *deferred],
+        cwd=tmp_path,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert loaded.stdout.split() == []

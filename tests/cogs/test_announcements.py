@@ -14,6 +14,8 @@ import pytest
 
 from bot import app
 from bot.config import Config
+from bot.models.settings import AnnouncementFilters
+from bot.storage.settings import FeatureSetting
 from cogs.announcements import JOB
 from tests.conftest import poll, running
 from tests.fakes.discord import (
@@ -310,3 +312,45 @@ async def test_a_poll_cut_off_by_the_shutdown_ends_without_a_traceback(
 
     assert [r.getMessage() for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
     assert f"Background job {JOB} was stopped by the shutdown" in caplog.messages
+
+
+async def test_a_record_for_many_servers_keeps_discords_global_limit_and_commands_are_answered(
+    haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    servers = 70  # more than Discord's global limit lets through in a second
+    server = FakeDiscord(guilds=[make_guild(f"Guild {i}") for i in range(servers)])
+    await server.start()
+    channel_of = {
+        g["id"]: next(c for c in g["channels"] if c["name"] == "world-records")["id"] for g in server.guilds
+    }
+
+    def posted() -> int:
+        return sum(1 for m in server.messages.values() if m.data["type"] == 0)
+
+    try:
+        settings = local_settings(server, tmp_path, haloruns_server)
+        config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
+        async with running(config, server) as bot:
+            for guild_id, channel_id in channel_of.items():  # as /config announcements saves it
+                await bot.settings.save(
+                    FeatureSetting(
+                        int(guild_id), "announcements", int(channel_id), None, AnnouncementFilters()
+                    )
+                )
+            await poll(bot, JOB)
+            server.global_rate_limit = 50.0
+            publish(haloruns_server, new_record(1))
+            posting = asyncio.create_task(poll(bot, JOB))
+            async with asyncio.timeout(10):
+                while posted() < 20:  # the first posts are out
+                    await asyncio.sleep(0.01)
+            status = await (await server.invoke("status")).reply()
+            posted_by_then = posted()
+            await posting
+    finally:
+        await server.stop()
+
+    assert status.embeds[0]["title"] == "Halo Speedrun Bot status"
+    assert posted_by_then < servers, "/status was answered while the record was going out"
+    assert [len(server.channel_messages(c)) for c in channel_of.values()] == [1] * servers
+    assert server.rate_limited == 0

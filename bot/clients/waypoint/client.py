@@ -23,6 +23,7 @@ from pydantic import TypeAdapter
 from bot.clients.capped_read import read_capped
 from bot.clients.http import UpstreamErrors
 from bot.clients.shared_requests import SharedRequests
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
 from bot.clients.waypoint.tokens import WaypointTokens
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError
@@ -40,6 +41,15 @@ DEFAULT_RETRY_AFTER = 10.0
 NO_SUCH_PLAYER = (400, 404)
 
 T = TypeVar("T")
+
+
+def signed_in_client(
+    session: aiohttp.ClientSession, config: InfiniteConfig, telemetry: Telemetry
+) -> WaypointClient:
+    """The client, signed in through the Microsoft account kept at ``infinite.token_cache``."""
+    return WaypointClient(
+        session, config, WaypointTokens(session, config, MicrosoftSignIn(config)), telemetry
+    )
 
 
 class WaypointClient:

@@ -22,26 +22,18 @@ from urllib.parse import urlsplit
 import msal
 import requests
 
+from bot.clients.waypoint.signin_errors import SignedOut, SignInUnreachable
 from bot.config import InfiniteConfig
 
 log = logging.getLogger(__name__)
 
 SCOPES = ["Xboxlive.signin", "Xboxlive.offline_access"]
 MICROSOFT_HOSTS = ("login.microsoftonline.com", "login.live.com", "login.microsoft.com")
-SIGN_IN_AGAIN = "run `python -m bot infinite-login` on the bot's machine"
 REQUEST_SECONDS = 10
 # Answers of the token endpoint that mean the sign-in is gone, not that the service is unwell.
 SIGNED_OUT_ERRORS = ("invalid_grant", "interaction_required", "invalid_client", "unauthorized_client")
 # What MSAL raises when the authority cannot be reached or answers something it cannot read.
 UNREACHABLE = (requests.RequestException, ValueError, KeyError)
-
-
-class SignedOut(Exception):
-    """There is no usable Microsoft sign-in; the message says why, for the operator."""
-
-
-class SignInUnreachable(Exception):
-    """The Microsoft sign-in service could not be reached or answered nonsense."""
 
 
 def save_private(path: Path, text: str) -> None:

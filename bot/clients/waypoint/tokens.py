@@ -18,7 +18,8 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import TypeAdapter, ValidationError
 
-from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn, SignedOut
+from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
+from bot.clients.waypoint.signin_errors import SignedOut
 from bot.config import InfiniteConfig
 from bot.errors import UpstreamError
 from bot.models import waypoint as api

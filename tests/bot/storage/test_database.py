@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.models.haloruns import Run, Runner
 from bot.storage.database import MIGRATIONS, open_database
 from bot.storage.ledger import RunLedger
+from bot.storage.migrations import head_revision
 from bot.storage.state import BotState
 
 
@@ -64,6 +65,11 @@ async def test_each_start_logs_the_revision_once(database_url: str, caplog: pyte
         f"Database upgraded from 0005 to {head}",
         f"Database at revision {head}",
     ]
+
+
+def test_the_head_revision_read_from_the_files_is_alembics() -> None:
+    # The bot decides whether to load Alembic from it: a migration it missed would never run.
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 async def test_records_seen_before_the_feeds_ledger_stay_seen_and_owed(database_url: str) -> None:

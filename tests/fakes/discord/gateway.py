@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import Any
 
 from aiohttp import WSMsgType, web
@@ -28,6 +29,7 @@ class Gateway(State):
         self.resume_gateway_url: str | None = None  # default: this server's gateway
         self.gateway_down = False  # refuse gateway connections, as during an outage
         self.gateway_refused = 0  # connections refused while it was down
+        self.gateway_opened: list[float] = []  # time.perf_counter() of each connection accepted
 
     async def dispatch(self, event: str, data: Any) -> None:
         if self._ws is None:
@@ -52,6 +54,7 @@ class Gateway(State):
             return web.Response(status=503)
         ws = web.WebSocketResponse(max_msg_size=0)
         await ws.prepare(request)
+        self.gateway_opened.append(time.perf_counter())
         self._sockets.add(ws)
         try:
             await ws.send_json({"op": 10, "d": {"heartbeat_interval": 41250}})

@@ -48,7 +48,8 @@ class Rest(Limits, State):
         path = "/" + request.match_info["tail"]
         body, uploads = await self._read_body(request)
         self.requests.append(Request(request.method, path, body))
-        limited = self._global_limit()
+        # Interaction callbacks and followups do not count against Discord's global limit.
+        limited = None if path.startswith(("/interactions/", "/webhooks/")) else self._global_limit()
         if limited is not None:
             return limited
         if request.headers.get("Authorization") != f"Bot {self.token}" and not path.startswith(

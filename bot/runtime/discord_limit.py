@@ -1,0 +1,85 @@
+"""Discord's global rate limit, kept for every REST call the bot makes.
+
+Discord allows a bot 50 requests a second in all (interaction callbacks and followups, under
+``/interactions/`` and ``/webhooks/``, excepted) and answers 429 beyond. discord.py keeps each
+route's own limit from the ``X-RateLimit-*`` headers, but meets the global one only once refused.
+So every request it sends waits here for its turn first, through an aiohttp trace hook (discord.py's
+``http_trace`` option): a token bucket refilled at the limit, which lets a burst of a little less
+than one second's worth through, so that requests reaching Discord slightly closer together than
+they left still fit. A global 429 all the same (another process using the same token) empties the
+bucket for the ``Retry-After`` it names.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from types import SimpleNamespace
+
+import aiohttp
+
+log = logging.getLogger(__name__)
+
+GLOBAL_LIMIT = 50.0  # requests a second, Discord's default for a bot
+BURST = 40  # requests let through at once: a fifth of a second short of the limit's second
+EXEMPT = ("/interactions/", "/webhooks/")  # interaction callbacks and followups: not counted
+
+
+class GlobalLimit:
+    def __init__(self, api_base: str, *, rate: float = GLOBAL_LIMIT, burst: int = BURST) -> None:
+        self._api_base = api_base.rstrip("/") + "/"
+        self._rate = rate
+        self._burst = float(burst)
+        self._tokens = self._burst
+        self._updated = time.monotonic()
+        self._turn = asyncio.Lock()  # first come, first served
+
+    def counts(self, url: str) -> bool:
+        """Whether a request to ``url`` counts against the global limit."""
+        return url.startswith(self._api_base) and not url[len(self._api_base) - 1 :].startswith(EXEMPT)
+
+    async def wait_turn(self) -> None:
+        async with self._turn:
+            while (wait := self._take()) > 0:  # noqa: ASYNC110 - waiting for time, not for an event
+                await asyncio.sleep(wait)
+
+    def refused(self, retry_after: float) -> None:
+        """Discord says the global limit is spent for ``retry_after`` seconds."""
+        self._refill()
+        self._tokens = min(self._tokens, 1 - retry_after * self._rate)
+        log.warning("Discord's global rate limit was hit: every request waits %.3f s", retry_after)
+
+    def trace_config(self) -> aiohttp.TraceConfig:
+        """The hook that makes every request of discord.py's HTTP client keep the limit."""
+        trace = aiohttp.TraceConfig()
+
+        async def start(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
+        ) -> None:
+            if self.counts(str(params.url)):
+                await self.wait_turn()
+
+        async def end(
+            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
+        ) -> None:
+            headers = params.response.headers
+            if params.response.status == 429 and headers.get("X-RateLimit-Global") == "true":
+                self.refused(float(headers.get("Retry-After", "1")))
+
+        trace.on_request_start.append(start)
+        trace.on_request_end.append(end)
+        return trace
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+
+    def _take(self) -> float:
+        """Takes a token, or says how long to wait for one."""
+        self._refill()
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0.0
+        return (1 - self._tokens) / self._rate
