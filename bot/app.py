@@ -17,7 +17,6 @@ from bot.runtime.command_sync import sync_commands
 from bot.runtime.discord_limit import GlobalLimit
 from bot.runtime.jobs import Jobs
 from bot.runtime.telemetry import Telemetry
-from bot.services.delivery import post_pace
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
@@ -75,7 +74,6 @@ class HaloBot(commands.Bot):
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
-        self.post_pace = post_pace()  # shared by every feature that posts to many servers
         self.gateway_connected = False
         self._sync_on_start = sync_on_start
         # Background jobs start once the bot is first ready (never during a bare `sync`).

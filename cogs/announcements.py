@@ -27,7 +27,6 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             bot.state,
             api=bot.config.haloruns.api,
             post=self.post,
-            pace=bot.post_pace,
             stopping=lambda: bot.jobs.stopping,
         )
 

@@ -26,7 +26,6 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
             bot.settings,
             bot.state,
             post=self.post,
-            pace=bot.post_pace,
             stopping=lambda: bot.jobs.stopping,
         )
 

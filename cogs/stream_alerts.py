@@ -31,7 +31,6 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
             bot.settings,
             bot.state,
             self,
-            pace=bot.post_pace,
             rejoin=timedelta(minutes=config.stream_rejoin_minutes),
             edit_every=timedelta(minutes=config.stream_edit_minutes),
             stopping=lambda: bot.jobs.stopping,

@@ -13,7 +13,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Final
 
-from aiolimiter import AsyncLimiter
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -67,7 +66,6 @@ class Announcements:
         *,
         api: str,
         post: Poster,
-        pace: AsyncLimiter,
         stopping: Callable[[], bool],
     ) -> None:
         self._haloruns = haloruns
@@ -81,7 +79,6 @@ class Announcements:
             feature=FEATURE,
             setting_of=lambda run: FEATURE,
             post=post,
-            pace=pace,
             stopping=stopping,
         )
 

@@ -1,10 +1,8 @@
-"""Posting to many servers: what can go wrong with one post, the pace all posts keep, and the
+"""Posting to many servers: what can go wrong with one post, how a slow-down is waited out, and the
 delivery of what an announcement feed found, every pending post exactly once.
 
 Discord allows a bot 50 requests a second in all, which ``bot.runtime.discord_limit`` keeps for
 every request the bot makes (posts, publications, edits, lookups), paced from what Discord answers.
-The bot's posts (announcements, stream alerts) also share one pace, at that limit, so that posts
-alone never ask for more than Discord allows.
 
 Deliveries are made oldest first within each server setting (one channel), settings side by side,
 and each is marked posted only once Discord accepted it. A refusal that only the server's admins
@@ -24,9 +22,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from aiolimiter import AsyncLimiter
-
-from bot.runtime.discord_limit import GLOBAL_LIMIT
 from bot.storage.ledger import Delivery, E, RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
@@ -62,20 +57,14 @@ class ServerUnavailable(Exception):
     """The server is out of reach for now (an outage, a reconnect): the post waits for a later poll."""
 
 
-def post_pace() -> AsyncLimiter:
-    """The pace every post of one bot keeps: no more a second than Discord's global limit."""
-    return AsyncLimiter(GLOBAL_LIMIT, 1)
-
-
-async def paced(pace: AsyncLimiter, attempt: Callable[[], Awaitable[T]]) -> T:
-    """``attempt()`` within the pace, again after a wait while Discord says to slow down."""
+async def paced(attempt: Callable[[], Awaitable[T]]) -> T:
+    """``attempt()``, again after a wait while Discord says to slow down (every request already
+    waits its turn under the global limit: bot/runtime/discord_limit.py)."""
     for _ in range(RATE_LIMITED_TRIES - 1):
-        await pace.acquire()
         try:
             return await attempt()
         except SlowDown as slow_down:
             await asyncio.sleep(slow_down.seconds)
-    await pace.acquire()
     return await attempt()
 
 
@@ -110,7 +99,6 @@ class FeedDelivery(Generic[E]):
         feature: Feature,
         setting_of: Callable[[E], str],
         post: Callable[[FeatureSetting[Any], E, str], Awaitable[int]],
-        pace: AsyncLimiter,
         stopping: Callable[[], bool],
     ) -> None:
         """``setting_of(run)`` names the setting (``feature`` or ``feature:scope``) a run is posted
@@ -120,7 +108,6 @@ class FeedDelivery(Generic[E]):
         self._feature = feature
         self._setting_of = setting_of
         self._post = post
-        self._pace = pace
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
@@ -175,7 +162,7 @@ class FeedDelivery(Generic[E]):
         return posted, failed
 
     async def _post_paced(self, setting: FeatureSetting[Any], run: E) -> int:
-        return await paced(self._pace, lambda: self._post(setting, run, nonce(run.key, setting.guild_id)))
+        return await paced(lambda: self._post(setting, run, nonce(run.key, setting.guild_id)))
 
     async def _refused(
         self, setting: FeatureSetting[Any], delivery: Delivery[E], queue: list[Delivery[E]], reason: str

@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from aiolimiter import AsyncLimiter
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -66,7 +65,6 @@ class SrcAnnouncements:
         state: BotState,
         *,
         post: Poster,
-        pace: AsyncLimiter,
         stopping: Callable[[], bool],
     ) -> None:
         self._client = client
@@ -81,7 +79,6 @@ class SrcAnnouncements:
             feature=FEATURE,
             setting_of=lambda entry: scoped(FEATURE, entry.run.game_id),
             post=post,
-            pace=pace,
             stopping=stopping,
         )
 

@@ -25,8 +25,6 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Protocol
 
-from aiolimiter import AsyncLimiter
-
 from bot.errors import UpstreamError
 from bot.models.haloruns import Stream
 from bot.models.settings import StreamAlertFilters
@@ -89,7 +87,6 @@ class StreamAlerts:
         state: BotState,
         desk: StreamDesk,
         *,
-        pace: AsyncLimiter,
         rejoin: timedelta,
         edit_every: timedelta,
         stopping: Callable[[], bool],
@@ -99,7 +96,6 @@ class StreamAlerts:
         self._settings = settings
         self._state = state
         self._desk = desk
-        self._pace = pace
         self._rejoin = rejoin
         self._edit_every = edit_every
         self._stopping = stopping
@@ -206,12 +202,12 @@ class StreamAlerts:
         return True
 
     async def _do(self, alert: Alert, action: Callable[[], Awaitable[None]]) -> bool | None:
-        """One Discord action on an alert's message, within the pace. ``True`` when done, ``False``
+        """One Discord action on an alert's message, waiting out slow-downs. ``True`` when done, ``False``
         when it can never be done (the alert is then closed, or followed without its message),
         ``None`` when it may work on a later poll."""
         async with self._at_once:
             try:
-                await paced(self._pace, action)
+                await paced(action)
             except MessageGone:
                 if alert.ended_at is None:
                     await self._alerts.save(replace(alert, message_id=NO_MESSAGE))
@@ -250,7 +246,7 @@ class StreamAlerts:
                         live_since,
                         nonce(stream, setting.guild_id, live_since),
                     )
-                    message_id = await paced(self._pace, post)
+                    message_id = await paced(post)
                     await self._alerts.save(
                         Alert(
                             stream.key,

@@ -23,7 +23,6 @@ from bot.services.delivery import (
     ServerUnavailable,
     SlowDown,
     nonce,
-    post_pace,
 )
 from bot.storage.database import open_database
 from bot.storage.ledger import RunLedger
@@ -84,7 +83,6 @@ def delivery(
         feature="src",
         setting_of=lambda run: scoped("src", run.game),
         post=discord.post,
-        pace=post_pace(),
         stopping=stopping,
     )
 
