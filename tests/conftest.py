@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import URL, make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.__main__ import open_bot, serve_until
@@ -196,20 +196,41 @@ POSTGRES_URL = os.environ.get(
 
 
 async def fresh_postgres() -> str:
-    """An emptied test database; skipped when no server is reachable, unless on CI or when a
-    server was named explicitly."""
-    engine = create_async_engine(POSTGRES_URL)
+    """An emptied test database (each pytest-xdist worker its own, made on first use); skipped when
+    no server is reachable, unless on CI or when a server was named explicitly."""
+    url = make_url(POSTGRES_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is not None:
+        url = url.set(database=f"{url.database}_{worker}")
     try:
-        async with engine.begin() as connection:
-            await connection.execute(text("DROP SCHEMA public CASCADE"))
-            await connection.execute(text("CREATE SCHEMA public"))
+        if worker is not None:
+            await _create_database(make_url(POSTGRES_URL), url.database or "")
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+        finally:
+            await engine.dispose()
     except (OSError, ConnectionError) as error:
         if os.environ.get("CI") or "HALOBOT_TEST_POSTGRES_URL" in os.environ:
             pytest.fail(f"the PostgreSQL server at {POSTGRES_URL} is required here: {error}")
         pytest.skip(f"no PostgreSQL server reachable at {POSTGRES_URL} ({error}); .ci/postgres.sh starts one")
+    return url.render_as_string(hide_password=False)
+
+
+async def _create_database(server: URL, name: str) -> None:
+    """Creates the database ``name`` on ``server`` (through its named database) unless it exists."""
+    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            exists = await connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            if not exists:
+                await connection.execute(text(f'CREATE DATABASE "{name}"'))
     finally:
         await engine.dispose()
-    return POSTGRES_URL
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
