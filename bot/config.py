@@ -1,7 +1,8 @@
 """The configuration contract: one pydantic model per section, validated once at start.
 
 Sources, strongest first: ``HALOBOT_<SECTION>__<KEY>`` environment variables, ``DISCORD_TOKEN``,
-the TOML file, the defaults below. ``config.example.toml`` documents every key.
+the TOML file, the defaults below (read by ``load_config``; a ``Config`` made in code reads no
+environment). ``config.example.toml`` documents every key.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_PATH_ENV = "HALOBOT_CONFIG"
@@ -126,22 +126,7 @@ class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
-class _DiscordTokenEnv(PydanticBaseSettingsSource):
-    """``DISCORD_TOKEN`` sets ``discord.token`` (weaker than ``HALOBOT_DISCORD__TOKEN``)."""
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        token = os.environ.get("DISCORD_TOKEN")
-        return {"discord": {"token": token}} if token else {}
-
-
-class Config(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="HALOBOT_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
-
+class Config(_Section):
     discord: DiscordConfig = DiscordConfig()
     database: DatabaseConfig = DatabaseConfig()
     haloruns: HaloRunsConfig = HaloRunsConfig()
@@ -149,18 +134,6 @@ class Config(BaseSettings):
     infinite: InfiniteConfig = InfiniteConfig()
     health: HealthConfig = HealthConfig()
     logging: LoggingConfig = LoggingConfig()
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # init_settings carries the TOML file: the environment overrides it.
-        return env_settings, _DiscordTokenEnv(settings_cls), init_settings
 
     def secrets(self) -> list[str]:
         """Every secret value set in this configuration, for log redaction."""
@@ -199,11 +172,9 @@ def load_config(path: Path, *, named_by: str | None = None) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise ConfigError([f"{path}: not valid TOML: {error}"]) from None
     try:
-        return Config(**data)
+        return Config.model_validate(_merged(data, environment_values(os.environ)))
     except ValidationError as error:
         raise ConfigError([_describe(problem) for problem in error.errors()]) from None
-    except SettingsError as error:  # an environment value read as JSON is not JSON
-        raise ConfigError(_not_json(os.environ) or [f"environment: {error}"]) from None
 
 
 def _describe(problem: Mapping[str, Any]) -> str:
@@ -212,29 +183,68 @@ def _describe(problem: Mapping[str, Any]) -> str:
     return f"{key}: {message.removeprefix('Value error, ')}"
 
 
-def _not_json(environ: Mapping[str, str]) -> list[str]:
-    """A line for each environment variable that is read as JSON (a list key, a whole section)
-    and is not JSON. Variable names are not case-sensitive, as for pydantic-settings."""
-    values = {name.upper(): value for name, value in environ.items()}
-    expected: list[tuple[str, str, str]] = []  # (key, variable, what it must be)
-    for section, section_field in Config.model_fields.items():
-        model = section_field.annotation
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            continue
-        whole = f"HALOBOT_{section}".upper()
-        expected.append((section, whole, f"a JSON object of its keys (or set {whole}__<KEY> instead)"))
-        for key, field in model.model_fields.items():
-            if get_origin(field.annotation) is list:
-                example = '["halo3", "hr"]' if get_args(field.annotation)[0] is str else "[1, 2]"
-                expected.append(
-                    (f"{section}.{key}", f"HALOBOT_{section}__{key}".upper(), f"a JSON list, e.g. {example}")
-                )
+def environment_values(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The configuration the environment sets: ``HALOBOT_<SECTION>__<KEY>`` (a list key as JSON),
+    ``HALOBOT_<SECTION>`` (the section as a JSON object), and ``DISCORD_TOKEN`` (weaker than
+    ``HALOBOT_DISCORD__TOKEN``). Names are not case-sensitive; variables that name no section are
+    not configuration (``HALOBOT_CONFIG`` names the file). Raises ``ConfigError`` for each value
+    that must be JSON and is not."""
+    values: dict[str, Any] = (
+        {"discord": {"token": environ["DISCORD_TOKEN"]}} if environ.get("DISCORD_TOKEN") else {}
+    )
     problems = []
-    for key, name, form in expected:
-        if name not in values:
-            continue
+    variables = []  # (section, key, name, value) of each variable that names a section
+    for name, value in environ.items():
+        section, _, key = name.upper().removeprefix(ENV_PREFIX).lower().partition("__")
+        if name.upper().startswith(ENV_PREFIX) and section in SECTIONS:
+            variables.append((section, key, name.upper(), value))
+    # Section by section, a whole section first, then its keys over it.
+    for section, key, name, value in sorted(variables, key=lambda v: (list(SECTIONS).index(v[0]), v[1])):
+        model = SECTIONS[section]
         try:
-            json.loads(values[name])
-        except ValueError:
-            problems.append(f"{key}: {name} must be {form}")
-    return problems
+            values = _merged(values, {section: _section_values(model, key, name, value)})
+        except ValueError as problem:
+            problems.append(f"{section}{'.' + key if key else ''}: {problem}")
+    if problems:
+        raise ConfigError(problems)
+    return values
+
+
+ENV_PREFIX = "HALOBOT_"
+SECTIONS: dict[str, type[BaseModel]] = {
+    name: field.annotation
+    for name, field in Config.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+}
+
+
+def _section_values(model: type[BaseModel], key: str, name: str, value: str) -> Any:
+    """What the variable ``name`` sets in a section of ``model``: the whole section (no ``key``),
+    a list key or a key."""
+    if not key:
+        return _json(value, dict, f"{name} must be a JSON object of its keys (or set {name}__<KEY> instead)")
+    field = model.model_fields.get(key)
+    if field is not None and get_origin(field.annotation) is list:
+        example = '["halo3", "hr"]' if get_args(field.annotation)[0] is str else "[1, 2]"
+        return {key: _json(value, list, f"{name} must be a JSON list, e.g. {example}")}
+    return {key: value}
+
+
+def _json(value: str, kind: type[Any], problem: str) -> Any:
+    """``value`` read as JSON of ``kind``; ``ValueError(problem)`` if it is not that."""
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, kind):
+        raise ValueError(problem)
+    return parsed
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over`` laid on it, sections key by key."""
+    merged = dict(base)
+    for name, value in over.items():
+        below = merged.get(name)
+        merged[name] = _merged(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import Config, config_path, load_config
+from bot.config import Config, ConfigError, config_path, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -84,3 +84,25 @@ def test_config_path_precedence() -> None:
     assert config_path(None, {}) == (Path("config.toml"), None)
     assert config_path(None, {"HALOBOT_CONFIG": "env.toml"}) == (Path("env.toml"), "HALOBOT_CONFIG")
     assert config_path("cli.toml", {"HALOBOT_CONFIG": "env.toml"}) == (Path("cli.toml"), "--config")
+
+
+def test_a_whole_section_from_the_environment_is_overridden_key_by_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config.toml").write_text('[health]\nhost = "0.0.0.0"\nport = 9000\n')
+    monkeypatch.setenv("halobot_health", '{"port": 7000}')  # names are not case-sensitive
+    monkeypatch.setenv("HALOBOT_HEALTH__PORT", "7001")
+
+    config = load_config(tmp_path / "config.toml")
+
+    assert (config.health.host, config.health.port) == ("0.0.0.0", 7001)
+    assert Config().health.port == 8080  # a Config made in code reads no environment
+
+
+def test_a_misspelt_key_in_the_environment_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("HALOBOT_HEALTH__PROT", "7000")
+
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path / "missing.toml")
+
+    assert raised.value.problems == ["health.prot: unknown key"]
