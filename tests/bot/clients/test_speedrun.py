@@ -61,7 +61,10 @@ async def test_commands_go_before_the_poller_in_the_budget() -> None:
             )
             for top in range(1, 7)
         ]
-        await asyncio.sleep(0.05)  # the poller is waiting for the budget when commands come
+        # A burst of 3 with one place kept for commands: 2 poller requests go out, 4 wait in the
+        # budget; once the server has the 2, the commands come while the 4 wait.
+        while len(server.requests) < 2:
+            await asyncio.sleep(0.005)
         commands = await asyncio.gather(*(client.run(run_id) for run_id in list(server.runs)[:6]))
         await asyncio.gather(*background)
 
