@@ -202,6 +202,8 @@ class SrcQueue:
         game = await self._client.game(game_id)
         runs, _ = await self._listing(game.id, background=True)
         await self._ledger.add([QueuedRun(run=run, game=game.name) for run in runs], lambda entry: [])
+        for post in await self._posts.of_game(game.id):  # of a queue that was ended: left as it is
+            await self._posts.close(post)
         log.info("First look at the speedrun.com queue of %s: %d runs remembered", game.name, len(runs))
 
     async def _poll_game(

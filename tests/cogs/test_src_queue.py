@@ -148,7 +148,26 @@ async def test_a_restart_posts_what_came_meanwhile_once_and_a_deleted_post_is_le
         speedrun_server.verify("early001", ZETA)
         speedrun_server.verify("downtime", ZETA)
         await poll(bot, JOB, 2)
+        shown = await (await discord_server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+        choices = await (
+            await discord_server.invoke(
+                "config disable",
+                {"feature": "queue", "game": "dead"},
+                permissions=MANAGE_GUILD,
+                focused="game",
+            )
+        ).autocomplete_choices()
+        off = await (
+            await discord_server.invoke(
+                "config disable", {"feature": "queue", "game": "deadcells"}, permissions=MANAGE_GUILD
+            )
+        ).reply()
 
+    listed = fields(shown.embeds[0])
+    assert listed["speedrun.com queue: Dead Cells"].startswith("Channel: <#")
+    assert listed["speedrun.com"] == "Off", "the queue is not the verified-run announcements"
+    assert choices == [{"name": "Dead Cells", "value": DEAD_CELLS}]
+    assert off.content == "speedrun.com queue posts of Dead Cells are off."
     [down_now] = posts(discord_server)
     assert down_now.id == down.id
     assert down_now.embeds[0]["title"] == "✅ Verified: Dead Cells — Any%"
