@@ -96,15 +96,22 @@ def _oldest_first(runs: Sequence[api.Run]) -> list[api.Run]:
     return sorted(unique, key=lambda run: (run.submitted or datetime.max.replace(tzinfo=UTC), run.id))
 
 
-def flags_of(
-    run: api.Run,
-    earlier: Sequence[tuple[Board, api.Run]],
-    board: Board,
-    record: float | None,
-    now: datetime,
-) -> tuple[Flag, ...]:
-    """What a moderator should see at once about ``run``: ``earlier`` are the submissions waiting
-    before it (with their boards), ``record`` its board's record time, if known."""
+def second_submissions(boards: Sequence[tuple[Board, api.Run]]) -> list[bool]:
+    """For each run of a queue (oldest first, with its board), whether one of its players has an
+    earlier submission waiting on the same board."""
+    seen: dict[Board, set[str]] = {}
+    found = []
+    for board, run in boards:
+        players = _players(run)
+        earlier = seen.setdefault(board, set())
+        found.append(bool(players & earlier))
+        earlier |= players
+    return found
+
+
+def flags_of(run: api.Run, *, second: bool, record: float | None, now: datetime) -> tuple[Flag, ...]:
+    """What a moderator should see at once about ``run``: ``second`` when a player of it has an
+    earlier submission waiting on the same board, ``record`` the board's record time, if known."""
     flags: list[Flag] = []
     links = run.videos.links if run.videos else []
     if not links:
@@ -114,8 +121,7 @@ def flags_of(
     seconds = run.times.primary_t
     if record is not None and 0 < seconds < record - SAME_TIME:
         flags.append("faster than the record")
-    players = _players(run)
-    if any(b == board and _players(other) & players for b, other in earlier if other.id != run.id):
+    if second:
         flags.append("second submission")
     if run.submitted is not None and now - run.submitted > LONG_WAIT:
         flags.append("waiting long")
@@ -173,16 +179,13 @@ class SrcQueue:
         need no leaderboard."""
         game = await self._client.game(game_ref)
         runs, complete = await self._listing(game.id, background=False)
-        boards = [(await self._board(run), run) for run in runs]
+        seconds = second_submissions([(await self._board(run), run) for run in runs])
         now = self._clock()
-        return Queue(
-            game,
-            [
-                QueuedRun(run=run, game=game.name, flags=flags_of(run, boards[:index], board, None, now))
-                for index, (board, run) in enumerate(boards)
-            ],
-            complete,
-        )
+        entries = [
+            QueuedRun(run=run, game=game.name, flags=flags_of(run, second=second, record=None, now=now))
+            for run, second in zip(runs, seconds, strict=True)
+        ]
+        return Queue(game, entries, complete)
 
     async def _listing(self, game_id: str, *, background: bool) -> tuple[list[api.Run], bool]:
         """The game's queue, oldest first; and whether it was read to its end (``PAGES`` at most)."""
@@ -216,8 +219,8 @@ class SrcQueue:
         }
         boards = [(await self._board(run), run) for run in runs]
         described = [
-            await self._described(game, run, board, boards[:index])
-            for index, (board, run) in enumerate(boards)
+            await self._described(game, run, board, second)
+            for (board, run), second in zip(boards, second_submissions(boards), strict=True)
             if run.id in unseen
         ]
         added = await self._ledger.add(described, lambda entry: [t.guild_id for t in targets])
@@ -226,9 +229,7 @@ class SrcQueue:
         await self._follow(game.id, runs, complete, {t.guild_id for t in targets})
         return len(added)
 
-    async def _described(
-        self, game: api.Game, run: api.Run, board: Board, earlier: Sequence[tuple[Board, api.Run]]
-    ) -> QueuedRun:
+    async def _described(self, game: api.Game, run: api.Run, board: Board, second: bool) -> QueuedRun:
         """The run with what its post shows besides: names of its platform and variables, flags."""
         details = await self._client.game_details(game.id)
         platforms = {s.id: s.name for s in details.platforms if isinstance(s, api.System)}
@@ -244,7 +245,7 @@ class SrcQueue:
             game=game.name,
             platform=platforms.get(run.system.platform or ""),
             variables=tuple(named),
-            flags=flags_of(run, earlier, board, record, self._clock()),
+            flags=flags_of(run, second=second, record=record, now=self._clock()),
             record=record,
         )
 
