@@ -1,5 +1,5 @@
-"""/config: where this server gets world-record announcements, stream alerts and speedrun.com
-announcements (Manage Server)."""
+"""/config: where this server gets world-record announcements, stream alerts, speedrun.com
+announcements and speedrun.com verification queues (Manage Server)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,15 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.errors import UserFacingError
-from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.models.settings import (
+    AnnouncementFilters,
+    Filters,
+    SrcAnnouncementFilters,
+    SrcQueueFilters,
+    StreamAlertFilters,
+)
 from bot.services.settings import ServerSettings, followed_name
-from bot.storage.settings import Feature, FeatureSetting
+from bot.storage.settings import Feature, FeatureSetting, GameFeature
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.replies import send_reply, thinking_if_slow
 from bot.utils.rendering import EMBED_BUDGET, plain, quoted
@@ -31,6 +37,7 @@ FEATURE_NAMES: dict[Feature, str] = {
     "announcements": "World-record announcements",
     "streams": "Stream alerts",
     "src": "speedrun.com announcements",
+    "queue": "speedrun.com queue posts",
 }
 
 
@@ -212,7 +219,30 @@ class ConfigCog(
         summary = f"speedrun.com announcements of {plain(setting.filters.game, 100)} are on."
         await self._saved(interaction, setting, summary, warning)
 
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where the game's submissions awaiting verification are posted",
+        game="A speedrun.com game: its name, abbreviation or id",
+        role="A role to ping with each new submission (none unless given)",
+    )
+    async def queue(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        game: str,
+        role: discord.Role | None = None,
+    ) -> None:
+        """Post a speedrun.com game's new submissions awaiting verification, kept up to date."""
+        warning = await self._check_channel(interaction, channel, role)
+        setting = await self.settings.queue(
+            _guild_id(interaction), channel.id, role.id if role else None, game=game
+        )
+        summary = f"The speedrun.com queue of {plain(setting.filters.game, 100)} is posted."
+        await self._saved(interaction, setting, summary, warning)
+
     @src.autocomplete("game")
+    @queue.autocomplete("game")
     async def _src_games(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
@@ -230,26 +260,29 @@ class ConfigCog(
         ]
         for title, setting in per_server:
             embed.add_field(name=title, value=describe(setting) if setting else "Off", inline=False)
-        followed = overview.src
+        followed: list[tuple[str, FeatureSetting[SrcAnnouncementFilters | SrcQueueFilters]]] = [
+            *((f"speedrun.com: {followed_name(s)}", s) for s in overview.src),
+            *((f"speedrun.com queue: {followed_name(s)}", s) for s in overview.queue),
+        ]
         shown = 0
-        for setting in followed:
-            name = plain(f"speedrun.com: {followed_name(setting)}", 256)
+        for title, setting in followed:
+            name = plain(title, 256)
             value = describe(setting)
             if len(embed) + len(name) + len(value) > EMBED_BUDGET:
                 break
             embed.add_field(name=name, value=value, inline=False)
             shown += 1
-        if not followed:
+        if not overview.src:
             embed.add_field(name="speedrun.com", value="Off", inline=False)
         elif shown < len(followed):
-            embed.set_footer(text=f"…and {len(followed) - shown} more speedrun.com games")
+            embed.set_footer(text=f"…and {len(followed) - shown} more speedrun.com settings")
         await send_reply(interaction, embed=embed, ephemeral=True)
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
         feature="What to turn off",
-        game="For speedrun.com: only this game (all of them unless given)",
+        game="For src and queue: only this speedrun.com game (all of them unless given)",
     )
     async def disable(
         self,
@@ -257,7 +290,7 @@ class ConfigCog(
         feature: Feature,
         game: str | None = None,
     ) -> None:
-        """Turn off world-record announcements, stream alerts or speedrun.com announcements here."""
+        """Turn off world-record announcements, stream alerts, speedrun.com posts or queue posts."""
         guild_id = _guild_id(interaction)
         async with thinking_if_slow(interaction, ephemeral=True):  # a game may be looked up
             turned_off, followed = await self.settings.disable(
@@ -273,7 +306,8 @@ class ConfigCog(
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
-        followed = await self.settings.followed(interaction.guild_id)
+        feature: GameFeature = "queue" if interaction.namespace.feature == "queue" else "src"
+        followed = await self.settings.followed(interaction.guild_id, feature)
         return [
             app_commands.Choice(name=name[:100], value=game_id)
             for game_id, name in sorted(followed.items(), key=lambda item: item[1].casefold())

@@ -128,9 +128,12 @@ class SpeedrunClient:
         path = f"/games/{quote(game_id, safe='')}/levels"
         return (await self._static.get(path, lambda: self._get(path, api.LEVELS))).data
 
-    async def run(self, run_id: str) -> api.Run:
+    async def run(self, run_id: str, *, background: bool = False) -> api.Run:
+        """A run by id; in the ``background``, fresh and after commands (``NotFound`` when gone)."""
         path = f"/runs/{quote(run_id.strip(), safe='')}"
         params = {"embed": "game,category,level,players"}
+        if background:
+            return (await self._get(path, api.RUN, params, background=True)).data
         found = (
             await self._lookups.get(path, lambda: self._get_optional(path, api.RUN, params))
             if _askable(run_id.strip())
@@ -157,6 +160,13 @@ class SpeedrunClient:
         if page is None or not page.data:
             raise NotFound(f"speedrun.com has no user {quoted(name)}.")
         return page.data[0]
+
+    async def user_by_id(self, user_id: str, *, background: bool = False) -> api.Player:
+        """A user by id (kept like games: names seldom change)."""
+        path = f"/users/{quote(user_id, safe='')}"
+        return (
+            await self._static.get(path, lambda: self._get(path, api.PROFILE, background=background))
+        ).data
 
     async def runs(
         self, filters: Mapping[str, str], *, count: int, background: bool = False

@@ -61,7 +61,8 @@ def players(run: api.Run) -> str:
     return clip(" & ".join(plain(p.display_name, 64) for p in run.players), 300) or "unknown"
 
 
-def _times(run: api.Run) -> str:
+def times(run: api.Run) -> str:
+    """The primary time in bold, then each timing the run has, one a line."""
     times = run.times
     lines = [f"**{format_run_time(times.primary_t)}**"]
     for label, seconds in (
@@ -90,7 +91,7 @@ def run_embed(run: api.Run) -> discord.Embed:
     title = " — ".join(filter(None, [game, run.board_name]))
     embed = discord.Embed(title=plain(title, 256), url=safe_link(run.weblink), colour=COLOUR)
     embed.add_field(name="Players", value=players(run), inline=False)
-    embed.add_field(name="Time", value=_times(run))
+    embed.add_field(name="Time", value=times(run))
     if run.played:
         embed.add_field(name="Played", value=played_day(run.played))
     if run.submitted:

@@ -38,3 +38,10 @@ class SrcAnnouncementFilters(Filters):
 
     game: str = ""
     mode: Literal["all", "wr"] = "all"
+
+
+class SrcQueueFilters(Filters):
+    """The verification queue of one speedrun.com game (its id is the setting's scope): the game's
+    name when it was set."""
+
+    game: str = ""

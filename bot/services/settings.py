@@ -1,7 +1,8 @@
 """The rules of /config: what a server may set for each posting feature, checked against HaloRuns
 and speedrun.com, and what its settings are as /config show lists them.
 
-A server follows at most ``MAX_GAMES`` speedrun.com games; games and difficulties are kept as
+A server follows at most ``MAX_GAMES`` speedrun.com games for each per-game feature (announcements
+of verified runs, ``src``; the verification queue, ``queue``); games and difficulties are kept as
 HaloRuns spells them, whatever case or punctuation the admin typed.
 """
 
@@ -14,9 +15,23 @@ from typing import Literal, TypeVar
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import ServiceError, UserFacingError
-from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.models import speedrun as api
+from bot.models.settings import (
+    AnnouncementFilters,
+    Filters,
+    SrcAnnouncementFilters,
+    SrcQueueFilters,
+    StreamAlertFilters,
+)
 from bot.services.haloruns.service import HaloRuns
-from bot.storage.settings import Feature, FeatureSetting, GuildSettings, has_filters, scoped
+from bot.storage.settings import (
+    Feature,
+    FeatureSetting,
+    GameFeature,
+    GuildSettings,
+    has_filters,
+    scoped,
+)
 from bot.utils.matching import did_you_mean, named
 from bot.utils.rendering import quoted
 
@@ -24,6 +39,10 @@ DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 MAX_GAMES = 20  # speedrun.com games one server may follow: each costs requests at every poll
 
 S = TypeVar("S", bound=FeatureSetting[Filters])
+GAME_FILTERS: dict[GameFeature, type[SrcAnnouncementFilters | SrcQueueFilters]] = {
+    "src": SrcAnnouncementFilters,
+    "queue": SrcQueueFilters,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +53,10 @@ class Overview:
     announcements: FeatureSetting[AnnouncementFilters] | None
     streams: FeatureSetting[StreamAlertFilters] | None
     src: list[FeatureSetting[SrcAnnouncementFilters]]
+    queue: list[FeatureSetting[SrcQueueFilters]]
 
 
-def followed_name(setting: FeatureSetting[SrcAnnouncementFilters]) -> str:
+def followed_name(setting: FeatureSetting[SrcAnnouncementFilters | SrcQueueFilters]) -> str:
     """The name a speedrun.com setting goes by: its game's, or its key if that was not kept."""
     return setting.filters.game or setting.feature
 
@@ -93,17 +113,32 @@ class ServerSettings:
         self, guild_id: int, channel_id: int, role_id: int | None, *, game: str, mode: Literal["all", "wr"]
     ) -> FeatureSetting[SrcAnnouncementFilters]:
         """Follows the speedrun.com game ``game`` names (or changes how), within ``MAX_GAMES``."""
-        found = await self._speedrun.game(game)
-        followed = await self.followed(guild_id)
-        if found.id not in followed and len(followed) >= MAX_GAMES:
-            raise UserFacingError(
-                f"This server follows {len(followed)} speedrun.com games, the most it can: "
-                "turn one off with `/config disable src game` first."
-            )
+        found = await self._game_to_follow(guild_id, "src", game)
         filters = SrcAnnouncementFilters(game=found.name, mode=mode)
         return await self._save(
             FeatureSetting(guild_id, scoped("src", found.id), channel_id, role_id, filters)
         )
+
+    async def queue(
+        self, guild_id: int, channel_id: int, role_id: int | None, *, game: str
+    ) -> FeatureSetting[SrcQueueFilters]:
+        """Posts the verification queue of the speedrun.com game ``game`` names (or moves it),
+        within ``MAX_GAMES``."""
+        found = await self._game_to_follow(guild_id, "queue", game)
+        filters = SrcQueueFilters(game=found.name)
+        return await self._save(
+            FeatureSetting(guild_id, scoped("queue", found.id), channel_id, role_id, filters)
+        )
+
+    async def _game_to_follow(self, guild_id: int, feature: GameFeature, game: str) -> api.Game:
+        found = await self._speedrun.game(game)
+        followed = await self.followed(guild_id, feature)
+        if found.id not in followed and len(followed) >= MAX_GAMES:
+            raise UserFacingError(
+                f"This server follows {len(followed)} speedrun.com games, the most it can: "
+                f"turn one off with `/config disable {feature} game` first."
+            )
+        return found
 
     async def overview(self, guild_id: int) -> Overview:
         settings = await self._settings.of_guild(guild_id)
@@ -112,28 +147,30 @@ class ServerSettings:
         return Overview(
             announcements if announcements and has_filters(announcements, AnnouncementFilters) else None,
             streams if streams and has_filters(streams, StreamAlertFilters) else None,
-            sorted(_followed(settings.values()), key=lambda s: followed_name(s).casefold()),
+            _followed(settings.values(), "src", SrcAnnouncementFilters),
+            _followed(settings.values(), "queue", SrcQueueFilters),
         )
 
-    async def followed(self, guild_id: int) -> dict[str, str]:
-        """{game id: name} of the speedrun.com games the server follows (on or off)."""
-        return {
-            s.scope: followed_name(s) for s in _followed((await self._settings.of_guild(guild_id)).values())
-        }
+    async def followed(self, guild_id: int, feature: GameFeature = "src") -> dict[str, str]:
+        """{game id: name} of the speedrun.com games the server follows with ``feature`` (on or off)."""
+        settings = (await self._settings.of_guild(guild_id)).values()
+        return {s.scope: followed_name(s) for s in _followed(settings, feature, GAME_FILTERS[feature])}
 
     async def disable(
         self, guild_id: int, feature: Feature, game: str | None, reason: str
     ) -> tuple[bool, str | None]:
-        """Turns a feature off in the server (for ``src``, perhaps only one followed game); whether
+        """Turns a feature off in the server (for ``src`` and ``queue``, perhaps only one game); whether
         it was on, and the name of the game ``game`` named."""
-        if game is not None and feature != "src":
-            raise UserFacingError("`game` goes with `src` only: the other features are set per server.")
+        if game is not None and feature not in GAME_FILTERS:
+            raise UserFacingError(
+                "`game` goes with `src` and `queue` only: the other features are set per server."
+            )
         key: str = feature
         name = None
-        if game is not None:
-            followed = await self.followed(guild_id)
+        if game is not None and (feature == "src" or feature == "queue"):
+            followed = await self.followed(guild_id, feature)
             game_id = await self._followed_game(followed, game)
-            key, name = scoped("src", game_id), followed[game_id]
+            key, name = scoped(feature, game_id), followed[game_id]
         return await self._settings.disable(guild_id, key, reason), name
 
     async def _followed_game(self, followed: dict[str, str], game: str) -> str:
@@ -161,6 +198,12 @@ class ServerSettings:
         return setting
 
 
-def _followed(settings: Iterable[FeatureSetting[Filters]]) -> list[FeatureSetting[SrcAnnouncementFilters]]:
-    """The settings of followed speedrun.com games among ``settings``."""
-    return [s for s in settings if s.family == "src" and has_filters(s, SrcAnnouncementFilters)]
+G = TypeVar("G", bound=SrcAnnouncementFilters | SrcQueueFilters)
+
+
+def _followed(
+    settings: Iterable[FeatureSetting[Filters]], feature: GameFeature, model: type[G]
+) -> list[FeatureSetting[G]]:
+    """The settings of the speedrun.com games followed with ``feature`` among ``settings``, by name."""
+    found = [s for s in settings if s.family == feature and has_filters(s, model)]
+    return sorted(found, key=lambda s: followed_name(s).casefold())

@@ -12,7 +12,6 @@ records get those, with the margin.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
@@ -27,6 +26,7 @@ from bot.models import speedrun as api
 from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
 from bot.services.delivery import FeedDelivery, PollResult
+from bot.services.src_games import FollowedGames
 from bot.storage.ledger import RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
 from bot.storage.state import BotState
@@ -68,11 +68,11 @@ class SrcAnnouncements:
         stopping: Callable[[], bool],
     ) -> None:
         self._client = client
-        self._stopping = stopping
         self._check_failures: dict[str, int] = {}
         self._ledger = RunLedger(engine, FEED, ENTRY)
-        self._settings = settings
-        self._state = state
+        self._games = FollowedGames(
+            lambda: settings.enabled(FEATURE), state, state_key=FOLLOWED_STATE, stopping=stopping
+        )
         self._delivery = FeedDelivery(
             self._ledger,
             settings,
@@ -84,27 +84,7 @@ class SrcAnnouncements:
 
     async def poll(self) -> PollResult:
         """One round: every followed game's newly verified runs, then every pending post."""
-        settings = await self._settings.enabled(FEATURE)
-        games = {s.scope for s in settings}
-        followed: dict[str, str] = json.loads(await self._state.get(FOLLOWED_STATE) or "{}")
-        new = 0
-        read_all = True
-        for game_id in sorted(games):
-            if self._stopping():
-                break
-            targets = [s for s in settings if s.scope == game_id]
-            try:
-                if game_id in followed:
-                    since = datetime.fromisoformat(followed[game_id]) - LATE_SHOWING
-                    new += await self._poll_game(game_id, since, targets)
-                else:
-                    await self._first_look(game_id)
-                    followed[game_id] = datetime.now(UTC).isoformat()
-            except (ServiceError, UserFacingError) as error:
-                log.warning("speedrun.com runs of %s skipped this poll: %s", game_id, error)
-                read_all = False
-        # A game nobody follows any more is looked at afresh if followed again.
-        await self._state.set(FOLLOWED_STATE, json.dumps({g: t for g, t in followed.items() if g in games}))
+        new, read_all = await self._games.poll(self._first_look, self._poll_game)
         delivered = await self._delivery.deliver()
         return PollResult(new, *delivered, owed=await self._delivery.owed(), good=read_all)
 
@@ -140,9 +120,10 @@ class SrcAnnouncements:
         )
 
     async def _poll_game(
-        self, game_id: str, since: datetime, targets: list[FeatureSetting[SrcAnnouncementFilters]]
+        self, game_id: str, followed: datetime, targets: list[FeatureSetting[SrcAnnouncementFilters]]
     ) -> int:
         game = await self._client.game(game_id)
+        since = followed - LATE_SHOWING
         unseen = await self._unseen(game, since)
         old = [e for e in unseen if _verified(e.run) < since]
         if old:  # the unstable ordering brought up runs verified before the bot followed the game

@@ -119,3 +119,19 @@ gamertag_links = Table(
     Column("gamertag", String(32), nullable=False),  # as Xbox spells it, when linked
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# A posted speedrun.com submission awaiting verification, per server, while its post is kept up to
+# date: what the post shows (JSON). The row goes once the post shows the run's end, or is gone.
+src_queue_posts = Table(
+    "src_queue_posts",
+    metadata,
+    Column("run_id", String(32), primary_key=True),
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("game_id", String(32), nullable=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+    Column("shown", Text, nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=False),
+    Column("edited_at", DateTime(timezone=True), nullable=False),
+    Index("src_queue_posts_game", "game_id"),
+)

@@ -115,7 +115,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
         ("speedrun.com: Dead Cells", src.content.split("\n", 1)[1]),
     ]
     assert wrong_game_option.content == (
-        "`game` goes with `src` only: the other features are set per server."
+        "`game` goes with `src` and `queue` only: the other features are set per server."
     )
     assert (streams_off.content, streams_again.content) == (
         "Stream alerts are off.",
@@ -286,7 +286,7 @@ async def test_a_followed_game_is_named_by_id_name_spelling_or_abbreviation(serv
     by_abbreviation = await service.disable(1, "src", "halo2", "test")
     with pytest.raises(UserFacingError, match="This server does not follow “Celeste” on speedrun"):
         await service.disable(1, "src", "Celeste", "test")
-    with pytest.raises(UserFacingError, match="`game` goes with `src` only"):
+    with pytest.raises(UserFacingError, match="`game` goes with `src` and `queue` only"):
         await service.disable(1, "streams", "Halo 2", "test")
     overview = await service.overview(1)
 

@@ -2,7 +2,9 @@
 
 It answers the way the real API does: an envelope around the data, ``embed=`` replacing ids with
 ``{"data": object}``, 404 with its error body, and HTTP 420 past ``limit_per_minute`` requests in
-any minute.
+any minute. Submissions await verification (``add_submission``) until a moderator verifies or
+rejects them, or they are deleted; a game in ``hidden_queues`` shows its queue only to a request
+with that game's API key.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ class FakeSpeedrun(LocalServer):
         self.submitted: list[dict[str, Any]] = []  # bodies of POST /runs, as received
         # What the next POSTs to /runs meet: "lost answer" (run made, then HTTP 502) or "down" (503).
         self.submit_faults: list[str] = []
+        self.hidden_queues: dict[str, str] = {}  # game id: the API key that may see its queue
         self._made_runs = 0
         self._calls = 0
         self._add_dead_cells()
@@ -216,6 +219,7 @@ class FakeSpeedrun(LocalServer):
         app.router.add_get("/api/v1/runs", self._runs)
         app.router.add_post("/api/v1/runs", self._submit)
         app.router.add_get("/api/v1/users", self._users)
+        app.router.add_get("/api/v1/users/{user}", self._user)
         app.router.add_get("/api/v1/profile", self._profile)
         app.router.add_get("/api/v1/categories/{category}/variables", self._variables)
         app.router.add_get("/api/v1/leaderboards/{game}/category/{category}", self._leaderboard)
@@ -315,10 +319,12 @@ class FakeSpeedrun(LocalServer):
         filters = ("game", "category", "level", "user", "status")
         if not any(key in query for key in ("examiner", "game", "guest", "level", "user")):
             return error(400, "Please query by at least one of: examiner, game, guest, level, user.")
+        key = request.headers.get("X-API-Key")
         runs = [
             run
             for run in self.runs.values()
-            if all(
+            if not (run["status"]["status"] == "new" and self.hidden_queues.get(run["game"], key) != key)
+            and all(
                 key not in query
                 or (key == "user" and any(p.get("id") == query["user"] for p in run["players"]))
                 or (key == "status" and run["status"]["status"] == query["status"])
@@ -378,6 +384,32 @@ class FakeSpeedrun(LocalServer):
         }
         self.runs[run_id] = run
         return run
+
+    def add_submission(
+        self, run_id: str, seconds: float, submitted: datetime, **changes: Any
+    ) -> dict[str, Any]:
+        """A Dead Cells Any% 1.0 run awaiting verification, submitted at ``submitted``."""
+        return self.add_run(
+            run_id,
+            seconds,
+            submitted.date(),
+            submitted=submitted.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            status={"status": "new", "examiner": None, "verify-date": None},
+            **changes,
+        )
+
+    def verify(self, run_id: str, examiner: str) -> None:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.runs[run_id]["status"] = {"status": "verified", "examiner": examiner, "verify-date": now}
+
+    def reject(self, run_id: str, examiner: str, reason: str) -> None:
+        self.runs[run_id]["status"] = {"status": "rejected", "examiner": examiner, "reason": reason}
+
+    async def _user(self, request: web.Request) -> web.Response:
+        user_id = request.match_info["user"]
+        if user_id not in self.users:
+            return error(404, "The requested resource could not be found.")
+        return web.json_response({"data": {"rel": "user", "id": user_id, **self.users[user_id]}})
 
     async def _profile(self, request: web.Request) -> web.Response:
         user_id = self.api_keys.get(request.headers.get("X-API-Key", ""))
