@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
 import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from PIL import Image
 
+from bot.app import HaloBot
 from bot.config import Config
+from bot.services import history
 from tests.conftest import poll, running
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import DATA, FakeHaloRuns
+from tests.fakes.speedrun_server import FakeSpeedrun
 
 FEED_PATH = "/content/feeds/latestRecords.json"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -87,3 +92,61 @@ async def test_history_of_a_haloruns_board_joins_the_feeds_and_what_the_bot_reco
     assert " · first record · standing for " in coop_embed["description"]
     assert coop_embed["fields"][0]["value"] == "Complete: from the board's first record on."
     assert "history.png" in coop.files
+
+
+async def test_src_history_computes_the_progression_from_every_verified_run(
+    bot: HaloBot, discord_server: FakeDiscord, speedrun_server: FakeSpeedrun
+) -> None:
+    options = {"game": "deadcells", "category": "Any%"}
+    reply = await (await discord_server.invoke("src history", options)).reply()
+    again = await (await discord_server.invoke("src history", options)).reply()
+
+    embed = reply.embeds[0]
+    assert embed["title"] == "World-record history: Dead Cells Any% (1.0)"
+    lines = embed["description"].split("\n")
+    assert len(lines) == 8
+    assert lines[0].startswith(
+        "[**2:56.990**](https://www.speedrun.com/deadcells/run/m7w3499z) by user-zxz5690x · <t:1644494400:D>"
+        " · beat the last by 0:09.098 · standing for "
+    )
+    assert lines[1].endswith("beat the last by 0:01.818 · stood 2d")
+    assert embed["fields"][0]["value"] == "Complete: from all 286 verified runs of the board, in date order."
+    assert embed["footer"]["text"] == "speedrun.com · 31 records · Page 1/4"
+    assert _chart(reply.files).size == (800, 400)
+    assert again.embeds[0]["description"] == embed["description"]
+    pages = [r for r in speedrun_server.requests if r.startswith("/api/v1/runs?")]
+    assert len(pages) == 2, "two pages of 200 runs, read once: the second answer is the kept one"
+    assert all("orderby=date" in page and "status=verified" in page for page in pages)
+
+
+async def test_src_history_of_a_board_past_the_apis_offset_limit_says_so(
+    bot: HaloBot,
+    discord_server: FakeDiscord,
+    speedrun_server: FakeSpeedrun,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The API lists 10,000 runs at most: a board of 286 runs is read as one of more than 200.
+    speedrun_server.offset_limit = 200
+    monkeypatch.setattr(history, "OFFSET_LIMIT", 200)
+    reply = await (
+        await discord_server.invoke("src history", {"game": "deadcells", "category": "Any%"})
+    ).reply()
+
+    embed = reply.embeds[0]
+    assert embed["fields"][0]["value"] == (
+        "The board has more than 200 verified runs, the most speedrun.com's API lists: shown from the"
+        " record that stood on <t:1566907200:D> on; older records are not known."
+    )
+    assert embed["footer"]["text"] == "speedrun.com · 19 records · Page 1/3"
+    assert embed["description"].startswith("[**2:56.990**]")
+    assert "history.png" in reply.files
+    for page in (2, 3):
+        await discord_server.click(reply, "Next")
+        async with asyncio.timeout(5):
+            while not reply.embeds[0]["footer"]["text"].endswith(f"Page {page}/3"):
+                await asyncio.sleep(0.02)
+    oldest = reply.embeds[0]["description"].split("\n")[-1]
+    assert oldest.startswith("[**6:58**](https://www.speedrun.com/deadcells/run/zxkggp8m) by Zeta")
+    assert " · first known record · stood " in oldest
+    assert reply.embeds[0]["image"]["url"] == "attachment://history.png"
+    assert "history.png" in reply.files, "the chart stays with every page"
