@@ -33,6 +33,7 @@ COGS: Sequence[str] = (
     "cogs.stream_alerts",
     "cogs.speedrun",
     "cogs.src_announcements",
+    "cogs.recap",
     "cogs.halo_infinite",
 )
 

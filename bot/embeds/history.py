@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import discord
 
@@ -27,17 +27,16 @@ RECORDS_PER_PAGE = 8
 CHART_FILENAME = "history.png"
 
 
-def _holders(names: tuple[str, ...]) -> str:
+def holders(names: tuple[str, ...]) -> str:
     return clip(" & ".join(plain(name, 64) for name in names), 300) or "an unknown runner"
 
 
-def _span(start: datetime, end: datetime) -> str:
+def span(length: timedelta) -> str:
     """``2y 14d`` for long spans, ``3d``, else hours and minutes."""
-    span = end - start
-    years, days = divmod(span.days, 365)
+    years, days = divmod(length.days, 365)
     if years:
         return f"{years}y {days}d"
-    return f"{days}d" if days else duration(span)
+    return f"{days}d" if days else duration(length)
 
 
 def record_line(progression: Progression, index: int, now: datetime) -> str:
@@ -47,7 +46,7 @@ def record_line(progression: Progression, index: int, now: datetime) -> str:
     before, after = progression.standing(index)
     time = f"**{format_run_time(record.seconds)}**"
     link = safe_link(record.link)
-    parts = [f"{f'[{time}]({link})' if link else time} by {_holders(record.holders)}"]
+    parts = [f"{f'[{time}]({link})' if link else time} by {holders(record.holders)}"]
     parts.append(timestamp(record.date, "D") if record.date else "date unknown")
     if before is None:
         parts.append("first record" if progression.complete else "first known record")
@@ -57,9 +56,9 @@ def record_line(progression: Progression, index: int, now: datetime) -> str:
         parts.append(f"beat the last by {format_run_time(before.seconds - record.seconds)}")
     if record.date:
         if after is None:
-            parts.append(f"standing for {_span(record.date, now)}")
+            parts.append(f"standing for {span(now - record.date)}")
         elif after.date:
-            parts.append(f"stood {_span(record.date, after.date)}")
+            parts.append(f"stood {span(after.date - record.date)}")
     return " · ".join(parts)
 
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, TypeVar
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import ServiceError, UserFacingError
-from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.models.settings import (
+    AnnouncementFilters,
+    Filters,
+    RecapFilters,
+    SrcAnnouncementFilters,
+    StreamAlertFilters,
+)
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings, has_filters, scoped
 from bot.utils.matching import did_you_mean, named
@@ -34,6 +41,7 @@ class Overview:
     announcements: FeatureSetting[AnnouncementFilters] | None
     streams: FeatureSetting[StreamAlertFilters] | None
     src: list[FeatureSetting[SrcAnnouncementFilters]]
+    recap: FeatureSetting[RecapFilters] | None = None
 
 
 def followed_name(setting: FeatureSetting[SrcAnnouncementFilters]) -> str:
@@ -105,14 +113,25 @@ class ServerSettings:
             FeatureSetting(guild_id, scoped("src", found.id), channel_id, role_id, filters)
         )
 
+    async def recap(
+        self, guild_id: int, channel_id: int, role_id: int | None, *, day: int, hour: int, now: datetime
+    ) -> FeatureSetting[RecapFilters]:
+        """Turns the weekly recap on (or changes when): the first one is due at the first such
+        weekday and hour from the start of the current hour on."""
+        since = now.replace(minute=0, second=0, microsecond=0)
+        filters = RecapFilters(day=day, hour=hour, since=since)
+        return await self._save(FeatureSetting(guild_id, "recap", channel_id, role_id, filters))
+
     async def overview(self, guild_id: int) -> Overview:
         settings = await self._settings.of_guild(guild_id)
         announcements = settings.get("announcements")
         streams = settings.get("streams")
+        recap = settings.get("recap")
         return Overview(
             announcements if announcements and has_filters(announcements, AnnouncementFilters) else None,
             streams if streams and has_filters(streams, StreamAlertFilters) else None,
             sorted(_followed(settings.values()), key=lambda s: followed_name(s).casefold()),
+            recap if recap and has_filters(recap, RecapFilters) else None,
         )
 
     async def followed(self, guild_id: int) -> dict[str, str]:

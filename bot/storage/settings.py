@@ -1,6 +1,6 @@
 """Per-server settings of the posting features: channel, role to ping, filters, and health.
 
-A feature is set once per server (``announcements``, ``streams``) or once per thing it follows
+A feature is set once per server (``announcements``, ``streams``, ``recap``) or once per thing it follows
 (``src:<game id>``, one per speedrun.com game); naming the feature alone covers all of its settings.
 Each feature's filters are typed (bot/models/settings.py) and kept as JSON in the row.
 """
@@ -16,17 +16,24 @@ from typing import Any, Generic, Literal, TypeGuard, TypeVar, overload
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
+from bot.models.settings import (
+    AnnouncementFilters,
+    Filters,
+    RecapFilters,
+    SrcAnnouncementFilters,
+    StreamAlertFilters,
+)
 from bot.storage.database import upsert
 from bot.storage.tables import guild_settings
 
 log = logging.getLogger(__name__)
 
-Feature = Literal["announcements", "streams", "src"]
+Feature = Literal["announcements", "streams", "src", "recap"]
 FILTERS: dict[str, type[Filters]] = {
     "announcements": AnnouncementFilters,
     "streams": StreamAlertFilters,
     "src": SrcAnnouncementFilters,
+    "recap": RecapFilters,
 }
 F = TypeVar("F", bound=Filters, covariant=True)
 G = TypeVar("G", bound=Filters)
@@ -135,6 +142,8 @@ class GuildSettings:
     async def enabled(self, feature: Literal["streams"]) -> list[FeatureSetting[StreamAlertFilters]]: ...
     @overload
     async def enabled(self, feature: Literal["src"]) -> list[FeatureSetting[SrcAnnouncementFilters]]: ...
+    @overload
+    async def enabled(self, feature: Literal["recap"]) -> list[FeatureSetting[RecapFilters]]: ...
     async def enabled(self, feature: Feature) -> list[FeatureSetting[Any]]:
         """The feature's settings that are on, with its filters, by server and key."""
         query = select(guild_settings).where(_of(feature) & guild_settings.c.enabled)
