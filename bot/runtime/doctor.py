@@ -51,8 +51,13 @@ LEGACY_PATH = "/api/request"
 # What a post needs: View Channel, Send Messages, Embed Links.
 POST_PERMISSIONS = {1 << 10: "View Channel", 1 << 11: "Send Messages", 1 << 14: "Embed Links"}
 ADMINISTRATOR = 1 << 3
-FEATURES: tuple[Feature, ...] = ("announcements", "streams", "src")
-FEATURE_NAMES = {"announcements": "announcements", "streams": "stream alerts", "src": "speedrun.com"}
+FEATURES: tuple[Feature, ...] = ("announcements", "streams", "src", "recap")
+FEATURE_NAMES = {
+    "announcements": "announcements",
+    "streams": "stream alerts",
+    "src": "speedrun.com",
+    "recap": "weekly recap",
+}
 
 Probe = Callable[[], Awaitable[str | None]]  # an optional note after OK
 
@@ -190,9 +195,7 @@ async def read_settings(url: str) -> Configured:
     engine = create_async_engine(url)
     try:
         settings = GuildSettings(engine)
-        found = [
-            s for feature in ("announcements", "streams", "src") for s in await settings.enabled(feature)
-        ]
+        found = [s for feature in FEATURES for s in await settings.enabled(feature)]
     finally:
         await engine.dispose()
     return Configured(tuple(found))
