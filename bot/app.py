@@ -34,6 +34,7 @@ COGS: Sequence[str] = (
     "cogs.speedrun",
     "cogs.src_announcements",
     "cogs.src_queue",
+    "cogs.recap",
     "cogs.halo_infinite",
 )
 

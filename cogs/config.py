@@ -1,8 +1,9 @@
 """/config: where this server gets world-record announcements, stream alerts, speedrun.com
-announcements and speedrun.com verification queues (Manage Server)."""
+announcements, speedrun.com verification queues and the weekly recap (Manage Server)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
 import discord
@@ -14,6 +15,7 @@ from bot.errors import UserFacingError
 from bot.models.settings import (
     AnnouncementFilters,
     Filters,
+    RecapFilters,
     SrcAnnouncementFilters,
     SrcQueueFilters,
     StreamAlertFilters,
@@ -38,7 +40,9 @@ FEATURE_NAMES: dict[Feature, str] = {
     "streams": "Stream alerts",
     "src": "speedrun.com announcements",
     "queue": "speedrun.com queue posts",
+    "recap": "Weekly recaps",
 }
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def _guild_id(interaction: discord.Interaction) -> int:
@@ -72,6 +76,8 @@ def describe(setting: FeatureSetting[Filters]) -> str:
             lines.append(f"When a stream ends: {ending}")
         case SrcAnnouncementFilters(mode=mode):
             lines.append(f"Posts: {'new world records only' if mode == 'wr' else 'every verified run'}")
+        case RecapFilters(day=day, hour=hour):
+            lines.append(f"Posted: every {WEEKDAYS[day]} at {hour:02}:00 UTC")
     if not setting.enabled:
         lines.insert(0, f"**Off**: {plain(setting.disabled_reason or 'turned off', 300)}")
     return "\n".join(lines)
@@ -250,6 +256,37 @@ class ConfigCog(
 
     @app_commands.command()
     @app_commands.checks.has_permissions(manage_guild=True)
+    @app_commands.describe(
+        channel="Where the weekly recap is posted",
+        role="A role to ping with each recap (none unless given)",
+        day="The weekday it is posted (Monday unless given)",
+        hour="The hour it is posted, 0 to 23 UTC (18 unless given)",
+    )
+    @app_commands.choices(
+        day=[app_commands.Choice(name=name, value=number) for number, name in enumerate(WEEKDAYS)]
+    )
+    async def recap(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None = None,
+        day: int = 0,
+        hour: app_commands.Range[int, 0, 23] = 18,
+    ) -> None:
+        """Post a weekly recap: the week's world records, runners and streams."""
+        warning = await self._check_channel(interaction, channel, role)
+        setting = await self.settings.recap(
+            _guild_id(interaction),
+            channel.id,
+            role.id if role else None,
+            day=day,
+            hour=hour,
+            now=datetime.now(UTC),
+        )
+        await self._saved(interaction, setting, "The weekly recap is on.", warning)
+
+    @app_commands.command()
+    @app_commands.checks.has_permissions(manage_guild=True)
     async def show(self, interaction: discord.Interaction) -> None:
         """This server's settings for announcements and stream alerts."""
         overview = await self.settings.overview(_guild_id(interaction))
@@ -257,6 +294,7 @@ class ConfigCog(
         per_server: list[tuple[str, FeatureSetting[Filters] | None]] = [
             ("Announcements", overview.announcements),
             ("Streams", overview.streams),
+            ("Weekly recap", overview.recap),
         ]
         for title, setting in per_server:
             embed.add_field(name=title, value=describe(setting) if setting else "Off", inline=False)
@@ -290,7 +328,7 @@ class ConfigCog(
         feature: Feature,
         game: str | None = None,
     ) -> None:
-        """Turn off world-record announcements, stream alerts, speedrun.com posts or queue posts."""
+        """Turn off announcements, stream alerts, speedrun.com posts, queue posts or the weekly recap."""
         guild_id = _guild_id(interaction)
         async with thinking_if_slow(interaction, ephemeral=True):  # a game may be looked up
             turned_off, followed = await self.settings.disable(

@@ -1,4 +1,5 @@
-"""HaloRuns lookups: world records, vods, recent runs and records, runners, holders, streams, points."""
+"""HaloRuns lookups: world records and their history, vods, recent runs and records, runners,
+holders, streams, points."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import haloruns as embeds
+from bot.embeds.history import history_chart, history_pages
 from bot.errors import UpstreamError, UserFacingError
 from bot.services.haloruns.points import points
+from bot.services.history import HaloRunsHistory
 from bot.ui.autocomplete import in_time
 from bot.ui.pagination import send_pages
 from bot.ui.replies import send_reply, thinking_if_slow
@@ -35,6 +38,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         self.haloruns = bot.haloruns
+        self.history_of = HaloRunsHistory(bot.haloruns, bot.engine)
         self._warm_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
@@ -106,6 +110,28 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
             found = await self.haloruns.level(level)
             board_category, board_difficulty, link = await self.haloruns.vod(found, category, difficulty)
         await send_reply(interaction, embeds.vod_message(found, board_category, board_difficulty, link))
+
+    @app_commands.command()
+    @app_commands.describe(
+        level="Level ID (0504), level name or pick from the list; full-game boards are levels too",
+        difficulty="Difficulty (Easy unless given)",
+        category="Solo (unless given), Coop or an extension category",
+    )
+    @app_commands.autocomplete(level=_level_choices, category=_category_choices)
+    async def history(
+        self,
+        interaction: discord.Interaction,
+        level: str,
+        difficulty: Difficulty | None = None,
+        category: str | None = None,
+    ) -> None:
+        """The world-record history of a HaloRuns board, with a chart."""
+        async with thinking_if_slow(interaction):
+            async with self.haloruns.deadline():
+                found = await self.haloruns.level(level)
+                progression = await self.history_of.progression(found, category, difficulty)
+            chart = await history_chart(progression)
+        await send_pages(interaction, history_pages(progression), file=chart)
 
     @recent.command(name="records")
     @app_commands.describe(limit="How many (1 to 50, 10 unless given)")

@@ -6,9 +6,10 @@ here, and a key no model knows is ignored.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Filters(BaseModel):
@@ -45,3 +46,12 @@ class SrcQueueFilters(Filters):
     name when it was set."""
 
     game: str = ""
+
+
+class RecapFilters(Filters):
+    """The weekly recap: the weekday (0 Monday … 6 Sunday) and hour (UTC) it is posted, and the
+    start of the hour it was set (no recap is due before)."""
+
+    day: int = Field(0, ge=0, le=6)
+    hour: int = Field(18, ge=0, le=23)
+    since: datetime | None = None

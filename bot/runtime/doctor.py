@@ -51,12 +51,13 @@ LEGACY_PATH = "/api/request"
 # What a post needs: View Channel, Send Messages, Embed Links.
 POST_PERMISSIONS = {1 << 10: "View Channel", 1 << 11: "Send Messages", 1 << 14: "Embed Links"}
 ADMINISTRATOR = 1 << 3
-FEATURES: tuple[Feature, ...] = ("announcements", "streams", "src", "queue")
+FEATURES: tuple[Feature, ...] = ("announcements", "streams", "src", "queue", "recap")
 FEATURE_NAMES = {
     "announcements": "announcements",
     "streams": "stream alerts",
     "src": "speedrun.com",
     "queue": "speedrun.com queue",
+    "recap": "weekly recap",
 }
 
 Probe = Callable[[], Awaitable[str | None]]  # an optional note after OK

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal, TypeVar
 
 from bot.clients.speedrun import SpeedrunClient
@@ -19,6 +20,7 @@ from bot.models import speedrun as api
 from bot.models.settings import (
     AnnouncementFilters,
     Filters,
+    RecapFilters,
     SrcAnnouncementFilters,
     SrcQueueFilters,
     StreamAlertFilters,
@@ -54,6 +56,7 @@ class Overview:
     streams: FeatureSetting[StreamAlertFilters] | None
     src: list[FeatureSetting[SrcAnnouncementFilters]]
     queue: list[FeatureSetting[SrcQueueFilters]]
+    recap: FeatureSetting[RecapFilters] | None = None
 
 
 def followed_name(setting: FeatureSetting[SrcAnnouncementFilters | SrcQueueFilters]) -> str:
@@ -140,15 +143,26 @@ class ServerSettings:
             )
         return found
 
+    async def recap(
+        self, guild_id: int, channel_id: int, role_id: int | None, *, day: int, hour: int, now: datetime
+    ) -> FeatureSetting[RecapFilters]:
+        """Turns the weekly recap on (or changes when): the first one is due at the first such
+        weekday and hour from the start of the current hour on."""
+        since = now.replace(minute=0, second=0, microsecond=0)
+        filters = RecapFilters(day=day, hour=hour, since=since)
+        return await self._save(FeatureSetting(guild_id, "recap", channel_id, role_id, filters))
+
     async def overview(self, guild_id: int) -> Overview:
         settings = await self._settings.of_guild(guild_id)
         announcements = settings.get("announcements")
         streams = settings.get("streams")
+        recap = settings.get("recap")
         return Overview(
             announcements if announcements and has_filters(announcements, AnnouncementFilters) else None,
             streams if streams and has_filters(streams, StreamAlertFilters) else None,
             _followed(settings.values(), "src", SrcAnnouncementFilters),
             _followed(settings.values(), "queue", SrcQueueFilters),
+            recap if recap and has_filters(recap, RecapFilters) else None,
         )
 
     async def followed(self, guild_id: int, feature: GameFeature = "src") -> dict[str, str]:

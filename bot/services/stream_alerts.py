@@ -101,6 +101,7 @@ class StreamAlerts:
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(ALERTS_AT_ONCE)
         self._empty_since: datetime | None = None
+        self._live_before: set[str] = set()  # the streams of the last good list
 
     async def poll(self) -> Polled:
         try:
@@ -129,6 +130,7 @@ class StreamAlerts:
         seen_last = datetime.fromisoformat(last_good) if last_good else now
         await self._state.set(LAST_GOOD_POLL, now.isoformat())
         live = {stream.key: stream for stream in streams}
+        await self._went_live(live, alerts, now)
         settings = await self._settings.enabled("streams")
         on_end = {s.guild_id: s.filters.on_end for s in settings}
         still_open = await asyncio.gather(
@@ -146,6 +148,17 @@ class StreamAlerts:
             )
         )
         return Polled()
+
+    async def _went_live(self, live: Mapping[str, Stream], alerts: list[Alert], now: datetime) -> None:
+        """Each stream's start, for the weekly recap: as the list says it, else as its alert
+        says, else now when the last list did not have it (this process's last list: a stream
+        without a start time that was live across a restart is counted again)."""
+        alerted = {alert.stream_key: alert.live_since for alert in alerts if alert.ended_at is None}
+        for key, stream in live.items():
+            since = stream.started_at or alerted.get(key) or (None if key in self._live_before else now)
+            if since is not None:
+                await self._alerts.went_live(key, since)
+        self._live_before = set(live)
 
     async def _remember_list_with_streams(self, updated_at: datetime | None) -> None:
         value = updated_at.isoformat() if updated_at else ""

@@ -9,16 +9,20 @@ are unique across feeds (a feed's own keys carry a prefix of their own, such as 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Generic, Protocol, TypeVar
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot.storage.database import utc
 from bot.storage.tables import feed_deliveries, feed_runs
+
+log = logging.getLogger(__name__)
 
 PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
 
@@ -90,6 +94,24 @@ class RunLedger(Generic[E]):
                 if rows:
                     await connection.execute(feed_deliveries.insert(), rows)
         return new
+
+    async def seen(self, since: datetime | None = None) -> list[tuple[datetime, E]]:
+        """Every run this feed has seen (since ``since``), in the order it saw them, with when; a
+        row that no longer reads as a run is left out (logged)."""
+        query = select(feed_runs.c.id, feed_runs.c.run, feed_runs.c.seen_at).where(
+            feed_runs.c.feed == self._feed
+        )
+        if since is not None:
+            query = query.where(feed_runs.c.seen_at >= since)
+        async with self._engine.connect() as connection:
+            rows = list(await connection.execute(query.order_by(feed_runs.c.id)))
+        runs = []
+        for row in rows:
+            try:
+                runs.append((utc(row.seen_at), self._shape.validate_json(row.run)))
+            except ValidationError as error:
+                log.warning("Run %s of the %s feed left out: %s", row.id, self._feed, error)
+        return runs
 
     async def pending(self) -> list[Delivery[E]]:
         """Every delivery of this feed still to make, oldest run first."""

@@ -1,8 +1,8 @@
 """Per-server settings of the posting features: channel, role to ping, filters, and health.
 
-A feature is set once per server (``announcements``, ``streams``) or once per thing it follows
-(``src:<game id>`` and ``queue:<game id>``, one per speedrun.com game); naming the feature alone
-covers all of its settings.
+A feature is set once per server (``announcements``, ``streams``, ``recap``) or once per thing it
+follows (``src:<game id>`` and ``queue:<game id>``, one per speedrun.com game); naming the feature
+alone covers all of its settings.
 Each feature's filters are typed (bot/models/settings.py) and kept as JSON in the row.
 """
 
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.models.settings import (
     AnnouncementFilters,
     Filters,
+    RecapFilters,
     SrcAnnouncementFilters,
     SrcQueueFilters,
     StreamAlertFilters,
@@ -29,13 +30,14 @@ from bot.storage.tables import guild_settings
 
 log = logging.getLogger(__name__)
 
-Feature = Literal["announcements", "streams", "src", "queue"]
+Feature = Literal["announcements", "streams", "src", "queue", "recap"]
 GameFeature = Literal["src", "queue"]  # the features set per speedrun.com game
 FILTERS: dict[str, type[Filters]] = {
     "announcements": AnnouncementFilters,
     "streams": StreamAlertFilters,
     "src": SrcAnnouncementFilters,
     "queue": SrcQueueFilters,
+    "recap": RecapFilters,
 }
 F = TypeVar("F", bound=Filters, covariant=True)
 G = TypeVar("G", bound=Filters)
@@ -146,6 +148,8 @@ class GuildSettings:
     async def enabled(self, feature: Literal["src"]) -> list[FeatureSetting[SrcAnnouncementFilters]]: ...
     @overload
     async def enabled(self, feature: Literal["queue"]) -> list[FeatureSetting[SrcQueueFilters]]: ...
+    @overload
+    async def enabled(self, feature: Literal["recap"]) -> list[FeatureSetting[RecapFilters]]: ...
     async def enabled(self, feature: Feature) -> list[FeatureSetting[Any]]:
         """The feature's settings that are on, with its filters, by server and key."""
         query = select(guild_settings).where(_of(feature) & guild_settings.c.enabled)

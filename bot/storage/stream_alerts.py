@@ -1,4 +1,5 @@
-"""The open stream alerts: which message in which server shows which stream, live or just ended."""
+"""The open stream alerts: which message in which server shows which stream, live or just ended;
+and every stream start the bot saw, which the weekly recap counts."""
 
 from __future__ import annotations
 
@@ -6,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Stream
 from bot.storage.database import utc
-from bot.storage.tables import stream_alerts
+from bot.storage.tables import stream_alerts, stream_starts
 
 _STREAM: TypeAdapter[Stream] = TypeAdapter(Stream)
 
@@ -72,3 +73,20 @@ class StreamAlertStore:
         key = (stream_alerts.c.stream_key == alert.stream_key) & (stream_alerts.c.guild_id == alert.guild_id)
         async with self._engine.begin() as connection:
             await connection.execute(stream_alerts.delete().where(key))
+
+    async def went_live(self, stream_key: str, live_since: datetime) -> None:
+        """Remembers that the stream went live then (once, however often it is told)."""
+        key = (stream_starts.c.stream_key == stream_key) & (stream_starts.c.live_since == live_since)
+        async with self._engine.begin() as connection:
+            if await connection.scalar(select(func.count()).select_from(stream_starts).where(key)) == 0:
+                await connection.execute(
+                    stream_starts.insert().values(stream_key=stream_key, live_since=live_since)
+                )
+
+    async def starts(self, start: datetime, end: datetime) -> int:
+        """How many streams went live from ``start`` until before ``end``."""
+        between = (stream_starts.c.live_since >= start) & (stream_starts.c.live_since < end)
+        async with self._engine.connect() as connection:
+            return int(
+                await connection.scalar(select(func.count()).select_from(stream_starts).where(between)) or 0
+            )

@@ -135,3 +135,25 @@ src_queue_posts = Table(
     Column("edited_at", DateTime(timezone=True), nullable=False),
     Index("src_queue_posts_game", "game_id"),
 )
+
+# Per server and week (the moment its recap was due): posted (with its message), empty (nothing
+# happened that week, so nothing was posted) or dropped (Discord rejected the post). A week with a
+# row is never recapped again.
+weekly_recaps = Table(
+    "weekly_recaps",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True),
+    Column("due_at", DateTime(timezone=True), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("message_id", BigInteger, nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Every stream the bot saw go live on HaloRuns (once per stream and start), for the weekly recap.
+stream_starts = Table(
+    "stream_starts",
+    metadata,
+    Column("stream_key", String(200), primary_key=True),
+    Column("live_since", DateTime(timezone=True), primary_key=True),
+    Index("stream_starts_live_since", "live_since"),
+)

@@ -56,7 +56,9 @@ class Pages(discord.ui.View):
             await self.latest.edit_original_response(view=None)
 
 
-async def send_pages(interaction: discord.Interaction, pages: Sequence[discord.Embed]) -> None:
-    """The first page, with buttons when there is more than one."""
+async def send_pages(
+    interaction: discord.Interaction, pages: Sequence[discord.Embed], *, file: discord.File | None = None
+) -> None:
+    """The first page, with buttons when there is more than one; ``file`` stays with every page."""
     view = Pages(interaction, pages) if len(pages) > 1 else None
-    await send_reply(interaction, embed=pages[0], view=view)
+    await send_reply(interaction, embed=pages[0], view=view, file=file)

@@ -13,11 +13,13 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
+from bot.embeds.history import history_chart, history_pages
 from bot.embeds.run_submission import preview_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.speedrun import Timing
 from bot.services import speedrun
+from bot.services.history import SrcHistory
 from bot.services.run_submission import RunRequest, RunSubmissions
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.submission_forms import SubmissionForms
@@ -61,6 +63,7 @@ class SpeedrunCog(commands.Cog, name=COG):
         self.bot = bot
         config = bot.config.speedrun
         self.keys = SpeedrunKeys(bot.engine, config)
+        self.history_of = SrcHistory(bot.speedrun)
         forms = SubmissionForms(bot.engine)
         lifetime = timedelta(minutes=config.submit_form_minutes)
         self.submissions = Submissions(
@@ -323,6 +326,30 @@ class SpeedrunCog(commands.Cog, name=COG):
             n for n in (found.name, chosen_category.name, chosen_level.name if chosen_level else None) if n
         )
         await send_pages(interaction, embeds.leaderboard_pages(title, board))
+
+    @src.command(name="history")
+    @app_commands.describe(
+        game="A speedrun.com game: its name, abbreviation or id",
+        category="The category",
+        level="A level (for a level category)",
+        subcategory="A subcategory, where the category has them",
+    )
+    @app_commands.autocomplete(
+        game=_game_choices, category=_category_choices, level=_level_choices, subcategory=_subcategory_choices
+    )
+    async def history(
+        self,
+        interaction: discord.Interaction,
+        game: str,
+        category: str,
+        level: str | None = None,
+        subcategory: str | None = None,
+    ) -> None:
+        """A speedrun.com board's world-record history from its verified runs, with a chart."""
+        async with thinking_if_slow(interaction):
+            progression = await self.history_of.progression(game, category, level, subcategory)
+            chart = await history_chart(progression)
+        await send_pages(interaction, history_pages(progression), file=chart)
 
     @src.command(name="game")
     @app_commands.describe(name="A speedrun.com game: its name, abbreviation or id")

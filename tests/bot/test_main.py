@@ -460,7 +460,15 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         await (await open_database(url)).dispose()
 
     asyncio.run(migrate())
-    deferred = ["alembic", "PIL", "msal", "requests", "cryptography", "sqlalchemy.dialects.postgresql"]
+    deferred = [
+        "alembic",
+        "PIL",
+        "matplotlib",
+        "msal",
+        "requests",
+        "cryptography",
+        "sqlalchemy.dialects.postgresql",
+    ]
 
     loaded = subprocess.run(
         [sys.executable, "-c", IDLE_SCRIPT, url, *deferred],

@@ -80,6 +80,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
     assert [(f["name"], f["value"]) for f in nothing.embeds[0]["fields"]] == [
         ("Announcements", "Off"),
         ("Streams", "Off"),
+        ("Weekly recap", "Off"),
         ("speedrun.com", "Off"),
     ]
     assert announcements.content == (
@@ -112,6 +113,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
     assert [(f["name"], f["value"]) for f in shown.embeds[0]["fields"]] == [
         ("Announcements", announcements.content.split("\n", 1)[1].split("\nNote:")[0]),
         ("Streams", streams.content.split("\n", 1)[1]),
+        ("Weekly recap", "Off"),
         ("speedrun.com: Dead Cells", src.content.split("\n", 1)[1]),
     ]
     assert wrong_game_option.content == (
@@ -124,6 +126,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
     assert src_off.content == "speedrun.com announcements of Dead Cells are off."
     assert [(f["name"], f["value"].split("\n")[0]) for f in shown_after.embeds[0]["fields"][1:]] == [
         ("Streams", f"**Off**: turned off by {discord_server.member['username']}"),
+        ("Weekly recap", "Off"),
         ("speedrun.com: Dead Cells", f"**Off**: turned off by {discord_server.member['username']}"),
     ]
     assert rows == {

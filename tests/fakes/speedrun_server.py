@@ -38,6 +38,10 @@ def _submitted(run: dict[str, Any]) -> str:
     return str(run.get("submitted") or "")
 
 
+def _played(run: dict[str, Any]) -> str:
+    return str(run.get("date") or "")
+
+
 def _verified(run: dict[str, Any]) -> str:
     return str(run["status"].get("verify-date") or "")
 
@@ -70,6 +74,7 @@ class FakeSpeedrun(LocalServer):
         self.variables: dict[str, list[dict[str, Any]]] = {}
         self.api_keys: dict[str, str] = {}  # API key: the id of the user it belongs to
         self.unstable = False  # True: /runs orders differently at each call, as the real one can
+        self.offset_limit = 10_000  # /runs lists no run past this (offset + max), as the real one
         self.platforms: dict[str, str] = {}  # id: name
         self.regions: dict[str, str] = {}
         self.moderators: set[str] = set()  # user ids that moderate every game here
@@ -332,13 +337,17 @@ class FakeSpeedrun(LocalServer):
                 for key in filters
             )
         ]
-        ordering = {"submitted": _submitted, "verify-date": _verified}.get(query.get("orderby", ""))
+        ordering = {"submitted": _submitted, "verify-date": _verified, "date": _played}.get(
+            query.get("orderby", "")
+        )
         if ordering:
             runs.sort(key=ordering, reverse=query.get("direction") == "desc")
         if self.unstable:
             runs = self._shuffled(runs)
         size = int(query.get("max", 20))
         offset = int(query.get("offset", 0))
+        if offset + size > self.offset_limit:
+            return error(400, "Invalid pagination values.")
         page = runs[offset : offset + size]
         links = (
             [{"rel": "next", "uri": f"{self.base_url}/runs?offset={offset + size}"}]

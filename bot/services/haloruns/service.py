@@ -135,6 +135,14 @@ class HaloRuns:
             _pick(level.game.difficulties, difficulty, "difficulty", level) if difficulty else None,
         )
 
+    def one_board(self, level: Level, category: str | None, difficulty: str | None) -> tuple[Option, Option]:
+        """The category and difficulty of one board of ``level``: Solo and Easy unless told
+        otherwise, as on HaloRuns."""
+        return (
+            _pick(level.game.categories, category or SOLO, "category", level),
+            _pick(level.game.difficulties, difficulty or "Easy", "difficulty", level),
+        )
+
     async def level_choices(self, text: str) -> list[Level]:
         return rank_levels(await self.catalog(), text)
 
@@ -156,8 +164,7 @@ class HaloRuns:
     ) -> tuple[Option, Option, str | None]:
         """The board (Solo and Easy unless told otherwise, as on HaloRuns) and its record's vod link:
         ``None`` when the board has no record, ``""`` when the record has no video."""
-        chosen_category = _pick(level.game.categories, category or SOLO, "category", level)
-        chosen_difficulty = _pick(level.game.difficulties, difficulty or "Easy", "difficulty", level)
+        chosen_category, chosen_difficulty = self.one_board(level, category, difficulty)
         return (
             chosen_category,
             chosen_difficulty,
