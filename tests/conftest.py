@@ -3,6 +3,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
@@ -100,9 +101,26 @@ def infinite_settings(
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on, for a server whose port a test must name. It is taken below the
+    range the system hands out for port 0 and for outgoing connections, in a band of this test
+    worker's own: no other socket, of this worker or another, can take it before the server binds."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768  # Linux's default
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    band = list(range(low - PORT_BAND * (worker + 1), low - PORT_BAND * worker))
+    for port in random.sample(band, len(band)):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {band[0]}-{band[-1]}")
+
+
+PORT_BAND = 500
 
 
 @pytest.fixture(scope="session")
