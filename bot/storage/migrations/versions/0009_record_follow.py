@@ -8,6 +8,7 @@ Revises: 0007
 """
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -18,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ["record_id", "guild_id", "status", "message_id", "attempts", "last_error", "updated_at"]
-FOLLOW = [
+FOLLOW: list[sa.Column[Any]] = [
     sa.Column("followed_by", sa.Integer, nullable=True),
     sa.Column("followed_in", sa.BigInteger, nullable=True),
     sa.Column("follow", sa.String(16), nullable=True),
@@ -35,7 +36,7 @@ def upgrade() -> None:
     _fill_channels()
 
 
-def _rebuild_deliveries(columns: list[sa.Column[object]], key: list[str], kept: list[str]) -> None:
+def _rebuild_deliveries(columns: list[sa.Column[Any]], key: list[str], kept: list[str]) -> None:
     """feed_deliveries with these columns besides the ones it always had, and this primary key."""
     op.create_table(
         "feed_deliveries_new",
