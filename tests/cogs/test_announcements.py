@@ -354,3 +354,59 @@ async def test_a_record_for_many_servers_keeps_discords_global_limit_and_command
     assert posted_by_then < servers, "/status was answered while the record was going out"
     assert [len(server.channel_messages(c)) for c in channel_of.values()] == [1] * servers
     assert server.rate_limited == 0
+
+
+def fields(post: Message) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
+
+
+def jump_url(server: FakeDiscord, message: Message) -> str:
+    guild = server.guilds[0]["id"]
+    return f"https://discord.com/channels/{guild}/{message.data['channel_id']}/{message.id}"
+
+
+async def test_a_beaten_then_tied_record_edits_its_post_once_also_after_a_restart_and_a_deleted_one_not(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    config: Config,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
+    first, beaten, tied = new_record(1), new_record(2), new_record(3, Duration=498, Tie=True)
+    elsewhere, beaten_elsewhere = (new_record(n, LevelName="Exodus") for n in (4, 5))
+    async with running(config, discord_server) as bot:
+        await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
+        await poll(bot, JOB)
+        publish(haloruns_server, first, elsewhere)
+        await poll(bot, JOB)
+    deleted = posts(discord_server)[1]
+    deleted.deleted = True  # by a moderator
+    async with running(config, discord_server) as bot:  # the first posts are known from the ledger
+        publish(haloruns_server, first, elsewhere, beaten, beaten_elsewhere)
+        await poll(bot, JOB)
+        publish(haloruns_server, first, elsewhere, beaten, beaten_elsewhere, tied)
+        await poll(bot, JOB)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
+
+    one, two, two_elsewhere, three = posts(discord_server)
+    assert [p.edits for p in (one, two, two_elsewhere, three)] == [1, 1, 0, 0], "each superseded post once"
+    beaten_on, tied_on = (int(datetime.fromisoformat(r["OccuredAt"]).timestamp()) for r in (beaten, tied))
+    assert fields(one)["No longer the record"] == (
+        f"Beaten by Fast Runner 2 by 0:01 on <t:{beaten_on}:D>: [new record]({jump_url(discord_server, two)})"
+    )
+    assert fields(one)["Game"] == "Halo: Reach", "the rest of the post is as it was"
+    assert fields(two)["Previous post"] == f"[previous record]({jump_url(discord_server, one)})"
+    assert fields(two)["Record tied"] == (
+        f"Tied by Fast Runner 3 on <t:{tied_on}:D>: [new record]({jump_url(discord_server, three)})"
+    )
+    assert three.embeds[0]["title"] == "World record tied: Halo: Reach — Nightfall", "ties are posted as ties"
+    assert fields(three)["Previous post"] == f"[previous record]({jump_url(discord_server, two)})"
+    assert two_elsewhere.embeds[0]["title"] == "New world record: Halo: Reach — Exodus"
+    edits_of_deleted = [
+        r for r in discord_server.requests if r.method == "PATCH" and str(deleted.id) in r.path
+    ]
+    assert (len(edits_of_deleted), deleted.edits) == (1, 0), "tried once, then left alone: no repost"
+    assert [
+        r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot")
+    ] == []
