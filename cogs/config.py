@@ -12,11 +12,11 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.errors import UserFacingError
 from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
-from bot.services.settings import ServerSettings, followed_name
+from bot.services.settings import ServerSettings, followed_name, games_named
 from bot.storage.settings import Feature, FeatureSetting
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.replies import send_reply, thinking_if_slow
-from bot.utils.rendering import EMBED_BUDGET, plain, quoted
+from bot.utils.rendering import EMBED_BUDGET, MAX_FIELDS, plain, quoted
 
 # What the bot needs in a channel to post there, as Discord names it.
 NEEDED = (
@@ -130,7 +130,7 @@ class ConfigCog(
     @app_commands.describe(
         channel="Where new world records are posted",
         role="A role to ping with each record (none unless given)",
-        games="Only these games, comma-separated (all unless given)",
+        games="A setting of its own for these games, comma-separated (all games unless given)",
         difficulties="Only these difficulties, comma-separated (all unless given)",
         extensions="Include extension categories (yes unless given)",
     )
@@ -143,7 +143,7 @@ class ConfigCog(
         difficulties: str | None = None,
         extensions: bool = True,
     ) -> None:
-        """Post every new HaloRuns world record in a channel."""
+        """Post new HaloRuns world records (of every game, or of some) in a channel."""
         warning = await self._check_channel(interaction, channel, role)
         setting = await self.settings.announcements(
             _guild_id(interaction),
@@ -224,8 +224,9 @@ class ConfigCog(
         """This server's settings for announcements and stream alerts."""
         overview = await self.settings.overview(_guild_id(interaction))
         embed = discord.Embed(title="Settings of this server", colour=discord.Colour.blurple())
+        announcements: list[FeatureSetting[Filters] | None] = [*overview.announcements] or [None]
         per_server: list[tuple[str, FeatureSetting[Filters] | None]] = [
-            ("Announcements", overview.announcements),
+            *(("Announcements", setting) for setting in announcements),
             ("Streams", overview.streams),
         ]
         for title, setting in per_server:
@@ -235,7 +236,7 @@ class ConfigCog(
         for setting in followed:
             name = plain(f"speedrun.com: {followed_name(setting)}", 256)
             value = describe(setting)
-            if len(embed) + len(name) + len(value) > EMBED_BUDGET:
+            if len(embed) + len(name) + len(value) > EMBED_BUDGET or len(embed.fields) >= MAX_FIELDS:
                 break
             embed.add_field(name=name, value=value, inline=False)
             shown += 1
@@ -249,7 +250,7 @@ class ConfigCog(
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
         feature="What to turn off",
-        game="For speedrun.com: only this game (all of them unless given)",
+        game="Only the setting of this game (its games, comma-separated; all of them unless given)",
     )
     async def disable(
         self,
@@ -273,6 +274,14 @@ class ConfigCog(
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
+        if interaction.namespace.feature == "announcements":
+            overview = await self.settings.overview(interaction.guild_id)
+            names = [games_named(s.filters.games) for s in overview.announcements if s.filters.games]
+            return [
+                app_commands.Choice(name=name[:100], value=name[:100])
+                for name in names
+                if current.casefold() in name.casefold()
+            ][:25]
         followed = await self.settings.followed(interaction.guild_id)
         return [
             app_commands.Choice(name=name[:100], value=game_id)

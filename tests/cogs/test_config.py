@@ -115,7 +115,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
         ("speedrun.com: Dead Cells", src.content.split("\n", 1)[1]),
     ]
     assert wrong_game_option.content == (
-        "`game` goes with `src` only: the other features are set per server."
+        "`game` goes with `announcements` and `src` only: stream alerts are set per server."
     )
     assert (streams_off.content, streams_again.content) == (
         "Stream alerts are off.",
@@ -249,7 +249,7 @@ async def test_games_and_difficulties_are_kept_as_haloruns_spells_them(service: 
         games=("Halo CE", "Halo: Reach"), difficulties=("Legendary",)
     )
     overview = await service.overview(1)
-    assert (overview.announcements, overview.streams, overview.src) == (setting, streams, [])
+    assert (overview.announcements, overview.streams, overview.src) == ([setting], streams, [])
 
 
 async def test_a_server_follows_at_most_twenty_games_and_may_change_one_it_follows(
@@ -286,7 +286,7 @@ async def test_a_followed_game_is_named_by_id_name_spelling_or_abbreviation(serv
     by_abbreviation = await service.disable(1, "src", "halo2", "test")
     with pytest.raises(UserFacingError, match="This server does not follow “Celeste” on speedrun"):
         await service.disable(1, "src", "Celeste", "test")
-    with pytest.raises(UserFacingError, match="`game` goes with `src` only"):
+    with pytest.raises(UserFacingError, match="`game` goes with `announcements` and `src` only"):
         await service.disable(1, "streams", "Halo 2", "test")
     overview = await service.overview(1)
 
