@@ -179,7 +179,7 @@ class ServerSettings:
             followed = await self.followed(guild_id)
             game_id = await self._followed_game(followed, game)
             key, name = scoped("src", game_id), followed[game_id]
-        return await self._settings.disable(guild_id, key, reason), name
+        return await self._settings.disable(guild_id, key, reason, exactly=game is not None), name
 
     @staticmethod
     def _announcements_of(
@@ -191,7 +191,7 @@ class ServerSettings:
         found = [s for s in settings if _game_set(s.filters.games) == games]
         found = found or [s for s in settings if games and games <= _game_set(s.filters.games)]
         if len(found) > 1:
-            sets = "; ".join(games_named(s.filters.games) for s in found)
+            sets = "; ".join(sorted((games_named(s.filters.games) for s in found), key=str.casefold))
             raise UserFacingError(
                 f"{quoted(game)} is in more than one announcement setting ({plain(sets, 1000)}): "
                 "name one by all of its games, comma-separated."

@@ -410,3 +410,55 @@ async def test_a_beaten_then_tied_record_edits_its_post_once_also_after_a_restar
     assert [
         r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot")
     ] == []
+
+
+async def test_settings_per_game_route_each_record_to_their_channels_and_roles_once_each(
+    haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    server = FakeDiscord(
+        guilds=[make_guild(channels=("general", "world-records", "h4"), roles=("Runners", "H4", "Reach"))]
+    )
+    await server.start()
+    _, everyone_role, h4_role, reach_role = (r["id"] for r in server.guilds[0]["roles"])
+    records, h4 = server.channels["world-records"]["id"], server.channels["h4"]["id"]
+    try:
+        settings = local_settings(server, tmp_path, haloruns_server)
+        config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
+        async with running(config, server) as bot:
+            await configure(server, {"channel": records, "role": everyone_role})
+            await configure(server, {"channel": h4, "role": h4_role, "games": "halo 4"})
+            await configure(server, {"channel": records, "role": reach_role, "games": "Halo: Reach"})
+            changed = await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4, Halo CE"})
+            await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4"})  # changes the first
+            await poll(bot, JOB)
+            publish(haloruns_server, new_record(1), new_record(2, GameName="Halo 4"))
+            await poll(bot, JOB, 2)
+            shown = await (await server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+            just_halo_4, halo_4_and_ce = [
+                await (
+                    await server.invoke(
+                        "config disable", {"feature": "announcements", "game": game}, permissions=MANAGE_GUILD
+                    )
+                ).reply()
+                for game in ("Halo 4", "halo 4, halo ce")
+            ]
+    finally:
+        await server.stop()
+
+    reach, halo_4 = posts(server)
+    assert reach.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
+    assert reach.content == f"<@&{everyone_role}> <@&{reach_role}>", "two settings on one channel: one post"
+    assert reach.allowed_mentions == {"parse": [], "roles": [int(everyone_role), int(reach_role)]}
+    assert halo_4.content == f"<@&{everyone_role}>"
+    [in_h4] = posts(server, "h4")
+    assert in_h4.embeds[0]["title"] == "New world record: Halo 4 — Nightfall"
+    assert in_h4.content == f"<@&{h4_role}>", "the Halo 4 + CE setting pings the same role in the same post"
+    assert "Games: Halo 4, Halo CE" in changed.content
+    assert [(f["name"], f["value"].split("\n")[-2]) for f in shown.embeds[0]["fields"][:4]] == [
+        ("Announcements", f"Role pinged: <@&{everyone_role}>"),
+        ("Announcements", "Games: Halo 4"),
+        ("Announcements", "Games: Halo 4, Halo CE"),
+        ("Announcements", "Games: Halo: Reach"),
+    ]
+    assert just_halo_4.content == "World-record announcements of Halo 4 are off."
+    assert halo_4_and_ce.content == "World-record announcements of Halo 4, Halo CE are off."
