@@ -184,14 +184,15 @@ class FeedDelivery(Generic[E]):
         on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
         for setting in await self._settings.enabled(self._feature):
             on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
-        work = []
+        work, off = [], []
         for (guild_id, channel_id), queue in queues.items():
             wanted = on.get((guild_id, channel_id), [])
-            for off in [d for d in queue if not any(self._wanted(s, d.run) for s in wanted)]:
-                queue.remove(off)
-                await self._ledger.drop([off], f"{self._feature} is off in this channel")
-            if queue:
+            off += [d for d in queue if not any(self._wanted(s, d.run) for s in wanted)]
+            if queue := [d for d in queue if any(self._wanted(s, d.run) for s in wanted)]:
                 work.append(self._deliver_to(guild_id, channel_id, wanted, queue))
+        if off:
+            await self._ledger.drop(off, f"{self._feature} is off in this channel")
+        await self._ledger.work_out_boards()
         results = await asyncio.gather(*work)
         edited = await self._follow_up()
         if time.monotonic() - self._pruned > PRUNE_EVERY:
@@ -250,29 +251,33 @@ class FeedDelivery(Generic[E]):
         return await paced(lambda: self._post(target, run, previous, nonce(run.key, target.channel_id)))
 
     async def _follow_up(self) -> int:
-        """Edits each superseded post to say so, once; a post that is gone is left alone."""
-        edited = 0
-        for earlier, later in await self._ledger.follow_ups():
+        """Edits each superseded post to say so, once, side by side like posts; returns how many."""
+        return sum(
+            await asyncio.gather(*(self._follow_one(*pair) for pair in await self._ledger.follow_ups()))
+        )
+
+    async def _follow_one(self, earlier: Posted[E], later: Posted[E]) -> bool:
+        """Edits the post; one that is gone is left alone (no error, no repost)."""
+        told = self._succession(earlier, later)
+        async with self._at_once:
             if self._stopping():
-                break
-            told = self._succession(earlier, later)
+                return False  # the edit waits for the next start
             try:
                 if told is None:
                     raise MessageGone("not the record of the same board")
                 before = await self._ledger.superseded(earlier)
-                await paced(lambda: self._follow(earlier, told, before))  # noqa: B023 - awaited here
+                await paced(lambda: self._follow(earlier, told, before))
             except (MessageGone, DeliveryRefused, PostRejected) as gone:
                 log.info("Post %s in server %s left as it is: %s", earlier.message_id, earlier.guild_id, gone)
                 await self._ledger.followed(earlier, GONE)
-                continue
-            except Exception:  # retried at the next poll
+                return False
+            except Exception:  # tried again at the next poll
                 log.warning(
                     "Editing post %s in server %s failed", earlier.message_id, earlier.guild_id, exc_info=True
                 )
-                continue
-            await self._ledger.followed(earlier, EDITED)
-            edited += 1
-        return edited
+                return False
+        await self._ledger.followed(earlier, EDITED)
+        return True
 
     async def _refused(
         self, target: Target, delivery: Delivery[E], queue: list[Delivery[E]], reason: str

@@ -183,9 +183,7 @@ class RunLedger(Generic[E]):
         board = self._board_of(delivery.run)
         if board == NOT_A_RECORD:
             return []
-        async with self._engine.begin() as connection:
-            if not self._boards_known:
-                await self._work_out_boards(connection)
+        async with self._engine.connect() as connection:
             rows = await connection.execute(
                 self._posts()
                 .where(
@@ -308,16 +306,21 @@ class RunLedger(Generic[E]):
             row.record_id, row.guild_id, row.channel_id, row.message_id, self._shape.validate_json(row.run)
         )
 
-    async def _work_out_boards(self, connection: AsyncConnection) -> None:
-        """Works out the boards of the runs recorded before runs kept them, once."""
-        rows = await connection.execute(
-            select(feed_runs.c.id, feed_runs.c.run).where(
-                (feed_runs.c.feed == self._feed) & feed_runs.c.board.is_(None)
+    async def work_out_boards(self) -> None:
+        """Works out the boards of the runs recorded before runs kept them (once, at the first call)."""
+        if self._boards_known:
+            return
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                select(feed_runs.c.id, feed_runs.c.run).where(
+                    (feed_runs.c.feed == self._feed) & feed_runs.c.board.is_(None)
+                )
             )
-        )
-        for row in list(rows):
-            board = self._board_of(self._shape.validate_json(row.run))
-            await connection.execute(feed_runs.update().where(feed_runs.c.id == row.id).values(board=board))
+            for row in list(rows):
+                board = self._board_of(self._shape.validate_json(row.run))
+                await connection.execute(
+                    feed_runs.update().where(feed_runs.c.id == row.id).values(board=board)
+                )
         self._boards_known = True
 
     async def _known(self, connection: AsyncConnection, runs: list[E]) -> set[str]:
