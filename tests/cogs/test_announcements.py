@@ -434,6 +434,14 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
             publish(haloruns_server, new_record(1), new_record(2, GameName="Halo 4"))
             await poll(bot, JOB, 2)
             shown = await (await server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+            choices = await (
+                await server.invoke(
+                    "config disable",
+                    {"feature": "announcements", "game": "halo"},
+                    permissions=MANAGE_GUILD,
+                    focused="game",
+                )
+            ).autocomplete_choices()
             just_halo_4, halo_4_and_ce = [
                 await (
                     await server.invoke(
@@ -460,5 +468,6 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
         ("Announcements", "Games: Halo 4, Halo CE"),
         ("Announcements", "Games: Halo: Reach"),
     ]
+    assert [c["name"] for c in choices] == ["Halo 4", "Halo 4, Halo CE", "Halo: Reach"]
     assert just_halo_4.content == "World-record announcements of Halo 4 are off."
     assert halo_4_and_ce.content == "World-record announcements of Halo 4, Halo CE are off."

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.embeds.announcements import succession_text
 from bot.models.settings import SrcAnnouncementFilters
 from bot.services.delivery import (
     ATTEMPTS_LIMIT,
@@ -24,6 +26,7 @@ from bot.services.delivery import (
     Succession,
     Target,
     nonce,
+    succession,
 )
 from bot.storage.database import open_database
 from bot.storage.ledger import Posted, RunLedger
@@ -240,3 +243,16 @@ async def test_a_slow_down_is_waited_out_and_the_post_made_once(engine: AsyncEng
     first, second, third = (when for when, _, _ in discord.attempts)
     assert second - first >= 0.2, "each try waits as long as Discord said"
     assert third - second >= 0.1
+
+
+def test_a_later_record_ties_beats_or_supersedes_the_earlier_one() -> None:
+    on = datetime(2024, 6, 1, tzinfo=UTC)
+    told = {
+        later: succession_text(succession(180.0, later, by="Sable *", on=on, link="https://discord.com/x"))
+        for later in (180.0004, 177.0, 185.0)
+    }
+    assert told == {
+        180.0004: "Tied by Sable \\* on <t:1717200000:D>: [new record](https://discord.com/x)",
+        177.0: "Beaten by Sable \\* by 0:03 on <t:1717200000:D>: [new record](https://discord.com/x)",
+        185.0: "Superseded by Sable \\* on <t:1717200000:D>: [new record](https://discord.com/x)",
+    }, "a slower record follows one taken off the board"

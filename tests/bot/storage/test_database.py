@@ -116,6 +116,7 @@ async def test_posts_made_before_records_were_followed_are_found_and_kept_as_sta
             text(
                 "INSERT INTO guild_settings (guild_id, feature, channel_id, filters, enabled, failures,"
                 " updated_at) VALUES (7, 'announcements', 70, '{}', true, 0, :t)"
+                ", (7, 'src:g1', 71, '{}', true, 0, :t)"
             ),
             {"t": now},
         )
@@ -133,14 +134,24 @@ async def test_posts_made_before_records_were_followed_are_found_and_kept_as_sta
         )
         await connection.execute(
             text(
+                "INSERT INTO feed_runs (feed, key, fingerprint, run, seen_at)"
+                " VALUES ('src', 'src/r', 'src/r', :r, :t)"
+            ),
+            {"r": '{"run": {"game": "g1"}}', "t": now},
+        )
+        await connection.execute(
+            text(
                 "INSERT INTO feed_deliveries (record_id, guild_id, status, message_id, attempts, updated_at)"
-                " VALUES (1, 7, 'posted', 555, 0, :t)"
+                " VALUES (1, 7, 'posted', 555, 0, :t), (2, 7, 'pending', NULL, 0, :t)"
             ),
             {"t": now - timedelta(days=400)},
         )
     await engine.dispose()
 
     engine = await open_database(database_url)
+    async with engine.connect() as connection:
+        channels = (await connection.execute(text("SELECT record_id, channel_id FROM feed_deliveries"))).all()
+    assert sorted(channels) == [(1, 70), (2, 71)], "each delivery is to its setting's channel"
     ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), board_of)
     beaten = replace(posted, seconds=750, id="r2")
     await ledger.add([beaten], lambda run: [(7, 70)])
