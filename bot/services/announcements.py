@@ -55,8 +55,11 @@ def board_of(run: Run) -> str:
     return "haloruns:" + hashlib.sha1(parts.encode(), usedforsecurity=False).hexdigest()
 
 
-def followed(earlier: Posted[Run], later: Posted[Run]) -> Succession:
-    """How the later record followed the earlier one on their board."""
+def followed(earlier: Posted[Run], later: Posted[Run]) -> Succession | None:
+    """How the later record followed the earlier one on their board; ``None`` if it was set
+    before it (a record the feed showed late supersedes nothing)."""
+    if earlier.run.date and later.run.date and later.run.date < earlier.run.date:
+        return None
     by = " & ".join(runner.name for runner in later.run.runners)
     return succession(earlier.run.seconds, later.run.seconds, by=by, on=later.run.date, link=jump_url(later))
 
