@@ -40,8 +40,8 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
     async def post(self, target: Target, run: Run, previous: Posted[Run] | None, nonce: str) -> int:
         return await post_record(self.bot, target, record_embed(run), previous, nonce)
 
-    async def follow(self, earlier: Posted[Run], succession: Succession, before: Posted[Run] | None) -> None:
-        await follow_record(self.bot, earlier, record_embed(earlier.run), succession, before)
+    async def follow(self, earlier: Posted[Run], succession: Succession) -> None:
+        await follow_record(self.bot, earlier, record_embed(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

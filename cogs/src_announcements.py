@@ -41,10 +41,8 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
     ) -> int:
         return await post_record(self.bot, target, verified_run_embed(entry), previous, nonce)
 
-    async def follow(
-        self, earlier: Posted[VerifiedRun], succession: Succession, before: Posted[VerifiedRun] | None
-    ) -> None:
-        await follow_record(self.bot, earlier, verified_run_embed(earlier.run), succession, before)
+    async def follow(self, earlier: Posted[VerifiedRun], succession: Succession) -> None:
+        await follow_record(self.bot, earlier, verified_run_embed(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

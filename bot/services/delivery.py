@@ -116,7 +116,11 @@ class Succession:
 
 
 def jump_url(post: Posted[Any]) -> str:
-    return f"https://discord.com/channels/{post.guild_id}/{post.channel_id}/{post.message_id}"
+    return message_url(post.guild_id, post.channel_id, post.message_id)
+
+
+def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
 def succession(earlier: float, later: float, *, by: str, on: datetime | None, link: str) -> Succession:
@@ -133,8 +137,8 @@ def nonce(key: str, channel_id: int) -> str:
 
 
 Poster = Callable[[Target, E, Posted[E] | None, str], Awaitable[int]]
-# Edits the earlier post to tell the succession (the earlier post's own predecessor, if known, too).
-Follower = Callable[[Posted[E], Succession, Posted[E] | None], Awaitable[None]]
+# Edits the earlier post (as it was posted, with its own link back) to tell the succession.
+Follower = Callable[[Posted[E], Succession], Awaitable[None]]
 
 
 class FeedDelivery(Generic[E]):
@@ -265,8 +269,7 @@ class FeedDelivery(Generic[E]):
             try:
                 if told is None:
                     raise MessageGone("not the record of the same board")
-                before = await self._ledger.superseded(earlier)
-                await paced(lambda: self._follow(earlier, told, before))
+                await paced(lambda: self._follow(earlier, told))
             except (MessageGone, DeliveryRefused, PostRejected) as gone:
                 log.info("Post %s in server %s left as it is: %s", earlier.message_id, earlier.guild_id, gone)
                 await self._ledger.followed(earlier, GONE)

@@ -7,8 +7,9 @@ Each feed (HaloRuns records, speedrun.com verified runs) keeps its own runs unde
 are unique across feeds (a feed's own keys carry a prefix of their own, such as ``src/``).
 
 A run that is a world record keeps its board (``board_of``); a posted record stands in its server
-until a later record on its board claims it (``posted(..., supersedes=)``), and its follow-up (the
-edit of its post) is owed until ``followed``. Posts of records still standing are never pruned.
+until a later record on its board claims it (``posted(..., supersedes=)``, which also keeps the
+post the new one links back to), and its follow-up (the edit of its post) is owed until
+``followed``. Posts of records still standing are never pruned.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ class Posted(Generic[E]):
     channel_id: int
     message_id: int
     run: E
+    previous: tuple[int, int] | None = None  # (channel, message) of the post it links back to
 
 
 class RunLedger(Generic[E]):
@@ -164,7 +166,14 @@ class RunLedger(Generic[E]):
         """Marks the delivery posted; and ``supersedes``, the post of the record it replaces, as
         followed by it (its follow-up owed), unless another post claimed it first."""
         async with self._engine.begin() as connection:
-            await self._set(connection, delivery, status=POSTED, message_id=message_id)
+            await self._set(
+                connection,
+                delivery,
+                status=POSTED,
+                message_id=message_id,
+                previous_channel=supersedes.channel_id if supersedes else None,
+                previous_message=supersedes.message_id if supersedes else None,
+            )
             if supersedes is not None:
                 await connection.execute(
                     feed_deliveries.update()
@@ -230,20 +239,6 @@ class RunLedger(Generic[E]):
             for row in rows
         ]
 
-    async def superseded(self, post: Posted[E]) -> Posted[E] | None:
-        """The post ``post`` superseded, if it did and that one is still known."""
-        async with self._engine.connect() as connection:
-            row = (
-                await connection.execute(
-                    self._posts().where(
-                        (feed_deliveries.c.guild_id == post.guild_id)
-                        & (feed_deliveries.c.followed_by == post.record_id)
-                        & (feed_deliveries.c.followed_in == post.channel_id)
-                    )
-                )
-            ).first()
-        return self._posted(row) if row is not None else None
-
     async def followed(self, post: Posted[E], outcome: str) -> None:
         """The post's follow-up is done: ``EDITED``, or given up (``GONE``)."""
         async with self._engine.begin() as connection:
@@ -295,6 +290,8 @@ class RunLedger(Generic[E]):
                 feed_deliveries.c.message_id,
                 feed_deliveries.c.followed_by,
                 feed_deliveries.c.followed_in,
+                feed_deliveries.c.previous_channel,
+                feed_deliveries.c.previous_message,
                 feed_runs.c.run,
             )
             .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
@@ -302,8 +299,14 @@ class RunLedger(Generic[E]):
         )
 
     def _posted(self, row: Any) -> Posted[E]:
+        previous = (row.previous_channel, row.previous_message) if row.previous_message else None
         return Posted(
-            row.record_id, row.guild_id, row.channel_id, row.message_id, self._shape.validate_json(row.run)
+            row.record_id,
+            row.guild_id,
+            row.channel_id,
+            row.message_id,
+            self._shape.validate_json(row.run),
+            previous,
         )
 
     async def work_out_boards(self) -> None:

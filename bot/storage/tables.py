@@ -54,11 +54,13 @@ feed_runs = Table(
     # The board the run is the world record of ("" if none; null until worked out, in older rows).
     Column("board", String(200), nullable=True),
     Index("feed_runs_fingerprint", "feed", "fingerprint"),
+    Index("feed_runs_board", "feed", "board"),
 )
 
 # Per run and channel of a server: pending until Discord accepted the post (posted), or dropped. A
-# posted record's post is followed by the later record that superseded it (its run, and the channel
-# of its post): edited to say so ("pending" until done), or found "gone".
+# posted record's post links back to the post of the record it superseded (previous_*), and is
+# followed by the later record that superseded it (its run, and the channel of its post): edited to
+# say so ("pending" until done), or found "gone".
 feed_deliveries = Table(
     "feed_deliveries",
     metadata,
@@ -73,6 +75,8 @@ feed_deliveries = Table(
     Column("followed_by", Integer, nullable=True),
     Column("followed_in", BigInteger, nullable=True),
     Column("follow", String(16), nullable=True),
+    Column("previous_channel", BigInteger, nullable=True),  # the post this one links back to
+    Column("previous_message", BigInteger, nullable=True),
     Index("feed_deliveries_pending", "status", "record_id"),
 )
 

@@ -25,6 +25,7 @@ from bot.services.delivery import (
     Succession,
     Target,
     jump_url,
+    message_url,
 )
 from bot.storage.ledger import Posted
 
@@ -119,15 +120,11 @@ async def post_record(
 
 
 async def follow_record(
-    client: discord.Client,
-    earlier: Posted[Any],
-    embed: discord.Embed,
-    succession: Succession,
-    before: Posted[Any] | None,
+    client: discord.Client, earlier: Posted[Any], embed: discord.Embed, succession: Succession
 ) -> None:
     """Edits the earlier post (``embed`` as it was posted) to tell how its record was followed."""
     channel = await configured_channel(client, earlier.guild_id, earlier.channel_id)
-    if before is not None:
-        with_previous(embed, jump_url(before))
+    if earlier.previous is not None:
+        with_previous(embed, message_url(earlier.guild_id, *earlier.previous))
     with_succession(embed, succession)
     await on_message(channel, earlier.message_id, lambda message: message.edit(embed=embed))

@@ -1,7 +1,7 @@
 """Announcements that follow the record, to a channel per game: each delivery is to one channel of a
 server (filled in from the server's setting for deliveries made before), a run keeps the board it
-is the world record of, and a posted record keeps which later record superseded it and whether its
-post was edited to say so.
+is the world record of, and a posted record keeps the post it links back to, which later record
+superseded it and whether its post was edited to say so.
 
 Revision ID: 0009
 Revises: 0007
@@ -23,6 +23,8 @@ FOLLOW: list[sa.Column[Any]] = [
     sa.Column("followed_by", sa.Integer, nullable=True),
     sa.Column("followed_in", sa.BigInteger, nullable=True),
     sa.Column("follow", sa.String(16), nullable=True),
+    sa.Column("previous_channel", sa.BigInteger, nullable=True),
+    sa.Column("previous_message", sa.BigInteger, nullable=True),
 ]
 
 
@@ -33,6 +35,7 @@ def upgrade() -> None:
         ["record_id", "guild_id", "channel_id"],
         COLUMNS,
     )
+    op.create_index("feed_runs_board", "feed_runs", ["feed", "board"])
     _fill_channels()
 
 
@@ -94,4 +97,5 @@ def downgrade() -> None:
         " AND e.channel_id < feed_deliveries.channel_id)"
     )
     _rebuild_deliveries([], ["record_id", "guild_id"], COLUMNS)
+    op.drop_index("feed_runs_board", "feed_runs")
     op.drop_column("feed_runs", "board")
