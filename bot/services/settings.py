@@ -95,12 +95,15 @@ class ServerSettings:
 
     async def _announcements_key(self, guild_id: int, games: tuple[str, ...]) -> str:
         """The key of the server's announcement setting of these games: the one it has, else
-        ``announcements`` while that is free (or off), else one of their own."""
+        ``announcements`` while that is free (or off), else one of their own, or at the most
+        settings, that of one turned off."""
         settings = _announcements((await self._settings.of_guild(guild_id)).values())
         same = next((s for s in settings if _game_set(s.filters.games) == _game_set(games)), None)
         if same is not None:
             return same.feature
         if len(settings) >= MAX_ANNOUNCEMENTS:
+            if off := next((s for s in settings if not s.enabled), None):
+                return off.feature  # a setting turned off makes way
             raise UserFacingError(
                 f"This server has {len(settings)} announcement settings, the most it can: turn one off "
                 "with `/config disable announcements game` first."

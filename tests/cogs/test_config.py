@@ -327,6 +327,7 @@ async def test_announcements_are_set_once_per_set_of_games_and_turned_off_by_nam
     by_its_games = await service.disable(1, "announcements", "Halo 4, halo 2 mcc", "test")
     by_one_game = await service.disable(1, "announcements", "Halo 2 MCC", "test")
     overview = await service.overview(1)
+    in_place_of_one_off = await announce("Halo 2")
 
     assert (first, same) == ("announcements", "announcements"), "the first is kept as it always was"
     assert {every_game[:14], mcc[:14]} == {"announcements:"}
@@ -340,6 +341,8 @@ async def test_announcements_are_set_once_per_set_of_games_and_turned_off_by_nam
     )
     assert str(none.value) == "This server has no announcement setting of “Halo 5”."
     assert (by_its_games, by_one_game) == ((True, "Halo 4, Halo 2 MCC"), (True, "Halo 2 MCC"))
+    assert in_place_of_one_off in (first, mcc), "at the most settings, one turned off makes way"
+    assert len((await service.overview(1)).announcements) == MAX_ANNOUNCEMENTS
     assert [(s.filters.games, s.channel_id, s.enabled) for s in overview.announcements][:4] == [
         ((), 10, True),
         (("Halo 2 MCC",), 10, False),
