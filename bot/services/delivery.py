@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from bot.models.speedrun import SAME_TIME
-from bot.storage.ledger import EDITED, GONE, Delivery, E, Posted, RunLedger
+from bot.storage.ledger import EDITED, GONE, NOT_A_RECORD, Delivery, E, Posted, RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 RATE_LIMITED_TRIES = 5
@@ -171,6 +171,8 @@ class FeedDelivery(Generic[E]):
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
+        # The posts of records still standing, by server and board, in this delivery round.
+        self._standing: dict[tuple[int, str], list[Posted[E]]] = {}
 
     def recipients(self, settings: list[FeatureSetting[Any]]) -> Callable[[E], list[tuple[int, int]]]:
         """For ``RunLedger.add``: the (server, channel) pairs of the settings that want a run."""
@@ -196,7 +198,11 @@ class FeedDelivery(Generic[E]):
                 work.append(self._deliver_to(guild_id, channel_id, wanted, queue))
         if off:
             await self._ledger.drop(off, f"{self._feature} is off in this channel")
-        await self._ledger.work_out_boards()
+        if work:
+            await self._ledger.work_out_boards()
+            self._standing = {}
+            for post in await self._ledger.standing(d.run for q in queues.values() for d in q):
+                self._standing.setdefault((post.guild_id, self._ledger.board(post.run)), []).append(post)
         results = await asyncio.gather(*work)
         edited = await self._follow_up()
         if time.monotonic() - self._pruned > PRUNE_EVERY:
@@ -215,8 +221,8 @@ class FeedDelivery(Generic[E]):
                 target = Target(
                     guild_id, channel_id, tuple(s for s in settings if self._wanted(s, delivery.run))
                 )
+                previous = self._previous(delivery)
                 try:
-                    previous = await self._previous(delivery)
                     message_id = await self._post_paced(target, delivery.run, previous)
                 except DeliveryRefused as refusal:
                     await self._refused(target, delivery, queue, str(refusal))
@@ -236,19 +242,36 @@ class FeedDelivery(Generic[E]):
                     failed += 1
                     continue
                 await self._ledger.posted(delivery, message_id, supersedes=previous)
+                self._stands(delivery, message_id, previous)
                 for setting in target.settings:
                     if setting.failures:
                         await self._settings.delivered(setting.guild_id, setting.feature)
                 posted += 1
         return posted, failed
 
-    async def _previous(self, delivery: Delivery[E]) -> Posted[E] | None:
+    def _previous(self, delivery: Delivery[E]) -> Posted[E] | None:
         """The post in the server of the record the delivery's run supersedes, if any: in the same
         channel if there is one there."""
         later = Posted(delivery.record_id, delivery.guild_id, delivery.channel_id, 0, delivery.run)
-        standing = [p for p in await self._ledger.standing(delivery) if self._succession(p, later)]
+        standing = [
+            p
+            for p in self._standing.get((delivery.guild_id, self._ledger.board(delivery.run)), [])
+            if p.record_id < delivery.record_id and self._succession(p, later)
+        ]
         return next((p for p in standing if p.channel_id == delivery.channel_id), None) or next(
             iter(standing), None
+        )
+
+    def _stands(self, delivery: Delivery[E], message_id: int, previous: Posted[E] | None) -> None:
+        """The delivery's post now stands on its board in its server, in place of ``previous``."""
+        board = self._ledger.board(delivery.run)
+        if board == NOT_A_RECORD:
+            return
+        standing = self._standing.setdefault((delivery.guild_id, board), [])
+        if previous in standing:
+            standing.remove(previous)
+        standing.insert(
+            0, Posted(delivery.record_id, delivery.guild_id, delivery.channel_id, message_id, delivery.run)
         )
 
     async def _post_paced(self, target: Target, run: E, previous: Posted[E] | None) -> int:

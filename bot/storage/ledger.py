@@ -186,19 +186,21 @@ class RunLedger(Generic[E]):
                     )
                 )
 
-    async def standing(self, delivery: Delivery[E]) -> list[Posted[E]]:
-        """The posts in the delivery's server of earlier records on the board its run is the
-        record of, that no later record superseded yet; the latest first."""
-        board = self._board_of(delivery.run)
-        if board == NOT_A_RECORD:
+    def board(self, run: E) -> str:
+        """The board ``run`` is the world record of (``NOT_A_RECORD`` if none)."""
+        return self._board_of(run)
+
+    async def standing(self, runs: Iterable[E]) -> list[Posted[E]]:
+        """The posts of records on the boards ``runs`` are the records of that no later record
+        superseded yet, in every server; the latest first."""
+        boards = {self._board_of(run) for run in runs} - {NOT_A_RECORD}
+        if not boards:
             return []
         async with self._engine.connect() as connection:
             rows = await connection.execute(
                 self._posts()
                 .where(
-                    (feed_runs.c.board == board)
-                    & (feed_deliveries.c.guild_id == delivery.guild_id)
-                    & (feed_deliveries.c.record_id < delivery.record_id)
+                    feed_runs.c.board.in_(boards)
                     & (feed_deliveries.c.status == POSTED)
                     & feed_deliveries.c.followed_by.is_(None)
                 )
@@ -223,6 +225,8 @@ class RunLedger(Generic[E]):
         )
         async with self._engine.connect() as connection:
             rows = list(await connection.execute(query))
+            if not rows:
+                return []
             successors = await connection.execute(
                 select(feed_runs.c.id, feed_runs.c.run).where(
                     feed_runs.c.id.in_({row.followed_by for row in rows})

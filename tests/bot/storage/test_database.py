@@ -158,7 +158,7 @@ async def test_posts_made_before_records_were_followed_are_found_and_kept_as_sta
     [new] = await ledger.pending()
     assert await ledger.prune(datetime.now(UTC)) == 0, "the post of a record still standing is kept"
     await ledger.work_out_boards()
-    assert await ledger.standing(new) == [Posted(1, 7, 70, 555, posted)]
+    assert await ledger.standing([new.run]) == [Posted(1, 7, 70, 555, posted)]
     await engine.dispose()
 
 
