@@ -190,18 +190,19 @@ class FeedDelivery(Generic[E]):
         on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
         for setting in await self._settings.enabled(self._feature):
             on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
-        work, off = [], []
+        work, kept, off = [], [], []
         for (guild_id, channel_id), queue in queues.items():
             wanted = on.get((guild_id, channel_id), [])
             off += [d for d in queue if not any(self._wanted(s, d.run) for s in wanted)]
             if queue := [d for d in queue if any(self._wanted(s, d.run) for s in wanted)]:
                 work.append(self._deliver_to(guild_id, channel_id, wanted, queue))
+                kept += queue
         if off:
             await self._ledger.drop(off, f"{self._feature} is off in this channel")
-        if work:
+        if kept:
             await self._ledger.work_out_boards()
             self._standing = {}
-            for post in await self._ledger.standing(d.run for q in queues.values() for d in q):
+            for post in await self._ledger.standing(d.run for d in kept):
                 self._standing.setdefault((post.guild_id, self._ledger.board(post.run)), []).append(post)
         results = await asyncio.gather(*work)
         edited = await self._follow_up()
