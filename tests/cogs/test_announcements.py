@@ -453,6 +453,7 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
     finally:
         await server.stop()
 
+    assert server.violations == [], "the bot sent requests that Discord would reject"
     reach, halo_4 = posts(server)
     assert reach.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
     assert reach.content == f"<@&{everyone_role}> <@&{reach_role}>", "two settings on one channel: one post"
