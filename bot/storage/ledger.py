@@ -28,6 +28,7 @@ from bot.storage.tables import feed_deliveries, feed_runs
 PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
 FOLLOW_OWED, EDITED, GONE = "pending", "edited", "gone"  # a superseded post's follow-up
 NOT_A_RECORD = ""  # the board of a run that is no world record
+CHUNK = 500  # rows named in one statement
 
 
 class Entry(Protocol):
@@ -323,11 +324,16 @@ class RunLedger(Generic[E]):
                     (feed_runs.c.feed == self._feed) & feed_runs.c.board.is_(None)
                 )
             )
+            boards: dict[str, list[int]] = {}
             for row in list(rows):
-                board = self._board_of(self._shape.validate_json(row.run))
-                await connection.execute(
-                    feed_runs.update().where(feed_runs.c.id == row.id).values(board=board)
-                )
+                boards.setdefault(self._board_of(self._shape.validate_json(row.run)), []).append(row.id)
+            for board, ids in boards.items():
+                for start in range(0, len(ids), CHUNK):
+                    await connection.execute(
+                        feed_runs.update()
+                        .where(feed_runs.c.id.in_(ids[start : start + CHUNK]))
+                        .values(board=board)
+                    )
         self._boards_known = True
 
     async def _known(self, connection: AsyncConnection, runs: list[E]) -> set[str]:

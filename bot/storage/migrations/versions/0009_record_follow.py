@@ -18,6 +18,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+CHUNK = 500  # rows named in one statement
 COLUMNS = ["record_id", "guild_id", "status", "message_id", "attempts", "last_error", "updated_at"]
 FOLLOW: list[sa.Column[Any]] = [
     sa.Column("followed_by", sa.Integer, nullable=True),
@@ -63,30 +64,28 @@ def _rebuild_deliveries(columns: list[sa.Column[Any]], key: list[str], kept: lis
 
 
 def _fill_channels() -> None:
-    """Each delivery made before is to the channel of the setting it was (or is to be) posted by."""
+    """Each delivery made before is to the channel of the setting it was (or is to be) posted by:
+    ``announcements`` for HaloRuns records, ``src:<game id>`` for speedrun.com runs."""
     bind = op.get_bind()
-    channels = {
-        (row.guild_id, row.feature): row.channel_id
-        for row in bind.execute(sa.text("SELECT guild_id, feature, channel_id FROM guild_settings"))
-    }
-    rows = bind.execute(
-        sa.text(
-            "SELECT d.record_id, d.guild_id, r.feed, r.run FROM feed_deliveries d"
-            " JOIN feed_runs r ON r.id = d.record_id"
-        )
-    )
-    for row in list(rows):
+    runs: dict[str, list[int]] = {"announcements": []}
+    for row in bind.execute(sa.text("SELECT id, feed, run FROM feed_runs WHERE feed IN ('haloruns', 'src')")):
         feature = "announcements"
         if row.feed == "src":
             game = json.loads(row.run).get("run", {}).get("game")
             feature = f"src:{game if isinstance(game, str) else (game or {}).get('id')}"
-        channel = channels.get((row.guild_id, feature))
-        if channel is not None:
+        runs.setdefault(feature, []).append(row.id)
+    channel = (
+        "SELECT s.channel_id FROM guild_settings s"
+        " WHERE s.guild_id = feed_deliveries.guild_id AND s.feature = :feature"
+    )
+    for feature, ids in runs.items():
+        for start in range(0, len(ids), CHUNK):
             bind.execute(
                 sa.text(
-                    "UPDATE feed_deliveries SET channel_id = :channel WHERE record_id = :r AND guild_id = :g"
-                ),
-                {"channel": channel, "r": row.record_id, "g": row.guild_id},
+                    f"UPDATE feed_deliveries SET channel_id = ({channel})"  # noqa: S608 - no outside text
+                    f" WHERE record_id IN :ids AND EXISTS ({channel})"
+                ).bindparams(sa.bindparam("ids", expanding=True)),
+                {"feature": feature, "ids": ids[start : start + CHUNK]},
             )
 
 
