@@ -269,8 +269,8 @@ class FeedDelivery(Generic[E]):
         if board == NOT_A_RECORD:
             return
         standing = self._standing.setdefault((delivery.guild_id, board), [])
-        if previous in standing:
-            standing.remove(previous)
+        if previous in standing and previous.channel_id == delivery.channel_id:
+            standing.remove(previous)  # from another channel, it still stands for a post there
         standing.insert(
             0, Posted(delivery.record_id, delivery.guild_id, delivery.channel_id, message_id, delivery.run)
         )

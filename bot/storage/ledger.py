@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.tables import feed_deliveries, feed_runs
@@ -165,7 +165,8 @@ class RunLedger(Generic[E]):
         self, delivery: Delivery[E], message_id: int, *, supersedes: Posted[E] | None = None
     ) -> None:
         """Marks the delivery posted; and ``supersedes``, the post of the record it replaces, as
-        followed by it (its follow-up owed), unless another post claimed it first."""
+        followed by it (its follow-up owed), unless another post claimed it first (a post of the
+        same record in the superseded post's own channel takes the claim over)."""
         async with self._engine.begin() as connection:
             await self._set(
                 connection,
@@ -176,9 +177,18 @@ class RunLedger(Generic[E]):
                 previous_message=supersedes.message_id if supersedes else None,
             )
             if supersedes is not None:
+                # Unclaimed; or claimed by this record's post in another channel, edit still owed,
+                # where this post is in the superseded post's own channel.
+                moved_here = (
+                    (feed_deliveries.c.followed_by == delivery.record_id)
+                    & (feed_deliveries.c.follow == FOLLOW_OWED)
+                    & (feed_deliveries.c.followed_in != supersedes.channel_id)
+                    if delivery.channel_id == supersedes.channel_id
+                    else false()
+                )
                 await connection.execute(
                     feed_deliveries.update()
-                    .where(_key(supersedes) & feed_deliveries.c.followed_by.is_(None))
+                    .where(_key(supersedes) & (feed_deliveries.c.followed_by.is_(None) | moved_here))
                     .values(
                         followed_by=delivery.record_id,
                         followed_in=delivery.channel_id,

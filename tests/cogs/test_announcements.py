@@ -424,14 +424,21 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
     try:
         settings = local_settings(server, tmp_path, haloruns_server)
         config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
+        reach, halo_4, beaten = (
+            new_record(1),
+            new_record(2, GameName="Halo 4"),
+            new_record(3, GameName="Halo 4"),
+        )
         async with running(config, server) as bot:
             await configure(server, {"channel": records, "role": everyone_role})
-            await configure(server, {"channel": h4, "role": h4_role, "games": "halo 4"})
             await configure(server, {"channel": records, "role": reach_role, "games": "Halo: Reach"})
+            await poll(bot, JOB)
+            publish(haloruns_server, reach, halo_4)
+            await poll(bot, JOB)
+            await configure(server, {"channel": h4, "role": h4_role, "games": "halo 4"})
             changed = await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4, Halo CE"})
             await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4"})  # changes the first
-            await poll(bot, JOB)
-            publish(haloruns_server, new_record(1), new_record(2, GameName="Halo 4"))
+            publish(haloruns_server, reach, halo_4, beaten)
             await poll(bot, JOB, 2)
             shown = await (await server.invoke("config show", permissions=MANAGE_GUILD)).reply()
             choices = await (
@@ -454,14 +461,25 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
         await server.stop()
 
     assert server.violations == [], "the bot sent requests that Discord would reject"
-    reach, halo_4 = posts(server)
-    assert reach.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
-    assert reach.content == f"<@&{everyone_role}> <@&{reach_role}>", "two settings on one channel: one post"
-    assert reach.allowed_mentions == {"parse": [], "roles": [int(everyone_role), int(reach_role)]}
-    assert halo_4.content == f"<@&{everyone_role}>"
+    reach_post, halo_4_post, beaten_post = posts(server)
+    assert reach_post.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
+    assert reach_post.content == f"<@&{everyone_role}> <@&{reach_role}>", (
+        "two settings on one channel: one post"
+    )
+    assert reach_post.allowed_mentions == {"parse": [], "roles": [int(everyone_role), int(reach_role)]}
+    assert (halo_4_post.content, beaten_post.content) == (f"<@&{everyone_role}>", f"<@&{everyone_role}>")
     [in_h4] = posts(server, "h4")
-    assert in_h4.embeds[0]["title"] == "New world record: Halo 4 — Nightfall"
+    assert in_h4.embeds[0]["description"].endswith("by Fast Runner 3")
     assert in_h4.content == f"<@&{h4_role}>", "the Halo 4 + CE setting pings the same role in the same post"
+    assert halo_4_post.edits == 1, "the earlier post is edited once"
+    assert fields(halo_4_post)["No longer the record"].endswith(
+        f"[new record]({jump_url(server, beaten_post)})"
+    ), "it links to the new post in its own channel"
+    assert (
+        fields(in_h4)["Previous post"]
+        == fields(beaten_post)["Previous post"]
+        == (f"[previous record]({jump_url(server, halo_4_post)})")
+    ), "both new posts link back to it"
     assert "Games: Halo 4, Halo CE" in changed.content
     assert [(f["name"], f["value"].split("\n")[-2]) for f in shown.embeds[0]["fields"][:4]] == [
         ("Announcements", f"Role pinged: <@&{everyone_role}>"),

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.models.haloruns import Run, Runner
 from bot.models.settings import AnnouncementFilters, SrcAnnouncementFilters
 from bot.storage.database import open_database
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 
 
@@ -110,3 +110,29 @@ async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: 
 
     assert await ledger.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert [d.run.level for d in await ledger.pending()] == ["Exodus"]
+
+
+async def test_a_superseded_post_is_claimed_once_by_the_new_post_in_its_own_channel(
+    engine: AsyncEngine,
+) -> None:
+    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), lambda run: run.level)
+    old, new = record("Nightfall", 600, "a"), record("Nightfall", 590, "b")
+    await ledger.add([old], lambda run: [(1, 10)])
+    [first] = await ledger.pending()
+    await ledger.posted(first, message_id=100)
+    await ledger.add([new], lambda run: [(1, 10), (1, 20)])
+    in_own_channel, elsewhere = await ledger.pending()
+    [standing] = await ledger.standing([new])
+
+    await ledger.posted(elsewhere, message_id=201, supersedes=standing)  # first, from another channel
+    await ledger.posted(in_own_channel, message_id=200, supersedes=standing)
+    [(earlier, later)] = await ledger.follow_ups()
+    await ledger.followed(earlier, "edited")
+
+    assert standing == Posted(first.record_id, 1, 10, 100, old)
+    assert (earlier, later) == (standing, Posted(in_own_channel.record_id, 1, 10, 200, new))
+    assert await ledger.follow_ups() == []
+    assert await ledger.standing([new]) == [
+        Posted(in_own_channel.record_id, 1, 10, 200, new, (10, 100)),
+        Posted(in_own_channel.record_id, 1, 20, 201, new, (10, 100)),
+    ], "both new posts stand, each linking back"
