@@ -7,10 +7,10 @@ from discord.ext import commands
 from bot.app import HaloBot
 from bot.embeds.announcements import record_embed
 from bot.models.haloruns import Run
-from bot.models.settings import AnnouncementFilters
 from bot.services.announcements import Announcements
-from bot.storage.settings import FeatureSetting
-from bot.ui.posting import configured_channel, post
+from bot.services.delivery import Succession, Target
+from bot.storage.ledger import Posted
+from bot.ui.posting import follow_record, post_record
 
 JOB = "world-record-announcements"
 
@@ -27,6 +27,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             bot.state,
             api=bot.config.haloruns.api,
             post=self.post,
+            follow=self.follow,
             stopping=lambda: bot.jobs.stopping,
         )
 
@@ -36,10 +37,11 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
     async def cog_unload(self) -> None:
         self.bot.jobs.remove(JOB)
 
-    async def post(self, setting: FeatureSetting[AnnouncementFilters], run: Run, nonce: str) -> int:
-        channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, record_embed(run), role_id=setting.role_id, nonce=nonce)
-        return message.id
+    async def post(self, target: Target, run: Run, previous: Posted[Run] | None, nonce: str) -> int:
+        return await post_record(self.bot, target, record_embed(run), previous, nonce)
+
+    async def follow(self, earlier: Posted[Run], succession: Succession) -> None:
+        await follow_record(self.bot, earlier, record_embed(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

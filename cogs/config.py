@@ -20,11 +20,11 @@ from bot.models.settings import (
     SrcQueueFilters,
     StreamAlertFilters,
 )
-from bot.services.settings import ServerSettings, followed_name
+from bot.services.settings import ServerSettings, followed_name, games_named
 from bot.storage.settings import Feature, FeatureSetting, GameFeature
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.replies import send_reply, thinking_if_slow
-from bot.utils.rendering import EMBED_BUDGET, plain, quoted
+from bot.utils.rendering import EMBED_BUDGET, MAX_FIELDS, plain, quoted
 
 # What the bot needs in a channel to post there, as Discord names it.
 NEEDED = (
@@ -143,7 +143,7 @@ class ConfigCog(
     @app_commands.describe(
         channel="Where new world records are posted",
         role="A role to ping with each record (none unless given)",
-        games="Only these games, comma-separated (all unless given)",
+        games="A setting of its own for these games, comma-separated (all games unless given)",
         difficulties="Only these difficulties, comma-separated (all unless given)",
         extensions="Include extension categories (yes unless given)",
     )
@@ -156,7 +156,7 @@ class ConfigCog(
         difficulties: str | None = None,
         extensions: bool = True,
     ) -> None:
-        """Post every new HaloRuns world record in a channel."""
+        """Post new HaloRuns world records (of every game, or of some) in a channel."""
         warning = await self._check_channel(interaction, channel, role)
         setting = await self.settings.announcements(
             _guild_id(interaction),
@@ -291,8 +291,9 @@ class ConfigCog(
         """This server's settings for announcements and stream alerts."""
         overview = await self.settings.overview(_guild_id(interaction))
         embed = discord.Embed(title="Settings of this server", colour=discord.Colour.blurple())
+        announcements: list[FeatureSetting[Filters] | None] = [*overview.announcements] or [None]
         per_server: list[tuple[str, FeatureSetting[Filters] | None]] = [
-            ("Announcements", overview.announcements),
+            *(("Announcements", setting) for setting in announcements),
             ("Streams", overview.streams),
             ("Weekly recap", overview.recap),
         ]
@@ -306,7 +307,7 @@ class ConfigCog(
         for title, setting in followed:
             name = plain(title, 256)
             value = describe(setting)
-            if len(embed) + len(name) + len(value) > EMBED_BUDGET:
+            if len(embed) + len(name) + len(value) > EMBED_BUDGET or len(embed.fields) >= MAX_FIELDS:
                 break
             embed.add_field(name=name, value=value, inline=False)
             shown += 1
@@ -320,7 +321,7 @@ class ConfigCog(
     @app_commands.checks.has_permissions(manage_guild=True)
     @app_commands.describe(
         feature="What to turn off",
-        game="For src and queue: only this speedrun.com game (all of them unless given)",
+        game="Only the setting of this game (for announcements: its games, comma-separated)",
     )
     async def disable(
         self,
@@ -344,6 +345,14 @@ class ConfigCog(
     ) -> list[app_commands.Choice[str]]:
         if interaction.guild_id is None:
             return []
+        if interaction.namespace.feature == "announcements":
+            overview = await self.settings.overview(interaction.guild_id)
+            names = [games_named(s.filters.games) for s in overview.announcements if s.filters.games]
+            return [
+                app_commands.Choice(name=name[:100], value=name[:100])
+                for name in names
+                if current.casefold() in name.casefold()
+            ][:25]
         feature: GameFeature = "queue" if interaction.namespace.feature == "queue" else "src"
         followed = await self.settings.followed(interaction.guild_id, feature)
         return [

@@ -32,7 +32,7 @@ class RecapCog(commands.Cog, name="Recap"):
 
     async def post(self, setting: FeatureSetting[RecapFilters], recap: WeekRecap, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, recap_embed(recap), role_id=setting.role_id, nonce=nonce)
+        message = await post(channel, recap_embed(recap), role_ids=[setting.role_id], nonce=nonce)
         return message.id
 
 

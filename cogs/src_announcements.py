@@ -6,11 +6,11 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds.speedrun import verified_run_embed
-from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import VerifiedRun
+from bot.services.delivery import Succession, Target
 from bot.services.src_announcements import SrcAnnouncements
-from bot.storage.settings import FeatureSetting
-from bot.ui.posting import configured_channel, post
+from bot.storage.ledger import Posted
+from bot.ui.posting import follow_record, post_record
 
 JOB = "speedrun-announcements"
 
@@ -26,6 +26,7 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
             bot.settings,
             bot.state,
             post=self.post,
+            follow=self.follow,
             stopping=lambda: bot.jobs.stopping,
         )
 
@@ -36,11 +37,12 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
         self.bot.jobs.remove(JOB)
 
     async def post(
-        self, setting: FeatureSetting[SrcAnnouncementFilters], entry: VerifiedRun, nonce: str
+        self, target: Target, entry: VerifiedRun, previous: Posted[VerifiedRun] | None, nonce: str
     ) -> int:
-        channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, verified_run_embed(entry), role_id=setting.role_id, nonce=nonce)
-        return message.id
+        return await post_record(self.bot, target, verified_run_embed(entry), previous, nonce)
+
+    async def follow(self, earlier: Posted[VerifiedRun], succession: Succession) -> None:
+        await follow_record(self.bot, earlier, verified_run_embed(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

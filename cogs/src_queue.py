@@ -11,10 +11,9 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds.src_queue import queue_pages, queued_run_embed
-from bot.models.settings import SrcQueueFilters
 from bot.models.src_queue import QueuedRun
+from bot.services.delivery import Target
 from bot.services.src_queue import SrcQueue
-from bot.storage.settings import FeatureSetting
 from bot.storage.src_queue import QueuePost
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.pagination import send_pages
@@ -64,9 +63,9 @@ class SrcQueueCog(commands.Cog, name="SrcQueue"):
             queue = await self.queue.queue(game)
         await send_pages(interaction, queue_pages(queue, datetime.now(UTC)))
 
-    async def post(self, setting: FeatureSetting[SrcQueueFilters], entry: QueuedRun, nonce: str) -> int:
-        channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, queued_run_embed(entry), role_id=setting.role_id, nonce=nonce)
+    async def post(self, target: Target, entry: QueuedRun, nonce: str) -> int:
+        channel = await configured_channel(self.bot, target.guild_id, target.channel_id)
+        message = await post(channel, queued_run_embed(entry), role_ids=target.role_ids, nonce=nonce)
         return message.id
 
     async def show(self, queued: QueuePost) -> None:

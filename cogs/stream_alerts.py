@@ -46,7 +46,9 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
         self, setting: FeatureSetting[StreamAlertFilters], stream: Stream, live_since: datetime, nonce: str
     ) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, stream_embed(stream, live_since), role_id=setting.role_id, nonce=nonce)
+        message = await post(
+            channel, stream_embed(stream, live_since), role_ids=[setting.role_id], nonce=nonce
+        )
         return message.id
 
     async def show(self, alert: Alert) -> None:

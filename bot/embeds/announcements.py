@@ -1,4 +1,5 @@
-"""The world-record announcement: one embed per new record."""
+"""The world-record announcement: one embed per new record; and what any announcement of a record
+(HaloRuns or speedrun.com) says of the post it supersedes, and once superseded, of its successor."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import discord
 
 from bot.embeds.haloruns import COLOUR, runners
 from bot.models.haloruns import Run
+from bot.services.delivery import Succession
 from bot.utils.rendering import duration, plain, safe_link, timestamp
 from bot.utils.run_times import format_run_time
 
@@ -54,4 +56,25 @@ def record_embed(run: Run) -> discord.Embed:
     if run.date:
         embed.add_field(name="Set", value=f"{timestamp(run.date, 'f')} ({timestamp(run.date)})", inline=False)
     embed.set_footer(text="HaloRuns")
+    return embed
+
+
+def with_previous(embed: discord.Embed, link: str) -> discord.Embed:
+    """Links the announcement back to the post of the record it supersedes."""
+    return embed.add_field(name="Previous post", value=f"[previous record]({link})", inline=False)
+
+
+def succession_text(succession: Succession) -> str:
+    """``Beaten by Sable by 0:03 on <date>``, ``Tied by Sable on <date>``."""
+    by = plain(succession.by, 300) or "unknown"
+    verb = {"tied": "Tied", "beaten": "Beaten", "superseded": "Superseded"}[succession.kind]
+    margin = f" by {format_run_time(succession.margin)}" if succession.margin is not None else ""
+    on = f" on {timestamp(succession.on, 'D')}" if succession.on else ""
+    return f"{verb} by {by}{margin}{on}: [new record]({succession.link})"
+
+
+def with_succession(embed: discord.Embed, succession: Succession) -> discord.Embed:
+    """Tells on the announcement of a record that a later one tied, beat or superseded it."""
+    name = "Record tied" if succession.kind == "tied" else "No longer the record"
+    embed.insert_field_at(0, name=name, value=succession_text(succession), inline=False)
     return embed

@@ -280,6 +280,8 @@ class RecordStanding(BaseModel):
 
     tie: bool = False
     previous: PreviousRecord | None = None  # none: the board's first run
+    # The run's subcategory values: which board of its category it is the record of.
+    board: dict[str, str] = Field(default_factory=dict)
 
     def margin(self, seconds: float) -> float | None:
         return None if self.previous is None else self.previous.seconds - seconds

@@ -1,15 +1,18 @@
 """World-record announcements: poll the record feed, keep the ledger, post each new record once.
 
 The feed is read every ``haloruns.records_poll_seconds``. Records never seen before are stored with
-one pending delivery per server whose announcements are on (and whose filters they pass); the
-first poll (and the first after ``haloruns.api`` changed) only remembers the feed. Delivering is
+one pending delivery per channel of a server where an announcement setting is on and its filters
+pass (a server may have one setting for every game and more for sets of games, each with its own
+channel and role); the first poll (and the first after ``haloruns.api`` changed) only remembers the
+feed. Delivering, and editing the post of the record a new one supersedes on its board, is
 ``FeedDelivery``'s work (bot/services/delivery.py).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Final
 
@@ -19,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
 from bot.models.settings import AnnouncementFilters
-from bot.services.delivery import FeedDelivery, PollResult
+from bot.services.delivery import FeedDelivery, Follower, PollResult, Poster, Succession, jump_url, succession
 from bot.services.haloruns.service import HaloRuns
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
 from bot.utils.matching import normalize
@@ -32,9 +35,6 @@ FEED = "haloruns"
 FEED_SIZE = 50
 FEED_STATE = "records.feed.api"  # which API generation the ledger's records came from
 FEATURE: Final = "announcements"
-
-# Posts ``run`` as the server's settings say, with ``nonce``; returns the message id.
-Poster = Callable[[FeatureSetting[AnnouncementFilters], Run, str], Awaitable[int]]
 
 
 def wanted(setting: FeatureSetting[AnnouncementFilters], run: Run) -> bool:
@@ -47,6 +47,21 @@ def wanted(setting: FeatureSetting[AnnouncementFilters], run: Run) -> bool:
     if difficulties and normalize(run.difficulty) not in difficulties:
         return False
     return filters.extensions or not run.extension
+
+
+def board_of(run: Run) -> str:
+    """The board the record is of: every run of the record feed is a world record."""
+    parts = "\x1f".join(normalize(part) for part in (run.game, run.level, run.category, run.difficulty))
+    return "haloruns:" + hashlib.sha1(parts.encode(), usedforsecurity=False).hexdigest()
+
+
+def followed(earlier: Posted[Run], later: Posted[Run]) -> Succession | None:
+    """How the later record followed the earlier one on their board; ``None`` if it was set
+    before it (a record the feed showed late supersedes nothing)."""
+    if earlier.run.date and later.run.date and later.run.date < earlier.run.date:
+        return None
+    by = " & ".join(runner.name for runner in later.run.runners)
+    return succession(earlier.run.seconds, later.run.seconds, by=by, on=later.run.date, link=jump_url(later))
 
 
 def oldest_first(runs: list[Run]) -> list[Run]:
@@ -65,11 +80,12 @@ class Announcements:
         state: BotState,
         *,
         api: str,
-        post: Poster,
+        post: Poster[Run],
+        follow: Follower[Run],
         stopping: Callable[[], bool],
     ) -> None:
         self._haloruns = haloruns
-        self._ledger = RunLedger(engine, FEED, TypeAdapter(Run))
+        self._ledger = RunLedger(engine, FEED, TypeAdapter(Run), board_of)
         self._settings = settings
         self._state = state
         self._api = api
@@ -77,8 +93,10 @@ class Announcements:
             self._ledger,
             settings,
             feature=FEATURE,
-            setting_of=lambda run: FEATURE,
+            wanted=wanted,
             post=post,
+            follow=follow,
+            succession=followed,
             stopping=stopping,
         )
 
@@ -89,8 +107,8 @@ class Announcements:
                 runs = oldest_first(await self._haloruns.recent_records(FEED_SIZE, fresh=True))
         except UpstreamError as error:
             log.warning("World-record feed skipped this poll: %s", error)
-            delivered = await self._delivery.deliver()  # posts still owed need no feed
-            return PollResult(0, *delivered, owed=await self._delivery.owed(), good=False)
+            posted, failed, edited = await self._delivery.deliver()  # posts still owed need no feed
+            return PollResult(0, posted, failed, owed=await self._delivery.owed(), good=False, edited=edited)
         if await self._state.get(FEED_STATE) != self._api:
             await self._ledger.add(runs, lambda run: [])
             await self._state.set(FEED_STATE, self._api)
@@ -99,8 +117,8 @@ class Announcements:
             )
             return PollResult(0, 0, 0, owed=await self._delivery.owed())
         targets = await self._settings.enabled(FEATURE)
-        new = await self._ledger.add(runs, lambda run: [t.guild_id for t in targets if wanted(t, run)])
+        new = await self._ledger.add(runs, self._delivery.recipients(targets))
         if new:
             log.info("%d new world record(s)", len(new))
-        delivered = await self._delivery.deliver()
-        return PollResult(len(new), *delivered, owed=await self._delivery.owed())
+        posted, failed, edited = await self._delivery.deliver()
+        return PollResult(len(new), posted, failed, owed=await self._delivery.owed(), edited=edited)

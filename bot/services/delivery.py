@@ -4,11 +4,17 @@ delivery of what an announcement feed found, every pending post exactly once.
 Discord allows a bot 50 requests a second in all, which ``bot.runtime.discord_limit`` keeps for
 every request the bot makes (posts, publications, edits, lookups), paced from what Discord answers.
 
-Deliveries are made oldest first within each server setting (one channel), settings side by side,
-and each is marked posted only once Discord accepted it. A refusal that only the server's admins
-can fix (channel gone, permission removed) is counted, and at ``FAILURE_LIMIT`` in a row the
-setting is turned off; other failures are retried at later polls, up to ``ATTEMPTS_LIMIT``. The
-Discord side of one post is bot/ui/posting.py.
+Deliveries are made oldest first within each channel of a server (one post per channel, for
+every setting there that wants the run, pinging each of their roles), channels side by side, and
+each is marked posted only once Discord accepted it. A refusal that only the server's admins can
+fix (channel gone, permission removed) is counted, and at ``FAILURE_LIMIT`` in a row the settings
+on that channel are turned off; other failures are retried at later polls, up to
+``ATTEMPTS_LIMIT``. The Discord side of one post is bot/ui/posting.py.
+
+A world record's post links back to the post of the record it supersedes in that server (the
+latest earlier one on its board, in the same channel if there is one there), which is then edited
+once to say so: claimed in the same step as the new post is marked posted, so that across restarts
+it is edited once, and never again by a later record. A post that is gone is left alone.
 """
 
 from __future__ import annotations
@@ -20,9 +26,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from bot.storage.ledger import Delivery, E, RunLedger
+from bot.models.speedrun import SAME_TIME
+from bot.storage.ledger import EDITED, GONE, NOT_A_RECORD, Delivery, E, Posted, RunLedger
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 RATE_LIMITED_TRIES = 5
@@ -81,11 +88,57 @@ class PollResult:
     failed: int
     owed: int | None = None  # posts still to make after this poll
     good: bool = True  # the upstream feed was read
+    edited: int = 0  # earlier posts edited to say their record was superseded
 
 
-def nonce(key: str, guild_id: int) -> str:
-    """The same for every attempt to post one run in one server (Discord keeps at most 25 chars)."""
-    return hashlib.sha1(f"{key}/{guild_id}".encode(), usedforsecurity=False).hexdigest()[:25]
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one post goes: a channel of a server, for each setting there that wants the run."""
+
+    guild_id: int
+    channel_id: int
+    settings: tuple[FeatureSetting[Any], ...]
+
+    @property
+    def role_ids(self) -> tuple[int, ...]:
+        return tuple(dict.fromkeys(s.role_id for s in self.settings if s.role_id))
+
+
+@dataclass(frozen=True, slots=True)
+class Succession:
+    """How a later record followed an earlier one on its board, as the earlier post tells it."""
+
+    kind: Literal["tied", "beaten", "superseded"]
+    by: str  # who holds the later record
+    margin: float | None  # seconds faster, when beaten
+    on: datetime | None
+    link: str  # the later record's post
+
+
+def jump_url(post: Posted[Any]) -> str:
+    return message_url(post.guild_id, post.channel_id, post.message_id)
+
+
+def message_url(guild_id: int, channel_id: int, message_id: int) -> str:
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
+
+
+def succession(earlier: float, later: float, *, by: str, on: datetime | None, link: str) -> Succession:
+    """The later record (``later`` seconds) against the earlier one (``earlier`` seconds)."""
+    margin = earlier - later
+    if abs(margin) < SAME_TIME:
+        return Succession("tied", by, None, on, link)
+    return Succession("beaten" if margin > 0 else "superseded", by, margin if margin > 0 else None, on, link)
+
+
+def nonce(key: str, channel_id: int) -> str:
+    """The same for every attempt to post one run in one channel (Discord keeps at most 25 chars)."""
+    return hashlib.sha1(f"{key}/{channel_id}".encode(), usedforsecurity=False).hexdigest()[:25]
+
+
+Poster = Callable[[Target, E, Posted[E] | None, str], Awaitable[int]]
+# Edits the earlier post (as it was posted, with its own link back) to tell the succession.
+Follower = Callable[[Posted[E], Succession], Awaitable[None]]
 
 
 class FeedDelivery(Generic[E]):
@@ -97,57 +150,91 @@ class FeedDelivery(Generic[E]):
         settings: GuildSettings,
         *,
         feature: Feature,
-        setting_of: Callable[[E], str],
-        post: Callable[[FeatureSetting[Any], E, str], Awaitable[int]],
+        wanted: Callable[[FeatureSetting[Any], E], bool],
+        post: Poster[E],
+        follow: Follower[E],
+        succession: Callable[[Posted[E], Posted[E]], Succession | None],
         stopping: Callable[[], bool],
     ) -> None:
-        """``setting_of(run)`` names the setting (``feature`` or ``feature:scope``) a run is posted
-        by; ``post(setting, run, nonce)`` posts it and returns the message id."""
+        """``wanted(setting, run)``: whether the setting is for the run; ``post(target, run,
+        previous, nonce)`` posts it (linking back to ``previous``) and returns the message id;
+        ``succession(earlier, later)`` tells how the later post's record followed the earlier's
+        (``None``: it is not the record of the same board after all), and ``follow`` edits the
+        earlier post to say so (``MessageGone`` if it is not there)."""
         self._ledger = ledger
         self._settings = settings
         self._feature = feature
-        self._setting_of = setting_of
+        self._wanted = wanted
         self._post = post
+        self._follow = follow
+        self._succession = succession
         self._stopping = stopping
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
+        # The posts of records still standing, by server and board, in this delivery round.
+        self._standing: dict[tuple[int, str], list[Posted[E]]] = {}
+
+    def recipients(self, settings: list[FeatureSetting[Any]]) -> Callable[[E], list[tuple[int, int]]]:
+        """For ``RunLedger.add``: the (server, channel) pairs of the settings that want a run."""
+        return lambda run: [(s.guild_id, s.channel_id) for s in settings if self._wanted(s, run)]
 
     async def owed(self) -> int:
         """Posts still to make (pending, retried at later polls)."""
         return await self._ledger.owed()
 
-    async def deliver(self) -> tuple[int, int]:
-        """Every pending post; returns (posted, failed)."""
-        queues: dict[tuple[int, str], list[Delivery[E]]] = {}
+    async def deliver(self) -> tuple[int, int, int]:
+        """Every pending post, then every follow-up owed; returns (posted, failed, edited)."""
+        queues: dict[tuple[int, int], list[Delivery[E]]] = {}
         for delivery in await self._ledger.pending():
-            queues.setdefault((delivery.guild_id, self._setting_of(delivery.run)), []).append(delivery)
-        settings = {(s.guild_id, s.feature): s for s in await self._settings.enabled(self._feature)}
-        for off in queues.keys() - settings.keys():
-            await self._ledger.drop(queues.pop(off), f"{off[1]} is off in this server")
-        results = await asyncio.gather(*(self._deliver_to(settings[k], q) for k, q in queues.items()))
+            queues.setdefault((delivery.guild_id, delivery.channel_id), []).append(delivery)
+        on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
+        for setting in await self._settings.enabled(self._feature):
+            on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
+        work, kept, off = [], [], []
+        for (guild_id, channel_id), queue in queues.items():
+            wanted = on.get((guild_id, channel_id), [])
+            off += [d for d in queue if not any(self._wanted(s, d.run) for s in wanted)]
+            if queue := [d for d in queue if any(self._wanted(s, d.run) for s in wanted)]:
+                work.append(self._deliver_to(guild_id, channel_id, wanted, queue))
+                kept += queue
+        if off:
+            await self._ledger.drop(off, f"{self._feature} is off in this channel")
+        if kept:
+            await self._ledger.work_out_boards()
+            self._standing = {}
+            for post in await self._ledger.standing(d.run for d in kept):
+                self._standing.setdefault((post.guild_id, self._ledger.board(post.run)), []).append(post)
+        results = await asyncio.gather(*work)
+        edited = await self._follow_up()
         if time.monotonic() - self._pruned > PRUNE_EVERY:
             self._pruned = time.monotonic()
             await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
-        return sum(r[0] for r in results), sum(r[1] for r in results)
+        return sum(r[0] for r in results), sum(r[1] for r in results), edited
 
-    async def _deliver_to(self, setting: FeatureSetting[Any], queue: list[Delivery[E]]) -> tuple[int, int]:
+    async def _deliver_to(
+        self, guild_id: int, channel_id: int, settings: list[FeatureSetting[Any]], queue: list[Delivery[E]]
+    ) -> tuple[int, int]:
         posted = failed = 0
         async with self._at_once:
             for delivery in queue:
                 if self._stopping():
                     break  # the bot is shutting down: the rest stays pending
+                target = Target(
+                    guild_id, channel_id, tuple(s for s in settings if self._wanted(s, delivery.run))
+                )
+                previous = self._previous(delivery)
                 try:
-                    message_id = await self._post_paced(setting, delivery.run)
+                    message_id = await self._post_paced(target, delivery.run, previous)
                 except DeliveryRefused as refusal:
-                    await self._refused(setting, delivery, queue, str(refusal))
+                    await self._refused(target, delivery, queue, str(refusal))
                     return posted, failed + 1
                 except PostRejected as rejection:
-                    log.warning("Discord rejected a post in server %s: %s", setting.guild_id, rejection)
+                    log.warning("Discord rejected a post in server %s: %s", guild_id, rejection)
                     await self._ledger.drop([delivery], str(rejection))
                     failed += 1
                     continue
                 except Exception as error:  # one server's trouble never stops the others
-                    log.warning("Posting in server %s failed", setting.guild_id, exc_info=True)
+                    log.warning("Posting in server %s failed", guild_id, exc_info=True)
                     reason = f"{type(error).__name__}: {error}"
                     if delivery.attempts + 1 < ATTEMPTS_LIMIT:
                         await self._ledger.failed(delivery, reason)
@@ -155,22 +242,81 @@ class FeedDelivery(Generic[E]):
                     await self._ledger.drop([delivery], f"given up after {ATTEMPTS_LIMIT} attempts: {reason}")
                     failed += 1
                     continue
-                await self._ledger.posted(delivery, message_id)
-                if setting.failures:
-                    await self._settings.delivered(setting.guild_id, setting.feature)
+                await self._ledger.posted(delivery, message_id, supersedes=previous)
+                self._stands(delivery, message_id, previous)
+                for setting in target.settings:
+                    if setting.failures:
+                        await self._settings.delivered(setting.guild_id, setting.feature)
                 posted += 1
         return posted, failed
 
-    async def _post_paced(self, setting: FeatureSetting[Any], run: E) -> int:
-        return await paced(lambda: self._post(setting, run, nonce(run.key, setting.guild_id)))
+    def _previous(self, delivery: Delivery[E]) -> Posted[E] | None:
+        """The post in the server of the record the delivery's run supersedes, if any: in the same
+        channel if there is one there."""
+        later = Posted(delivery.record_id, delivery.guild_id, delivery.channel_id, 0, delivery.run)
+        standing = [
+            p
+            for p in self._standing.get((delivery.guild_id, self._ledger.board(delivery.run)), [])
+            if p.record_id < delivery.record_id and self._succession(p, later)
+        ]
+        return next((p for p in standing if p.channel_id == delivery.channel_id), None) or next(
+            iter(standing), None
+        )
+
+    def _stands(self, delivery: Delivery[E], message_id: int, previous: Posted[E] | None) -> None:
+        """The delivery's post now stands on its board in its server, in place of ``previous``."""
+        board = self._ledger.board(delivery.run)
+        if board == NOT_A_RECORD:
+            return
+        standing = self._standing.setdefault((delivery.guild_id, board), [])
+        if previous in standing and previous.channel_id == delivery.channel_id:
+            standing.remove(previous)  # from another channel, it still stands for a post there
+        standing.insert(
+            0, Posted(delivery.record_id, delivery.guild_id, delivery.channel_id, message_id, delivery.run)
+        )
+
+    async def _post_paced(self, target: Target, run: E, previous: Posted[E] | None) -> int:
+        return await paced(lambda: self._post(target, run, previous, nonce(run.key, target.channel_id)))
+
+    async def _follow_up(self) -> int:
+        """Edits each superseded post to say so, once, side by side like posts; returns how many."""
+        return sum(
+            await asyncio.gather(*(self._follow_one(*pair) for pair in await self._ledger.follow_ups()))
+        )
+
+    async def _follow_one(self, earlier: Posted[E], later: Posted[E]) -> bool:
+        """Edits the post; one that is gone is left alone (no error, no repost)."""
+        told = self._succession(earlier, later)
+        async with self._at_once:
+            if self._stopping():
+                return False  # the edit waits for the next start
+            try:
+                if told is None:
+                    raise MessageGone("not the record of the same board")
+                await paced(lambda: self._follow(earlier, told))
+            except (MessageGone, DeliveryRefused, PostRejected) as gone:
+                log.info("Post %s in server %s left as it is: %s", earlier.message_id, earlier.guild_id, gone)
+                await self._ledger.followed(earlier, GONE)
+                return False
+            except Exception:  # tried again at the next poll
+                log.warning(
+                    "Editing post %s in server %s failed", earlier.message_id, earlier.guild_id, exc_info=True
+                )
+                return False
+        await self._ledger.followed(earlier, EDITED)
+        return True
 
     async def _refused(
-        self, setting: FeatureSetting[Any], delivery: Delivery[E], queue: list[Delivery[E]], reason: str
+        self, target: Target, delivery: Delivery[E], queue: list[Delivery[E]], reason: str
     ) -> None:
-        log.warning("Server %s refused a %s post: %s", setting.guild_id, setting.feature, reason)
+        log.warning("Server %s refused a %s post: %s", target.guild_id, self._feature, reason)
         await self._ledger.failed(delivery, reason)
-        if await self._settings.delivery_failed(
-            setting.guild_id, setting.feature, reason, limit=FAILURE_LIMIT
-        ):
-            log.warning("%s turned off in server %s: %s", setting.feature, setting.guild_id, reason)
+        turned_off = False
+        for setting in target.settings:
+            if await self._settings.delivery_failed(
+                setting.guild_id, setting.feature, reason, limit=FAILURE_LIMIT
+            ):
+                log.warning("%s turned off in server %s: %s", setting.feature, setting.guild_id, reason)
+                turned_off = True
+        if turned_off:
             await self._ledger.drop(queue, reason)

@@ -3,12 +3,16 @@ and speedrun.com, and what its settings are as /config show lists them.
 
 A server follows at most ``MAX_GAMES`` speedrun.com games for each per-game feature (announcements
 of verified runs, ``src``; the verification queue, ``queue``); games and difficulties are kept as
-HaloRuns spells them, whatever case or punctuation the admin typed.
+HaloRuns spells them, whatever case or punctuation the admin typed. World-record announcements are
+set once per set of games (every game when none is named), each setting with its own channel and
+role, at most ``MAX_ANNOUNCEMENTS`` in a server: the first under the key ``announcements`` (as a
+server's one setting always was), the others under ``announcements:<digest of their games>``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,11 +38,12 @@ from bot.storage.settings import (
     has_filters,
     scoped,
 )
-from bot.utils.matching import did_you_mean, named
-from bot.utils.rendering import quoted
+from bot.utils.matching import did_you_mean, named, normalize
+from bot.utils.rendering import plain, quoted
 
 DIFFICULTIES = ("Easy", "Normal", "Heroic", "Legendary", "Any Difficulty")
 MAX_GAMES = 20  # speedrun.com games one server may follow: each costs requests at every poll
+MAX_ANNOUNCEMENTS = 10  # announcement settings (sets of games) in one server
 
 S = TypeVar("S", bound=FeatureSetting[Filters])
 GAME_FILTERS: dict[GameFeature, type[SrcAnnouncementFilters | SrcQueueFilters]] = {
@@ -49,10 +54,11 @@ GAME_FILTERS: dict[GameFeature, type[SrcAnnouncementFilters | SrcQueueFilters]] 
 
 @dataclass(frozen=True, slots=True)
 class Overview:
-    """A server's settings: each per-server feature's (``None`` while never set), and one per
-    followed speedrun.com game, by the game's name."""
+    """A server's settings: its announcement settings (all games first, then by their games),
+    stream alerts' (``None`` while never set), and one per followed speedrun.com game, by the
+    game's name."""
 
-    announcements: FeatureSetting[AnnouncementFilters] | None
+    announcements: list[FeatureSetting[AnnouncementFilters]]
     streams: FeatureSetting[StreamAlertFilters] | None
     src: list[FeatureSetting[SrcAnnouncementFilters]]
     queue: list[FeatureSetting[SrcQueueFilters]]
@@ -62,6 +68,15 @@ class Overview:
 def followed_name(setting: FeatureSetting[SrcAnnouncementFilters | SrcQueueFilters]) -> str:
     """The name a speedrun.com setting goes by: its game's, or its key if that was not kept."""
     return setting.filters.game or setting.feature
+
+
+def games_named(games: Iterable[str]) -> str:
+    """The games of an announcement setting, as a member may name them: ``Halo 3, Halo 4``."""
+    return ", ".join(games)
+
+
+def _game_set(games: Iterable[str]) -> frozenset[str]:
+    return frozenset(normalize(game) for game in games)
 
 
 def spelled(names: list[str], known: list[str], what: str) -> tuple[str, ...]:
@@ -91,13 +106,36 @@ class ServerSettings:
         difficulties: list[str],
         extensions: bool,
     ) -> FeatureSetting[AnnouncementFilters]:
-        """Turns world-record announcements on (or changes them)."""
+        """Turns world-record announcements of ``games`` (every game when empty) on, or changes
+        them: one setting per set of games, within ``MAX_ANNOUNCEMENTS``."""
         filters = AnnouncementFilters(
             games=await self._games(games),
             difficulties=spelled(difficulties, list(DIFFICULTIES), "difficulty"),
             extensions=extensions,
         )
-        return await self._save(FeatureSetting(guild_id, "announcements", channel_id, role_id, filters))
+        key = await self._announcements_key(guild_id, filters.games)
+        return await self._save(FeatureSetting(guild_id, key, channel_id, role_id, filters))
+
+    async def _announcements_key(self, guild_id: int, games: tuple[str, ...]) -> str:
+        """The key of the server's announcement setting of these games: the one it has, else
+        ``announcements`` while that is free (or off), else one of their own, or at the most
+        settings, that of one turned off."""
+        settings = _announcements((await self._settings.of_guild(guild_id)).values())
+        same = next((s for s in settings if _game_set(s.filters.games) == _game_set(games)), None)
+        if same is not None:
+            return same.feature
+        if len(settings) >= MAX_ANNOUNCEMENTS:
+            if off := next((s for s in settings if not s.enabled), None):
+                return off.feature  # a setting turned off makes way
+            raise UserFacingError(
+                f"This server has {len(settings)} announcement settings, the most it can: turn one off "
+                "with `/config disable announcements game` first."
+            )
+        first = next((s for s in settings if s.feature == "announcements"), None)
+        if first is None or not first.enabled:
+            return "announcements"
+        digest = hashlib.sha1("\n".join(sorted(_game_set(games))).encode(), usedforsecurity=False)
+        return scoped("announcements", digest.hexdigest()[:16])
 
     async def streams(
         self,
@@ -154,11 +192,13 @@ class ServerSettings:
 
     async def overview(self, guild_id: int) -> Overview:
         settings = await self._settings.of_guild(guild_id)
-        announcements = settings.get("announcements")
         streams = settings.get("streams")
         recap = settings.get("recap")
+        announcements = _announcements(settings.values())
         return Overview(
-            announcements if announcements and has_filters(announcements, AnnouncementFilters) else None,
+            sorted(
+                announcements, key=lambda s: (bool(s.filters.games), games_named(s.filters.games).casefold())
+            ),
             streams if streams and has_filters(streams, StreamAlertFilters) else None,
             _followed(settings.values(), "src", SrcAnnouncementFilters),
             _followed(settings.values(), "queue", SrcQueueFilters),
@@ -173,19 +213,45 @@ class ServerSettings:
     async def disable(
         self, guild_id: int, feature: Feature, game: str | None, reason: str
     ) -> tuple[bool, str | None]:
-        """Turns a feature off in the server (for ``src`` and ``queue``, perhaps only one game); whether
-        it was on, and the name of the game ``game`` named."""
-        if game is not None and feature not in GAME_FILTERS:
+        """Turns a feature off in the server (for ``src`` and ``queue``, perhaps only one followed
+        game; for ``announcements``, the setting of the games ``game`` names); whether it was on, and
+        the name of the game (or games) ``game`` named."""
+        if game is not None and feature not in ("announcements", *GAME_FILTERS):
             raise UserFacingError(
-                "`game` goes with `src` and `queue` only: the other features are set per server."
+                "`game` goes with `announcements`, `src` and `queue` only: "
+                "the other features are set per server."
             )
         key: str = feature
         name = None
-        if game is not None and (feature == "src" or feature == "queue"):
+        if game is not None and feature == "announcements":
+            setting = self._announcements_of(
+                _announcements((await self._settings.of_guild(guild_id)).values()), game
+            )
+            key, name = setting.feature, games_named(setting.filters.games) or "every game"
+        elif game is not None and (feature == "src" or feature == "queue"):
             followed = await self.followed(guild_id, feature)
             game_id = await self._followed_game(followed, game)
             key, name = scoped(feature, game_id), followed[game_id]
-        return await self._settings.disable(guild_id, key, reason), name
+        return await self._settings.disable(guild_id, key, reason, exactly=game is not None), name
+
+    @staticmethod
+    def _announcements_of(
+        settings: list[FeatureSetting[AnnouncementFilters]], game: str
+    ) -> FeatureSetting[AnnouncementFilters]:
+        """The announcement setting ``game`` names: by all of its games, comma-separated, or by one
+        that only one setting has."""
+        games = _game_set(part.strip() for part in game.split(",") if part.strip())
+        found = [s for s in settings if _game_set(s.filters.games) == games]
+        found = found or [s for s in settings if games and games <= _game_set(s.filters.games)]
+        if len(found) > 1:
+            sets = "; ".join(sorted((games_named(s.filters.games) for s in found), key=str.casefold))
+            raise UserFacingError(
+                f"{quoted(game)} is in more than one announcement setting ({plain(sets, 1000)}): "
+                "name one by all of its games, comma-separated."
+            )
+        if not found:
+            raise UserFacingError(f"This server has no announcement setting of {quoted(game)}.")
+        return found[0]
 
     async def _followed_game(self, followed: dict[str, str], game: str) -> str:
         """The id of the followed game ``game`` names: by id or name, else as speedrun.com finds it
@@ -210,6 +276,11 @@ class ServerSettings:
     async def _save(self, setting: S) -> S:
         await self._settings.save(setting)
         return setting
+
+
+def _announcements(settings: Iterable[FeatureSetting[Filters]]) -> list[FeatureSetting[AnnouncementFilters]]:
+    """The announcement settings among ``settings``."""
+    return [s for s in settings if s.family == "announcements" and has_filters(s, AnnouncementFilters)]
 
 
 G = TypeVar("G", bound=SrcAnnouncementFilters | SrcQueueFilters)

@@ -7,14 +7,15 @@ and a run verified before the bot started following its game (give or take ``LAT
 never news: the first look at a game remembers what is there, and the time of that look is kept
 (``FOLLOWED_STATE``), so that a restart posts the runs verified meanwhile, once. A new run is
 checked against its board's record before it is stored, so that servers that want only world
-records get those, with the margin.
+records get those, with the margin. A world record's post links back to the post of the board's
+record it supersedes, which is edited to say so (bot/services/delivery.py).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from pydantic import TypeAdapter
@@ -25,10 +26,10 @@ from bot.errors import ServiceError, UpstreamError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
-from bot.services.delivery import FeedDelivery, PollResult
+from bot.services.delivery import FeedDelivery, Follower, PollResult, Poster, Succession, jump_url, succession
 from bot.services.src_games import FollowedGames
-from bot.storage.ledger import RunLedger
-from bot.storage.settings import FeatureSetting, GuildSettings, scoped
+from bot.storage.ledger import NOT_A_RECORD, Posted, RunLedger
+from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
 
 log = logging.getLogger(__name__)
@@ -45,11 +46,38 @@ LATE_SHOWING = timedelta(hours=1)
 
 
 ENTRY: TypeAdapter[VerifiedRun] = TypeAdapter(VerifiedRun)
-Poster = Callable[[FeatureSetting[SrcAnnouncementFilters], VerifiedRun, str], Awaitable[int]]
 
 
 def wanted(setting: FeatureSetting[SrcAnnouncementFilters], entry: VerifiedRun) -> bool:
-    return setting.filters.mode != "wr" or entry.record is not None
+    return setting.scope == entry.run.game_id and (setting.filters.mode != "wr" or entry.record is not None)
+
+
+def board_of(entry: VerifiedRun) -> str:
+    """The category (or level) of the game the run is the world record of; its subcategory is told
+    apart by ``followed``."""
+    run = entry.run
+    if entry.record is None:
+        return NOT_A_RECORD
+    return f"src:{run.game_id}/{run.category_id or ''}/{run.level_id or ''}"
+
+
+def followed(earlier: Posted[VerifiedRun], later: Posted[VerifiedRun]) -> Succession | None:
+    """How the later record followed the earlier one; ``None`` if it is of another subcategory
+    (an earlier run keeps every variable value, and perhaps not which are subcategories)."""
+    old, new = earlier.run, later.run
+    boards = [e.record.board for e in (old, new) if e.record is not None]
+    if any(
+        old.run.values.get(k) != v or new.run.values.get(k) != v for board in boards for k, v in board.items()
+    ):
+        return None
+    played = new.run.played
+    return succession(
+        old.run.times.primary_t,
+        new.run.times.primary_t,
+        by=" & ".join(player.display_name for player in new.run.players),
+        on=datetime.combine(played, time(12), UTC) if played else None,
+        link=jump_url(later),
+    )
 
 
 def _verified(run: api.Run) -> datetime:
@@ -64,12 +92,13 @@ class SrcAnnouncements:
         settings: GuildSettings,
         state: BotState,
         *,
-        post: Poster,
+        post: Poster[VerifiedRun],
+        follow: Follower[VerifiedRun],
         stopping: Callable[[], bool],
     ) -> None:
         self._client = client
         self._check_failures: dict[str, int] = {}
-        self._ledger = RunLedger(engine, FEED, ENTRY)
+        self._ledger = RunLedger(engine, FEED, ENTRY, board_of)
         self._games = FollowedGames(
             lambda: settings.enabled(FEATURE), state, state_key=FOLLOWED_STATE, stopping=stopping
         )
@@ -77,16 +106,18 @@ class SrcAnnouncements:
             self._ledger,
             settings,
             feature=FEATURE,
-            setting_of=lambda entry: scoped(FEATURE, entry.run.game_id),
+            wanted=wanted,
             post=post,
+            follow=follow,
+            succession=followed,
             stopping=stopping,
         )
 
     async def poll(self) -> PollResult:
         """One round: every followed game's newly verified runs, then every pending post."""
         new, read_all = await self._games.poll(self._first_look, self._poll_game)
-        delivered = await self._delivery.deliver()
-        return PollResult(new, *delivered, owed=await self._delivery.owed(), good=read_all)
+        posted, failed, edited = await self._delivery.deliver()
+        return PollResult(new, posted, failed, owed=await self._delivery.owed(), good=read_all, edited=edited)
 
     async def _page(self, game: api.Game, page: int) -> tuple[list[VerifiedRun], bool]:
         """One page of the game's runs, the most recently verified first; and whether more follow."""
@@ -148,7 +179,7 @@ class SrcAnnouncements:
                 standing = None
             self._check_failures.pop(entry.run.id, None)
             checked.append(entry.model_copy(update={"record": standing}))
-        added = await self._ledger.add(checked, lambda e: [t.guild_id for t in targets if wanted(t, e)])
+        added = await self._ledger.add(checked, self._delivery.recipients(targets))
         if added:
             log.info("%d newly verified run(s) of %s", len(added), game.name)
         return len(added)
@@ -178,7 +209,7 @@ class SrcAnnouncements:
             if (earlier := _fastest_other(before, run)) is not None:
                 candidates.append((before, earlier))
         if not candidates:
-            return RecordStanding()
+            return RecordStanding(board=values)
         board, record = min(candidates, key=lambda candidate: candidate[1].times.primary_t)
         if record.times.primary_t < seconds - SAME_TIME:
             return None  # it was faster before, and is gone now: this run is not the record either
@@ -187,6 +218,7 @@ class SrcAnnouncements:
             previous=PreviousRecord(
                 seconds=record.times.primary_t, players=tuple(board.players_of(record)), played=record.played
             ),
+            board=values,
         )
 
     async def _board(

@@ -38,10 +38,12 @@ from bot.services.delivery import (
     PollResult,
     PostRejected,
     ServerUnavailable,
+    Succession,
+    Target,
     paced,
 )
 from bot.services.src_games import FollowedGames
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
 from bot.storage.src_queue import QueuePost, SrcQueuePosts
 from bot.storage.state import BotState
@@ -65,8 +67,8 @@ ENDS: dict[str, State] = {"verified": "verified", "rejected": "rejected"}
 class QueueDesk(Protocol):
     """What the queue asks of Discord."""
 
-    async def post(self, setting: FeatureSetting[SrcQueueFilters], entry: QueuedRun, nonce: str) -> int:
-        """Posts a queued run; returns the message id."""
+    async def post(self, target: Target, entry: QueuedRun, nonce: str) -> int:
+        """Posts a queued run where ``target`` says; returns the message id."""
 
     async def show(self, post: QueuePost) -> None:
         """Edits the post's message to show ``post.shown``."""
@@ -128,6 +130,10 @@ def flags_of(run: api.Run, *, second: bool, record: float | None, now: datetime)
     return tuple(flags)
 
 
+async def _follows_nothing(post: Posted[QueuedRun], succession: Succession) -> None:
+    """A queued run supersedes no post (it is no record), so no post is ever followed up."""
+
+
 def _waited_long(entry: QueuedRun, now: datetime) -> bool:
     """Whether the run has just been waiting for longer than ``LONG_WAIT`` (not flagged so yet)."""
     submitted = entry.run.submitted
@@ -159,8 +165,10 @@ class SrcQueue:
             self._ledger,
             settings,
             feature=FEATURE,
-            setting_of=lambda entry: scoped(FEATURE, entry.run.game_id),
+            wanted=lambda setting, entry: setting.feature == scoped(FEATURE, entry.run.game_id),
             post=self._post,
+            follow=_follows_nothing,
+            succession=lambda earlier, later: None,  # a queued run is no record: no post is superseded
             stopping=stopping,
         )
         self._records: dict[Board, float | None] = {}  # this poll's board records
@@ -171,8 +179,8 @@ class SrcQueue:
         every pending post."""
         self._records = {}
         new, read_all = await self._games.poll(self._first_look, self._poll_game)
-        delivered = await self._delivery.deliver()
-        return PollResult(new, *delivered, owed=await self._delivery.owed(), good=read_all)
+        posted, failed, _ = await self._delivery.deliver()
+        return PollResult(new, posted, failed, owed=await self._delivery.owed(), good=read_all)
 
     async def queue(self, game_ref: str) -> Queue:
         """The queue of the game ``game_ref`` names, read now (as a command), with the flags that
@@ -223,7 +231,7 @@ class SrcQueue:
             for (board, run), second in zip(boards, second_submissions(boards), strict=True)
             if run.id in unseen
         ]
-        added = await self._ledger.add(described, lambda entry: [t.guild_id for t in targets])
+        added = await self._ledger.add(described, self._delivery.recipients(targets))
         if added:
             log.info("%d new submission(s) in the speedrun.com queue of %s", len(added), game.name)
         await self._follow(game.id, runs, complete, {t.guild_id for t in targets})
@@ -351,9 +359,11 @@ class SrcQueue:
         else:
             await self._posts.close(edited)
 
-    async def _post(self, setting: FeatureSetting[SrcQueueFilters], entry: QueuedRun, nonce: str) -> int:
+    async def _post(
+        self, target: Target, entry: QueuedRun, previous: Posted[QueuedRun] | None, nonce: str
+    ) -> int:
         """Posts a new queued run and starts following its post."""
-        message_id = await self._desk.post(setting, entry, nonce)
+        message_id = await self._desk.post(target, entry, nonce)
         now = self._clock()
-        await self._posts.save(QueuePost(setting.guild_id, setting.channel_id, message_id, entry, now, now))
+        await self._posts.save(QueuePost(target.guild_id, target.channel_id, message_id, entry, now, now))
         return message_id

@@ -1,10 +1,15 @@
-"""The ledger of the announcement feeds: every run a feed has seen, and per server whether it was
-posted.
+"""The ledger of the announcement feeds: every run a feed has seen, and per channel of a server
+whether it was posted.
 
 A run is marked posted for a server only after Discord accepted the message, so a crash or a
 failure between the two posts it again later (the post's nonce keeps a quick retry from doubling).
 Each feed (HaloRuns records, speedrun.com verified runs) keeps its own runs under its name; keys
 are unique across feeds (a feed's own keys carry a prefix of their own, such as ``src/``).
+
+A run that is a world record keeps its board (``board_of``); a posted record stands in its server
+until a later record on its board claims it (``posted(..., supersedes=)``, which also keeps the
+post the new one links back to), and its follow-up (the edit of its post) is owed until
+``followed``. Posts of records still standing are never pruned.
 """
 
 from __future__ import annotations
@@ -13,10 +18,10 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.database import utc
@@ -25,6 +30,9 @@ from bot.storage.tables import feed_deliveries, feed_runs
 log = logging.getLogger(__name__)
 
 PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
+FOLLOW_OWED, EDITED, GONE = "pending", "edited", "gone"  # a superseded post's follow-up
+NOT_A_RECORD = ""  # the board of a run that is no world record
+CHUNK = 500  # rows named in one statement
 
 
 class Entry(Protocol):
@@ -44,15 +52,38 @@ E = TypeVar("E", bound=Entry)
 class Delivery(Generic[E]):
     record_id: int
     guild_id: int
+    channel_id: int  # 0: made before deliveries were per channel, its setting gone since
     run: E
     attempts: int
 
 
+@dataclass(frozen=True, slots=True)
+class Posted(Generic[E]):
+    """A run's post in a channel of a server."""
+
+    record_id: int
+    guild_id: int
+    channel_id: int
+    message_id: int
+    run: E
+    previous: tuple[int, int] | None = None  # (channel, message) of the post it links back to
+
+
 class RunLedger(Generic[E]):
-    def __init__(self, engine: AsyncEngine, feed: str, shape: TypeAdapter[E]) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        feed: str,
+        shape: TypeAdapter[E],
+        board_of: Callable[[E], str] = lambda run: NOT_A_RECORD,
+    ) -> None:
+        """``board_of(run)`` names the board ``run`` is the world record of (``NOT_A_RECORD`` if
+        none): the posts a later record on that board supersedes."""
         self._engine = engine
         self._feed = feed
         self._shape = shape
+        self._board_of = board_of
+        self._boards_known = False
 
     async def unseen(self, runs: Iterable[E]) -> list[E]:
         """The runs this feed has not seen before (by key or by fingerprint), in the given order."""
@@ -61,9 +92,9 @@ class RunLedger(Generic[E]):
             known = await self._known(connection, runs)
         return [run for run in runs if run.key not in known and run.fingerprint not in known]
 
-    async def add(self, runs: Iterable[E], recipients: Callable[[E], Iterable[int]]) -> list[E]:
+    async def add(self, runs: Iterable[E], recipients: Callable[[E], Iterable[tuple[int, int]]]) -> list[E]:
         """Records the runs not seen before, in the given order (oldest first), each pending for the
-        servers ``recipients`` names; returns the new ones."""
+        (server, channel) pairs ``recipients`` names; returns the new ones."""
         runs = list({run.key: run for run in runs}.values())
         now = datetime.now(UTC)
         async with self._engine.begin() as connection:
@@ -78,6 +109,7 @@ class RunLedger(Generic[E]):
                         fingerprint=run.fingerprint,
                         run=self._shape.dump_json(run, by_alias=True).decode(),
                         seen_at=now,
+                        board=self._board_of(run),
                     )
                     .returning(feed_runs.c.id)
                 )
@@ -85,11 +117,12 @@ class RunLedger(Generic[E]):
                     {
                         "record_id": record_id,
                         "guild_id": guild_id,
+                        "channel_id": channel_id,
                         "status": PENDING,
                         "attempts": 0,
                         "updated_at": now,
                     }
-                    for guild_id in recipients(run)
+                    for guild_id, channel_id in dict.fromkeys(recipients(run))
                 ]
                 if rows:
                     await connection.execute(feed_deliveries.insert(), rows)
@@ -119,17 +152,24 @@ class RunLedger(Generic[E]):
             select(
                 feed_deliveries.c.record_id,
                 feed_deliveries.c.guild_id,
+                feed_deliveries.c.channel_id,
                 feed_deliveries.c.attempts,
                 feed_runs.c.run,
             )
             .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
             .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
-            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id)
+            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id, feed_deliveries.c.channel_id)
         )
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
-                Delivery(row.record_id, row.guild_id, self._shape.validate_json(row.run), row.attempts)
+                Delivery(
+                    row.record_id,
+                    row.guild_id,
+                    row.channel_id,
+                    self._shape.validate_json(row.run),
+                    row.attempts,
+                )
                 for row in rows
             ]
 
@@ -143,8 +183,107 @@ class RunLedger(Generic[E]):
         async with self._engine.connect() as connection:
             return int(await connection.scalar(query) or 0)
 
-    async def posted(self, delivery: Delivery[E], message_id: int) -> None:
-        await self._update([delivery], status=POSTED, message_id=message_id)
+    async def posted(
+        self, delivery: Delivery[E], message_id: int, *, supersedes: Posted[E] | None = None
+    ) -> None:
+        """Marks the delivery posted; and ``supersedes``, the post of the record it replaces, as
+        followed by it (its follow-up owed), unless another post claimed it first (a post of the
+        same record in the superseded post's own channel takes the claim over)."""
+        async with self._engine.begin() as connection:
+            await self._set(
+                connection,
+                delivery,
+                status=POSTED,
+                message_id=message_id,
+                previous_channel=supersedes.channel_id if supersedes else None,
+                previous_message=supersedes.message_id if supersedes else None,
+            )
+            if supersedes is not None:
+                # Unclaimed; or claimed by this record's post in another channel, edit still owed,
+                # where this post is in the superseded post's own channel.
+                moved_here = (
+                    (feed_deliveries.c.followed_by == delivery.record_id)
+                    & (feed_deliveries.c.follow == FOLLOW_OWED)
+                    & (feed_deliveries.c.followed_in != supersedes.channel_id)
+                    if delivery.channel_id == supersedes.channel_id
+                    else false()
+                )
+                await connection.execute(
+                    feed_deliveries.update()
+                    .where(_key(supersedes) & (feed_deliveries.c.followed_by.is_(None) | moved_here))
+                    .values(
+                        followed_by=delivery.record_id,
+                        followed_in=delivery.channel_id,
+                        follow=FOLLOW_OWED,
+                        updated_at=datetime.now(UTC),
+                    )
+                )
+
+    def board(self, run: E) -> str:
+        """The board ``run`` is the world record of (``NOT_A_RECORD`` if none)."""
+        return self._board_of(run)
+
+    async def standing(self, runs: Iterable[E]) -> list[Posted[E]]:
+        """The posts of records on the boards ``runs`` are the records of that no later record
+        superseded yet, in every server; the latest first."""
+        boards = {self._board_of(run) for run in runs} - {NOT_A_RECORD}
+        if not boards:
+            return []
+        async with self._engine.connect() as connection:
+            rows = await connection.execute(
+                self._posts()
+                .where(
+                    feed_runs.c.board.in_(boards)
+                    & (feed_deliveries.c.status == POSTED)
+                    & feed_deliveries.c.followed_by.is_(None)
+                )
+                .order_by(feed_deliveries.c.record_id.desc(), feed_deliveries.c.channel_id)
+            )
+            return [self._posted(row) for row in rows]
+
+    async def follow_ups(self) -> list[tuple[Posted[E], Posted[E]]]:
+        """The posts whose follow-up is owed, oldest first, each with the post that superseded it."""
+        later = feed_deliveries.alias("later")
+        query = (
+            self._posts()
+            .add_columns(later.c.message_id.label("later_message"))
+            .join(
+                later,
+                (later.c.record_id == feed_deliveries.c.followed_by)
+                & (later.c.guild_id == feed_deliveries.c.guild_id)
+                & (later.c.channel_id == feed_deliveries.c.followed_in),
+            )
+            .where((feed_deliveries.c.follow == FOLLOW_OWED) & (later.c.status == POSTED))
+            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id, feed_deliveries.c.channel_id)
+        )
+        async with self._engine.connect() as connection:
+            rows = list(await connection.execute(query))
+            if not rows:
+                return []
+            successors = await connection.execute(
+                select(feed_runs.c.id, feed_runs.c.run).where(
+                    feed_runs.c.id.in_({row.followed_by for row in rows})
+                )
+            )
+            runs = {row.id: self._shape.validate_json(row.run) for row in successors}
+        return [
+            (
+                self._posted(row),
+                Posted(
+                    row.followed_by, row.guild_id, row.followed_in, row.later_message, runs[row.followed_by]
+                ),
+            )
+            for row in rows
+        ]
+
+    async def followed(self, post: Posted[E], outcome: str) -> None:
+        """The post's follow-up is done: ``EDITED``, or given up (``GONE``)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                feed_deliveries.update()
+                .where(_key(post))
+                .values(follow=outcome, updated_at=datetime.now(UTC))
+            )
 
     async def failed(self, delivery: Delivery[E], error: str) -> None:
         await self._update([delivery], attempts=delivery.attempts + 1, last_error=error[:1000])
@@ -154,18 +293,80 @@ class RunLedger(Generic[E]):
         await self._update(deliveries, status=DROPPED, last_error=reason[:1000])
 
     async def prune(self, before: datetime) -> int:
-        """Forgets this feed's posted and dropped deliveries last touched before ``before`` (runs
-        stay, so that one still in the feed is never taken for new)."""
+        """Forgets this feed's posted and dropped deliveries last touched before ``before``, but
+        the posts of records still standing and those whose follow-up is owed (runs stay, so that
+        one still in the feed is never taken for new)."""
         async with self._engine.begin() as connection:
             this_feed = select(feed_runs.c.id).where(feed_runs.c.feed == self._feed)
+            records = select(feed_runs.c.id).where(
+                (feed_runs.c.feed == self._feed)
+                & or_(feed_runs.c.board.is_(None), feed_runs.c.board != NOT_A_RECORD)
+            )
+            standing = and_(
+                feed_deliveries.c.status == POSTED,
+                feed_deliveries.c.followed_by.is_(None),
+                feed_deliveries.c.record_id.in_(records),
+            )
             deleted = await connection.execute(
                 feed_deliveries.delete().where(
                     (feed_deliveries.c.status != PENDING)
                     & (feed_deliveries.c.updated_at < before)
                     & feed_deliveries.c.record_id.in_(this_feed)
+                    & ~standing
+                    & or_(feed_deliveries.c.follow.is_(None), feed_deliveries.c.follow != FOLLOW_OWED)
                 )
             )
         return int(deleted.rowcount)
+
+    def _posts(self) -> Select[Any]:
+        return (
+            select(
+                feed_deliveries.c.record_id,
+                feed_deliveries.c.guild_id,
+                feed_deliveries.c.channel_id,
+                feed_deliveries.c.message_id,
+                feed_deliveries.c.followed_by,
+                feed_deliveries.c.followed_in,
+                feed_deliveries.c.previous_channel,
+                feed_deliveries.c.previous_message,
+                feed_runs.c.run,
+            )
+            .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
+            .where((feed_runs.c.feed == self._feed) & feed_deliveries.c.message_id.is_not(None))
+        )
+
+    def _posted(self, row: Any) -> Posted[E]:
+        previous = (row.previous_channel, row.previous_message) if row.previous_message else None
+        return Posted(
+            row.record_id,
+            row.guild_id,
+            row.channel_id,
+            row.message_id,
+            self._shape.validate_json(row.run),
+            previous,
+        )
+
+    async def work_out_boards(self) -> None:
+        """Works out the boards of the runs recorded before runs kept them (once, at the first call)."""
+        if self._boards_known:
+            return
+        async with self._engine.begin() as connection:
+            rows = await connection.execute(
+                select(feed_runs.c.id, feed_runs.c.run).where(
+                    (feed_runs.c.feed == self._feed) & feed_runs.c.board.is_(None)
+                )
+            )
+            boards: dict[str, list[int]] = {}
+            for row in list(rows):
+                boards.setdefault(self._board_of(self._shape.validate_json(row.run)), []).append(row.id)
+            for board, ids in boards.items():
+                for start in range(0, len(ids), CHUNK):
+                    await connection.execute(
+                        feed_runs.update()
+                        .where(feed_runs.c.id.in_(ids[start : start + CHUNK]))
+                        .values(board=board)
+                    )
+        self._boards_known = True
 
     async def _known(self, connection: AsyncConnection, runs: list[E]) -> set[str]:
         seen = await connection.execute(
@@ -180,14 +381,22 @@ class RunLedger(Generic[E]):
         return {value for row in seen for value in row}
 
     async def _update(self, deliveries: Sequence[Delivery[E]], **values: object) -> None:
-        """Updates the deliveries still pending."""
         async with self._engine.begin() as connection:
             for delivery in deliveries:
-                key = (
-                    (feed_deliveries.c.record_id == delivery.record_id)
-                    & (feed_deliveries.c.guild_id == delivery.guild_id)
-                    & (feed_deliveries.c.status == PENDING)
-                )
-                await connection.execute(
-                    feed_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))
-                )
+                await self._set(connection, delivery, **values)
+
+    @staticmethod
+    async def _set(connection: AsyncConnection, delivery: Delivery[E], **values: object) -> None:
+        """Updates the delivery, if it is still pending."""
+        key = _key(delivery) & (feed_deliveries.c.status == PENDING)
+        await connection.execute(
+            feed_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))
+        )
+
+
+def _key(delivery: Delivery[Any] | Posted[Any]) -> ColumnElement[bool]:
+    return (
+        (feed_deliveries.c.record_id == delivery.record_id)
+        & (feed_deliveries.c.guild_id == delivery.guild_id)
+        & (feed_deliveries.c.channel_id == delivery.channel_id)
+    )

@@ -158,9 +158,11 @@ class GuildSettings:
                 await connection.execute(query.order_by(guild_settings.c.guild_id, guild_settings.c.feature))
             )
 
-    async def disable(self, guild_id: int, feature: str, reason: str) -> bool:
-        """Turns the feature (or one scoped setting) off, keeping why; ``False`` if it was not on."""
-        key = (guild_settings.c.guild_id == guild_id) & _of(feature)
+    async def disable(self, guild_id: int, feature: str, reason: str, *, exactly: bool = False) -> bool:
+        """Turns the feature (or one scoped setting) off, keeping why; ``False`` if it was not on.
+        ``exactly``: only the setting of that key (``announcements`` without its scoped ones)."""
+        chosen = guild_settings.c.feature == feature if exactly else _of(feature)
+        key = (guild_settings.c.guild_id == guild_id) & chosen
         async with self._engine.begin() as connection:
             updated = await connection.execute(
                 guild_settings.update()
@@ -182,7 +184,7 @@ class GuildSettings:
             )
         if failures is None or failures < limit:
             return False
-        return await self.disable(guild_id, feature, f"{reason} ({failures} times in a row)")
+        return await self.disable(guild_id, feature, f"{reason} ({failures} times in a row)", exactly=True)
 
     async def delivered(self, guild_id: int, feature: str) -> None:
         key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)

@@ -51,20 +51,32 @@ feed_runs = Table(
     Column("fingerprint", String(200), nullable=False),  # a run seen under another key
     Column("run", Text, nullable=False),
     Column("seen_at", DateTime(timezone=True), nullable=False),
+    # The board the run is the world record of ("" if none; null until worked out, in older rows).
+    Column("board", String(200), nullable=True),
     Index("feed_runs_fingerprint", "feed", "fingerprint"),
+    Index("feed_runs_board", "feed", "board"),
 )
 
-# Per run and server: pending until Discord accepted the post (posted), or dropped.
+# Per run and channel of a server: pending until Discord accepted the post (posted), or dropped. A
+# posted record's post links back to the post of the record it superseded (previous_*), and is
+# followed by the later record that superseded it (its run, and the channel of its post): edited to
+# say so ("pending" until done), or found "gone".
 feed_deliveries = Table(
     "feed_deliveries",
     metadata,
     Column("record_id", Integer, ForeignKey("feed_runs.id"), primary_key=True),
     Column("guild_id", BigInteger, primary_key=True),
+    Column("channel_id", BigInteger, primary_key=True, server_default="0"),
     Column("status", String(16), nullable=False),
     Column("message_id", BigInteger, nullable=True),
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("followed_by", Integer, nullable=True),
+    Column("followed_in", BigInteger, nullable=True),
+    Column("follow", String(16), nullable=True),
+    Column("previous_channel", BigInteger, nullable=True),  # the post this one links back to
+    Column("previous_message", BigInteger, nullable=True),
     Index("feed_deliveries_pending", "status", "record_id"),
 )
 

@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import discord
 
-from bot.services.delivery import DeliveryRefused, MessageGone, PostRejected, ServerUnavailable, SlowDown
+from bot.embeds.announcements import with_previous, with_succession
+from bot.services.delivery import (
+    DeliveryRefused,
+    MessageGone,
+    PostRejected,
+    ServerUnavailable,
+    SlowDown,
+    Succession,
+    Target,
+    jump_url,
+    message_url,
+)
+from bot.storage.ledger import Posted
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +51,16 @@ async def configured_channel(client: discord.Client, guild_id: int, channel_id: 
 
 
 def role_ping(
-    channel: discord.abc.GuildChannel, role_id: int | None
+    channel: discord.abc.GuildChannel, role_ids: Iterable[int | None]
 ) -> tuple[str | None, discord.AllowedMentions]:
-    """The configured role's mention, and the only mention the message allows (none without a role)."""
-    role = channel.guild.get_role(role_id) if role_id else None
-    if role is None:
+    """The configured roles' mentions, and the only mentions the message allows (none without a role)."""
+    roles = [
+        role for role_id in dict.fromkeys(role_ids) if role_id and (role := channel.guild.get_role(role_id))
+    ]
+    if not roles:
         return None, discord.AllowedMentions.none()
-    return role.mention, discord.AllowedMentions(
-        everyone=False, users=False, roles=[role], replied_user=False
+    return " ".join(role.mention for role in roles), discord.AllowedMentions(
+        everyone=False, users=False, roles=roles, replied_user=False
     )
 
 
@@ -66,10 +81,10 @@ def typed_failures(channel: discord.TextChannel) -> Iterator[None]:
 
 
 async def post(
-    channel: discord.TextChannel, embed: discord.Embed, *, role_id: int | None, nonce: str
+    channel: discord.TextChannel, embed: discord.Embed, *, role_ids: Iterable[int | None], nonce: str
 ) -> discord.Message:
-    """Posts ``embed`` (pinging the role, if any), and publishes it in an announcement channel."""
-    content, mentions = role_ping(channel, role_id)
+    """Posts ``embed`` (pinging the roles, if any), and publishes it in an announcement channel."""
+    content, mentions = role_ping(channel, role_ids)
     with typed_failures(channel):
         message = await channel.send(content, embed=embed, nonce=nonce, allowed_mentions=mentions)
     if channel.is_news():
@@ -92,3 +107,24 @@ async def on_message(
             await change(channel.get_partial_message(message_id))
         except discord.NotFound:
             raise MessageGone(f"message {message_id} is not in #{channel.name} any more") from None
+
+
+async def post_record(
+    client: discord.Client, target: Target, embed: discord.Embed, previous: Posted[Any] | None, nonce: str
+) -> int:
+    """Posts an announcement to its target, linking back to the post of the record it supersedes."""
+    channel = await configured_channel(client, target.guild_id, target.channel_id)
+    if previous is not None:
+        with_previous(embed, jump_url(previous))
+    return (await post(channel, embed, role_ids=target.role_ids, nonce=nonce)).id
+
+
+async def follow_record(
+    client: discord.Client, earlier: Posted[Any], embed: discord.Embed, succession: Succession
+) -> None:
+    """Edits the earlier post (``embed`` as it was posted) to tell how its record was followed."""
+    channel = await configured_channel(client, earlier.guild_id, earlier.channel_id)
+    if earlier.previous is not None:
+        with_previous(embed, message_url(earlier.guild_id, *earlier.previous))
+    with_succession(embed, succession)
+    await on_message(channel, earlier.message_id, lambda message: message.edit(embed=embed))

@@ -354,3 +354,139 @@ async def test_a_record_for_many_servers_keeps_discords_global_limit_and_command
     assert posted_by_then < servers, "/status was answered while the record was going out"
     assert [len(server.channel_messages(c)) for c in channel_of.values()] == [1] * servers
     assert server.rate_limited == 0
+
+
+def fields(post: Message) -> dict[str, str]:
+    return {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
+
+
+def jump_url(server: FakeDiscord, message: Message) -> str:
+    guild = server.guilds[0]["id"]
+    return f"https://discord.com/channels/{guild}/{message.data['channel_id']}/{message.id}"
+
+
+async def test_a_beaten_then_tied_record_edits_its_post_once_also_after_a_restart_and_a_deleted_one_not(
+    discord_server: FakeDiscord,
+    haloruns_server: FakeHaloRuns,
+    config: Config,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
+    first, beaten, tied = new_record(1), new_record(2), new_record(3, Duration=498, Tie=True)
+    elsewhere, beaten_elsewhere = (new_record(n, LevelName="Exodus") for n in (4, 5))
+    async with running(config, discord_server) as bot:
+        await configure(discord_server, {"channel": discord_server.channels["world-records"]["id"]})
+        await poll(bot, JOB)
+        publish(haloruns_server, first, elsewhere)
+        await poll(bot, JOB)
+    deleted = posts(discord_server)[1]
+    deleted.deleted = True  # by a moderator
+    async with running(config, discord_server) as bot:  # the first posts are known from the ledger
+        publish(haloruns_server, first, elsewhere, beaten, beaten_elsewhere)
+        await poll(bot, JOB)
+        publish(haloruns_server, first, elsewhere, beaten, beaten_elsewhere, tied)
+        await poll(bot, JOB)
+    async with running(config, discord_server) as bot:
+        await poll(bot, JOB)
+
+    one, two, two_elsewhere, three = posts(discord_server)
+    assert [p.edits for p in (one, two, two_elsewhere, three)] == [1, 1, 0, 0], "each superseded post once"
+    beaten_on, tied_on = (int(datetime.fromisoformat(r["OccuredAt"]).timestamp()) for r in (beaten, tied))
+    assert fields(one)["No longer the record"] == (
+        f"Beaten by Fast Runner 2 by 0:01 on <t:{beaten_on}:D>: [new record]({jump_url(discord_server, two)})"
+    )
+    assert fields(one)["Game"] == "Halo: Reach", "the rest of the post is as it was"
+    assert fields(two)["Previous post"] == f"[previous record]({jump_url(discord_server, one)})"
+    assert fields(two)["Record tied"] == (
+        f"Tied by Fast Runner 3 on <t:{tied_on}:D>: [new record]({jump_url(discord_server, three)})"
+    )
+    assert three.embeds[0]["title"] == "World record tied: Halo: Reach — Nightfall", "ties are posted as ties"
+    assert fields(three)["Previous post"] == f"[previous record]({jump_url(discord_server, two)})"
+    assert two_elsewhere.embeds[0]["title"] == "New world record: Halo: Reach — Exodus"
+    edits_of_deleted = [
+        r for r in discord_server.requests if r.method == "PATCH" and str(deleted.id) in r.path
+    ]
+    assert (len(edits_of_deleted), deleted.edits) == (1, 0), "tried once, then left alone: no repost"
+    assert [
+        r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name.startswith("bot")
+    ] == []
+
+
+async def test_settings_per_game_route_each_record_to_their_channels_and_roles_once_each(
+    haloruns_server: FakeHaloRuns, tmp_path: Path
+) -> None:
+    server = FakeDiscord(
+        guilds=[make_guild(channels=("general", "world-records", "h4"), roles=("Runners", "H4", "Reach"))]
+    )
+    await server.start()
+    _, everyone_role, h4_role, reach_role = (r["id"] for r in server.guilds[0]["roles"])
+    records, h4 = server.channels["world-records"]["id"], server.channels["h4"]["id"]
+    try:
+        settings = local_settings(server, tmp_path, haloruns_server)
+        config = Config(**settings | {"haloruns": settings["haloruns"] | POLL["haloruns"]})
+        reach, halo_4, beaten = (
+            new_record(1),
+            new_record(2, GameName="Halo 4"),
+            new_record(3, GameName="Halo 4"),
+        )
+        async with running(config, server) as bot:
+            await configure(server, {"channel": records, "role": everyone_role})
+            await configure(server, {"channel": records, "role": reach_role, "games": "Halo: Reach"})
+            await poll(bot, JOB)
+            publish(haloruns_server, reach, halo_4)
+            await poll(bot, JOB)
+            await configure(server, {"channel": h4, "role": h4_role, "games": "halo 4"})
+            changed = await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4, Halo CE"})
+            await configure(server, {"channel": h4, "role": h4_role, "games": "Halo 4"})  # changes the first
+            publish(haloruns_server, reach, halo_4, beaten)
+            await poll(bot, JOB, 2)
+            shown = await (await server.invoke("config show", permissions=MANAGE_GUILD)).reply()
+            choices = await (
+                await server.invoke(
+                    "config disable",
+                    {"feature": "announcements", "game": "halo"},
+                    permissions=MANAGE_GUILD,
+                    focused="game",
+                )
+            ).autocomplete_choices()
+            just_halo_4, halo_4_and_ce = [
+                await (
+                    await server.invoke(
+                        "config disable", {"feature": "announcements", "game": game}, permissions=MANAGE_GUILD
+                    )
+                ).reply()
+                for game in ("Halo 4", "halo 4, halo ce")
+            ]
+    finally:
+        await server.stop()
+
+    assert server.violations == [], "the bot sent requests that Discord would reject"
+    reach_post, halo_4_post, beaten_post = posts(server)
+    assert reach_post.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
+    assert reach_post.content == f"<@&{everyone_role}> <@&{reach_role}>", (
+        "two settings on one channel: one post"
+    )
+    assert reach_post.allowed_mentions == {"parse": [], "roles": [int(everyone_role), int(reach_role)]}
+    assert (halo_4_post.content, beaten_post.content) == (f"<@&{everyone_role}>", f"<@&{everyone_role}>")
+    [in_h4] = posts(server, "h4")
+    assert in_h4.embeds[0]["description"].endswith("by Fast Runner 3")
+    assert in_h4.content == f"<@&{h4_role}>", "the Halo 4 + CE setting pings the same role in the same post"
+    assert halo_4_post.edits == 1, "the earlier post is edited once"
+    assert fields(halo_4_post)["No longer the record"].endswith(
+        f"[new record]({jump_url(server, beaten_post)})"
+    ), "it links to the new post in its own channel"
+    assert (
+        fields(in_h4)["Previous post"]
+        == fields(beaten_post)["Previous post"]
+        == (f"[previous record]({jump_url(server, halo_4_post)})")
+    ), "both new posts link back to it"
+    assert "Games: Halo 4, Halo CE" in changed.content
+    assert [(f["name"], f["value"].split("\n")[-2]) for f in shown.embeds[0]["fields"][:4]] == [
+        ("Announcements", f"Role pinged: <@&{everyone_role}>"),
+        ("Announcements", "Games: Halo 4"),
+        ("Announcements", "Games: Halo 4, Halo CE"),
+        ("Announcements", "Games: Halo: Reach"),
+    ]
+    assert [c["name"] for c in choices] == ["Halo 4", "Halo 4, Halo CE", "Halo: Reach"]
+    assert just_halo_4.content == "World-record announcements of Halo 4 are off."
+    assert halo_4_and_ce.content == "World-record announcements of Halo 4, Halo CE are off."

@@ -21,7 +21,7 @@ from bot.errors import UserFacingError
 from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFilters, StreamAlertFilters
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
-from bot.services.settings import MAX_GAMES, ServerSettings, followed_name
+from bot.services.settings import MAX_ANNOUNCEMENTS, MAX_GAMES, ServerSettings, followed_name
 from bot.storage.database import open_database
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.tables import guild_settings
@@ -117,7 +117,7 @@ async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
         ("speedrun.com: Dead Cells", src.content.split("\n", 1)[1]),
     ]
     assert wrong_game_option.content == (
-        "`game` goes with `src` and `queue` only: the other features are set per server."
+        "`game` goes with `announcements`, `src` and `queue` only: the other features are set per server."
     )
     assert (streams_off.content, streams_again.content) == (
         "Stream alerts are off.",
@@ -252,7 +252,7 @@ async def test_games_and_difficulties_are_kept_as_haloruns_spells_them(service: 
         games=("Halo CE", "Halo: Reach"), difficulties=("Legendary",)
     )
     overview = await service.overview(1)
-    assert (overview.announcements, overview.streams, overview.src) == (setting, streams, [])
+    assert (overview.announcements, overview.streams, overview.src) == ([setting], streams, [])
 
 
 async def test_a_server_follows_at_most_twenty_games_and_may_change_one_it_follows(
@@ -289,7 +289,7 @@ async def test_a_followed_game_is_named_by_id_name_spelling_or_abbreviation(serv
     by_abbreviation = await service.disable(1, "src", "halo2", "test")
     with pytest.raises(UserFacingError, match="This server does not follow “Celeste” on speedrun"):
         await service.disable(1, "src", "Celeste", "test")
-    with pytest.raises(UserFacingError, match="`game` goes with `src` and `queue` only"):
+    with pytest.raises(UserFacingError, match="`game` goes with `announcements`, `src` and `queue` only"):
         await service.disable(1, "streams", "Halo 2", "test")
     overview = await service.overview(1)
 
@@ -303,3 +303,52 @@ async def test_a_followed_game_is_named_by_id_name_spelling_or_abbreviation(serv
         ("Halo 2", False, "test"),
     ]
     assert await service.followed(1) == {DEAD_CELLS: "Dead Cells", "kdkmr7d1": "Halo 2"}
+
+
+async def test_announcements_are_set_once_per_set_of_games_and_turned_off_by_naming_them(
+    service: ServerSettings,
+) -> None:
+    async def announce(*games: str, channel: int = 10) -> str:
+        setting = await service.announcements(
+            1, channel, None, games=list(games), difficulties=[], extensions=True
+        )
+        return setting.feature
+
+    first = await announce("Halo 2 MCC", "Halo 4")
+    every_game = await announce()
+    same = await announce("halo 4", "HALO 2 mcc", channel=11)
+    mcc = await announce("Halo 2 MCC")
+    others = ["Halo 2", "Halo: Reach", "Halo Infinite", "Halo 3: ODST", "Halo 4", "Halo 2 MCC"]
+    for number in range(MAX_ANNOUNCEMENTS - 3):
+        await announce("Halo CE", *others[:number])
+    with pytest.raises(UserFacingError) as too_many:
+        await announce("Halo 2")
+    with pytest.raises(UserFacingError) as ambiguous:
+        await service.disable(1, "announcements", "Halo 2", "test")
+    with pytest.raises(UserFacingError) as none:
+        await service.disable(1, "announcements", "Halo 5", "test")
+    by_its_games = await service.disable(1, "announcements", "Halo 4, halo 2 mcc", "test")
+    by_one_game = await service.disable(1, "announcements", "Halo 2 MCC", "test")
+    overview = await service.overview(1)
+    in_place_of_one_off = await announce("Halo 2")
+
+    assert (first, same) == ("announcements", "announcements"), "the first is kept as it always was"
+    assert {every_game[:14], mcc[:14]} == {"announcements:"}
+    assert mcc != every_game
+    assert len(mcc) <= 32
+    assert str(too_many.value).startswith(
+        f"This server has {MAX_ANNOUNCEMENTS} announcement settings, the most"
+    )
+    assert str(ambiguous.value).startswith(
+        "“Halo 2” is in more than one announcement setting (Halo CE, Halo 2; "
+    )
+    assert str(none.value) == "This server has no announcement setting of “Halo 5”."
+    assert (by_its_games, by_one_game) == ((True, "Halo 4, Halo 2 MCC"), (True, "Halo 2 MCC"))
+    assert in_place_of_one_off in (first, mcc), "at the most settings, one turned off makes way"
+    assert len((await service.overview(1)).announcements) == MAX_ANNOUNCEMENTS
+    assert [(s.filters.games, s.channel_id, s.enabled) for s in overview.announcements][:4] == [
+        ((), 10, True),
+        (("Halo 2 MCC",), 10, False),
+        (("Halo 4", "Halo 2 MCC"), 11, False),
+        (("Halo CE",), 10, True),
+    ]

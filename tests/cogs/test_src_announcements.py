@@ -96,6 +96,14 @@ async def test_only_world_records_in_records_mode(
     assert fields(undated.embeds[0])["Previous record"].endswith("beaten by **0:06.990**"), (
         "without a date, the record beaten is read from today's board"
     )
+    guild = discord_server.guilds[0]["id"]
+    assert fields(undated.embeds[0])["Previous post"] == (
+        f"[previous record](https://discord.com/channels/{guild}/{channel}/{tie.id})"
+    )
+    assert (tie.edits, undated.edits) == (1, 0)
+    assert fields(tie.embeds[0])["No longer the record"] == (
+        f"Beaten by Zeta by 0:06.990: [new record](https://discord.com/channels/{guild}/{channel}/{undated.id})"
+    )
 
 
 async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(

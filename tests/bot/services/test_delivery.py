@@ -6,13 +6,14 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.embeds.announcements import succession_text
 from bot.models.settings import SrcAnnouncementFilters
 from bot.services.delivery import (
     ATTEMPTS_LIMIT,
@@ -22,10 +23,13 @@ from bot.services.delivery import (
     PostRejected,
     ServerUnavailable,
     SlowDown,
+    Succession,
+    Target,
     nonce,
+    succession,
 )
 from bot.storage.database import open_database
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
 from bot.storage.tables import feed_deliveries
 
@@ -50,17 +54,20 @@ class Discord:
     instead of posting in that server."""
 
     faults: dict[int, list[Exception]] = field(default_factory=dict)
-    posted: list[tuple[int, str, str]] = field(default_factory=list)  # (server, setting, run key)
+    posted: list[tuple[int, str, str]] = field(default_factory=list)  # (server, settings, run key)
     attempts: list[tuple[float, str, str]] = field(default_factory=list)  # (when, run key, nonce)
     after_post: Callable[[], None] = lambda: None
 
-    async def post(self, setting: FeatureSetting[Any], run: Run, run_nonce: str) -> int:
+    async def post(self, target: Target, run: Run, previous: Posted[Run] | None, run_nonce: str) -> int:
         self.attempts.append((time.monotonic(), run.key, run_nonce))
-        if faults := self.faults.get(setting.guild_id):
+        if faults := self.faults.get(target.guild_id):
             raise faults.pop(0)
-        self.posted.append((setting.guild_id, setting.feature, run.key))
+        self.posted.append((target.guild_id, " ".join(s.feature for s in target.settings), run.key))
         self.after_post()
         return len(self.posted)
+
+    async def follow(self, earlier: Posted[Run], succession: Succession) -> None:
+        raise AssertionError("these runs are no records")
 
 
 @pytest.fixture
@@ -81,8 +88,10 @@ def delivery(
         ledger(engine),
         GuildSettings(engine),
         feature="src",
-        setting_of=lambda run: scoped("src", run.game),
+        wanted=lambda setting, run: setting.scope == run.game,
         post=discord.post,
+        follow=discord.follow,
+        succession=lambda earlier, later: None,
         stopping=stopping,
     )
 
@@ -90,12 +99,16 @@ def delivery(
 async def follow(engine: AsyncEngine, *settings: tuple[int, str]) -> None:
     for guild_id, game in settings:
         await GuildSettings(engine).save(
-            FeatureSetting(guild_id, scoped("src", game), guild_id * 10, None, SrcAnnouncementFilters())
+            FeatureSetting(guild_id, scoped("src", game), channel(guild_id), None, SrcAnnouncementFilters())
         )
 
 
+def channel(guild_id: int) -> int:
+    return guild_id * 10
+
+
 async def add(engine: AsyncEngine, runs: list[Run], servers: list[int]) -> None:
-    await ledger(engine).add(runs, lambda run: servers)
+    await ledger(engine).add(runs, lambda run: [(g, channel(g)) for g in servers])
 
 
 async def last_errors(engine: AsyncEngine) -> list[tuple[str, str | None]]:
@@ -114,7 +127,7 @@ async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(engin
     await add(engine, runs, [1, 2])
     discord = Discord()
 
-    assert await delivery(engine, discord).deliver() == (8, 0)
+    assert await delivery(engine, discord).deliver() == (8, 0, 0)
 
     def posted_by(guild_id: int, game: str) -> list[str]:
         return [key for g, setting, key in discord.posted if (g, setting) == (guild_id, f"src:{game}")]
@@ -124,7 +137,7 @@ async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(engin
     assert posted_by(2, "halo3") == ["a", "c", "e"]
     assert len(discord.posted) == 8, "server 2 does not follow reach: those two are dropped, not posted"
     assert await ledger(engine).pending() == []
-    assert ("dropped", "src:reach is off in this server") in await last_errors(engine)
+    assert ("dropped", "src is off in this channel") in await last_errors(engine)
 
 
 async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(database_copy: str) -> None:
@@ -141,18 +154,18 @@ async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(datab
         await follow(first, (1, "halo3"))
         await add(first, [Run("a"), Run("b"), Run("c"), Run("d")], [1])
         before_restart = delivery(first, discord, lambda: stopping)
-        assert await before_restart.deliver() == (2, 0), "the bot stopped: the rest stays pending"
+        assert await before_restart.deliver() == (2, 0, 0), "the bot stopped: the rest stays pending"
         stopping = False
-        assert await before_restart.deliver() == (2, 0)
-        assert await before_restart.deliver() == (0, 0)
+        assert await before_restart.deliver() == (2, 0, 0)
+        assert await before_restart.deliver() == (0, 0, 0)
     finally:
         await first.dispose()
 
     restarted = await open_database(database_copy)
     try:
         await add(restarted, [Run("d"), Run("e")], [1])  # the feed still lists d
-        assert await delivery(restarted, discord).deliver() == (1, 0)
-        assert await delivery(restarted, discord).deliver() == (0, 0)
+        assert await delivery(restarted, discord).deliver() == (1, 0, 0)
+        assert await delivery(restarted, discord).deliver() == (0, 0, 0)
     finally:
         await restarted.dispose()
 
@@ -166,24 +179,24 @@ async def test_refusals_in_a_row_turn_the_setting_off_and_drop_its_posts(engine:
     feed = delivery(engine, discord)
 
     for _ in range(FAILURE_LIMIT - 1):
-        assert await feed.deliver() == (0, 1)
-    assert await feed.deliver() == (2, 0), "a post that goes through ends the run of refusals"
+        assert await feed.deliver() == (0, 1, 0)
+    assert await feed.deliver() == (2, 0, 0), "a post that goes through ends the run of refusals"
     settings = GuildSettings(engine)
     assert (await settings.of_guild(1))["src:halo3"].failures == 0
 
     await add(engine, [Run("c"), Run("d")], [1, 2])
     discord.faults[1] = [DeliveryRefused("Missing Access")] * FAILURE_LIMIT
     # Server 2's posts go out meanwhile: one server's refusals hold up no other server.
-    assert await feed.deliver() == (2, 1)
+    assert await feed.deliver() == (2, 1, 0)
     for _ in range(FAILURE_LIMIT - 1):
-        assert await feed.deliver() == (0, 1)
+        assert await feed.deliver() == (0, 1, 0)
 
     turned_off = (await settings.of_guild(1))["src:halo3"]
     assert not turned_off.enabled
     assert turned_off.disabled_reason == f"Missing Access ({FAILURE_LIMIT} times in a row)"
     assert (await settings.of_guild(2))["src:halo3"].enabled
     assert await ledger(engine).pending() == []
-    assert await feed.deliver() == (0, 0)
+    assert await feed.deliver() == (0, 0, 0)
     assert [(g, key) for g, _, key in discord.posted] == [(1, "a"), (1, "b"), (2, "c"), (2, "d")]
 
 
@@ -194,12 +207,13 @@ async def test_a_failed_post_is_tried_again_in_order_until_it_is_given_up(engine
     feed = delivery(engine, discord)
 
     for _ in range(ATTEMPTS_LIMIT - 1):
-        assert await feed.deliver() == (0, 1)
+        assert await feed.deliver() == (0, 1, 0)
     assert discord.posted == [], "b waits behind a: the order of posts is kept"
-    assert await feed.deliver() == (1, 1), "a is given up, and b goes out at once"
+    assert await feed.deliver() == (1, 1, 0), "a is given up, and b goes out at once"
 
     assert [key for _, _, key in discord.posted] == ["b"]
-    assert {n for _, key, n in discord.attempts if key == "a"} == {nonce("a", 1)}, "one nonce for every try"
+    tries = {n for _, key, n in discord.attempts if key == "a"}
+    assert tries == {nonce("a", channel(1))}, "one nonce for every try"
     assert await last_errors(engine) == [
         ("dropped", f"given up after {ATTEMPTS_LIMIT} attempts: ServerUnavailable: Discord is down"),
         ("posted", None),
@@ -212,7 +226,7 @@ async def test_a_rejected_post_is_given_up_at_once_and_the_next_one_made(engine:
     await add(engine, [Run("a"), Run("b")], [1])
     discord = Discord(faults={1: [PostRejected("Invalid Form Body")]})
 
-    assert await delivery(engine, discord).deliver() == (1, 1)
+    assert await delivery(engine, discord).deliver() == (1, 1, 0)
 
     assert [key for _, _, key in discord.posted] == ["b"]
     assert await last_errors(engine) == [("dropped", "Invalid Form Body"), ("posted", None)]
@@ -223,9 +237,22 @@ async def test_a_slow_down_is_waited_out_and_the_post_made_once(engine: AsyncEng
     await add(engine, [Run("a")], [1])
     discord = Discord(faults={1: [SlowDown(0.2), SlowDown(0.1)]})
 
-    assert await delivery(engine, discord).deliver() == (1, 0)
+    assert await delivery(engine, discord).deliver() == (1, 0, 0)
 
     assert [key for _, _, key in discord.posted] == ["a"]
     first, second, third = (when for when, _, _ in discord.attempts)
     assert second - first >= 0.2, "each try waits as long as Discord said"
     assert third - second >= 0.1
+
+
+def test_a_later_record_ties_beats_or_supersedes_the_earlier_one() -> None:
+    on = datetime(2024, 6, 1, tzinfo=UTC)
+    told = {
+        later: succession_text(succession(180.0, later, by="Sable *", on=on, link="https://discord.com/x"))
+        for later in (180.0004, 177.0, 185.0)
+    }
+    assert told == {
+        180.0004: "Tied by Sable \\* on <t:1717200000:D>: [new record](https://discord.com/x)",
+        177.0: "Beaten by Sable \\* by 0:03 on <t:1717200000:D>: [new record](https://discord.com/x)",
+        185.0: "Superseded by Sable \\* on <t:1717200000:D>: [new record](https://discord.com/x)",
+    }, "a slower record follows one taken off the board"

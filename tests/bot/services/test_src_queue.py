@@ -17,7 +17,7 @@ from bot.config import SpeedrunConfig
 from bot.models.settings import SrcQueueFilters
 from bot.models.src_queue import QueuedRun
 from bot.runtime.telemetry import Telemetry
-from bot.services.delivery import MessageGone, ServerUnavailable
+from bot.services.delivery import MessageGone, ServerUnavailable, Target
 from bot.services.src_queue import LONG_WAIT, SrcQueue
 from bot.storage.database import open_database
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
@@ -38,8 +38,8 @@ class Desk:
     shown: list[tuple[int, QueuedRun]] = field(default_factory=list)
     faults: dict[int, list[Exception]] = field(default_factory=dict)
 
-    async def post(self, setting: FeatureSetting[SrcQueueFilters], entry: QueuedRun, nonce: str) -> int:
-        self.posted.append((setting.guild_id, entry.run.id))
+    async def post(self, target: Target, entry: QueuedRun, nonce: str) -> int:
+        self.posted.append((target.guild_id, entry.run.id))
         return len(self.posted)
 
     async def show(self, post: QueuePost) -> None:

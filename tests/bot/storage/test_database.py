@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.models.haloruns import Run, Runner
+from bot.services.announcements import board_of
 from bot.storage.database import MIGRATIONS, open_database
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.migrations import head_revision
 from bot.storage.state import BotState
 
@@ -41,7 +43,7 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
             "stream_starts",
             "alembic_version",
         } <= set(tables)
-        assert revision == "0010"
+        assert revision == head_revision()
 
 
 def _upgrade_to(revision: str, connection: Connection) -> None:
@@ -102,6 +104,64 @@ async def test_records_seen_before_the_feeds_ledger_stay_seen_and_owed(database_
     ledger = RunLedger(engine, "haloruns", TypeAdapter(Run))
     assert await ledger.unseen([run]) == []
     assert [(d.guild_id, d.run) for d in await ledger.pending()] == [(7, run)]
+    await engine.dispose()
+
+
+async def test_posts_made_before_records_were_followed_are_found_and_kept_as_standing(
+    database_url: str,
+) -> None:
+    engine = create_async_engine(database_url)
+    posted = Run("Halo 3", "Sierra 117", "Solo", "Legendary", 754, (Runner("Harc", None),), id="r1")
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda sync: _upgrade_to("0007", sync))
+        now = datetime.now(UTC)
+        await connection.execute(
+            text(
+                "INSERT INTO guild_settings (guild_id, feature, channel_id, filters, enabled, failures,"
+                " updated_at) VALUES (7, 'announcements', 70, '{}', true, 0, :t)"
+                ", (7, 'src:g1', 71, '{}', true, 0, :t)"
+            ),
+            {"t": now},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO feed_runs (feed, key, fingerprint, run, seen_at)"
+                " VALUES ('haloruns', :k, :f, :r, :t)"
+            ),
+            {
+                "k": posted.key,
+                "f": posted.fingerprint,
+                "r": TypeAdapter(Run).dump_json(posted).decode(),
+                "t": now,
+            },
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO feed_runs (feed, key, fingerprint, run, seen_at)"
+                " VALUES ('src', 'src/r', 'src/r', :r, :t)"
+            ),
+            {"r": '{"run": {"game": "g1"}}', "t": now},
+        )
+        await connection.execute(
+            text(
+                "INSERT INTO feed_deliveries (record_id, guild_id, status, message_id, attempts, updated_at)"
+                " VALUES (1, 7, 'posted', 555, 0, :t), (2, 7, 'pending', NULL, 0, :t)"
+            ),
+            {"t": now - timedelta(days=400)},
+        )
+    await engine.dispose()
+
+    engine = await open_database(database_url)
+    async with engine.connect() as connection:
+        channels = (await connection.execute(text("SELECT record_id, channel_id FROM feed_deliveries"))).all()
+    assert sorted(channels) == [(1, 70), (2, 71)], "each delivery is to its setting's channel"
+    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), board_of)
+    beaten = replace(posted, seconds=750, id="r2")
+    await ledger.add([beaten], lambda run: [(7, 70)])
+    [new] = await ledger.pending()
+    assert await ledger.prune(datetime.now(UTC)) == 0, "the post of a record still standing is kept"
+    await ledger.work_out_boards()
+    assert await ledger.standing([new.run]) == [Posted(1, 7, 70, 555, posted)]
     await engine.dispose()
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.models.haloruns import Run, Runner
 from bot.models.settings import AnnouncementFilters, SrcAnnouncementFilters
 from bot.storage.database import open_database
-from bot.storage.ledger import RunLedger
+from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 
 
@@ -36,7 +36,7 @@ def record(level: str, seconds: float, run_id: str | None = None) -> Run:
 async def test_each_feed_keeps_its_own_runs(engine: AsyncEngine) -> None:
     haloruns, other = records(engine), records(engine, "other")
     nightfall = record("Nightfall", 600, "a")
-    await haloruns.add([nightfall], lambda run: [1])
+    await haloruns.add([nightfall], lambda run: [(1, 10)])
 
     exodus = record("Exodus", 700, "b")
     assert await other.unseen([nightfall, exodus]) == [exodus], "keys are unique across feeds"
@@ -78,8 +78,8 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
     ledger = records(engine)
     older, newer = record("Nightfall", 600, "a"), record("Tip of the Spear", 754)
 
-    assert await ledger.add([older, newer], lambda run: [1, 2]) == [older, newer]
-    assert await ledger.add([older, newer], lambda run: [1, 2]) == []
+    assert await ledger.add([older, newer], lambda run: [(1, 10), (2, 20)]) == [older, newer]
+    assert await ledger.add([older, newer], lambda run: [(1, 10), (2, 20)]) == []
     pending = await ledger.pending()
     assert [(d.run, d.guild_id) for d in pending] == [(older, 1), (older, 2), (newer, 1), (newer, 2)]
 
@@ -95,17 +95,44 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
 async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEngine) -> None:
     ledger = records(engine)
     without_id = record("Nightfall", 600)
-    await ledger.add([without_id], lambda run: [1])
+    await ledger.add([without_id], lambda run: [(1, 10)])
 
-    assert await ledger.add([record("Nightfall", 600, "run-17")], lambda run: [1]) == [], "the id came later"
+    again = await ledger.add([record("Nightfall", 600, "run-17")], lambda run: [(1, 10)])
+    assert again == [], "the id came later"
 
 
 async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: AsyncEngine) -> None:
     ledger = records(engine)
-    await ledger.add([record("Nightfall", 600, "a"), record("Exodus", 700, "b")], lambda run: [1])
+    await ledger.add([record("Nightfall", 600, "a"), record("Exodus", 700, "b")], lambda run: [(1, 10)])
     first, _ = await ledger.pending()
     await ledger.posted(first, message_id=1)
     await ledger.drop([first], "gone")
 
     assert await ledger.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert [d.run.level for d in await ledger.pending()] == ["Exodus"]
+
+
+async def test_a_superseded_post_is_claimed_once_by_the_new_post_in_its_own_channel(
+    engine: AsyncEngine,
+) -> None:
+    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), lambda run: run.level)
+    old, new = record("Nightfall", 600, "a"), record("Nightfall", 590, "b")
+    await ledger.add([old], lambda run: [(1, 10)])
+    [first] = await ledger.pending()
+    await ledger.posted(first, message_id=100)
+    await ledger.add([new], lambda run: [(1, 10), (1, 20)])
+    in_own_channel, elsewhere = await ledger.pending()
+    [standing] = await ledger.standing([new])
+
+    await ledger.posted(elsewhere, message_id=201, supersedes=standing)  # first, from another channel
+    await ledger.posted(in_own_channel, message_id=200, supersedes=standing)
+    [(earlier, later)] = await ledger.follow_ups()
+    await ledger.followed(earlier, "edited")
+
+    assert standing == Posted(first.record_id, 1, 10, 100, old)
+    assert (earlier, later) == (standing, Posted(in_own_channel.record_id, 1, 10, 200, new))
+    assert await ledger.follow_ups() == []
+    assert await ledger.standing([new]) == [
+        Posted(in_own_channel.record_id, 1, 10, 200, new, (10, 100)),
+        Posted(in_own_channel.record_id, 1, 20, 201, new, (10, 100)),
+    ], "both new posts stand, each linking back"
