@@ -241,6 +241,8 @@ class ServerSettings:
         """The announcement setting ``game`` names: by all of its games, comma-separated, or by one
         that only one setting has."""
         games = _game_set(part.strip() for part in game.split(",") if part.strip())
+        if not games:
+            raise UserFacingError("Name the game (or the games, comma-separated) of the setting to turn off.")
         found = [s for s in settings if _game_set(s.filters.games) == games]
         found = found or [s for s in settings if games and games <= _game_set(s.filters.games)]
         if len(found) > 1:

@@ -327,6 +327,8 @@ async def test_announcements_are_set_once_per_set_of_games_and_turned_off_by_nam
         await service.disable(1, "announcements", "Halo 2", "test")
     with pytest.raises(UserFacingError) as none:
         await service.disable(1, "announcements", "Halo 5", "test")
+    with pytest.raises(UserFacingError, match="Name the game"):  # blank names no setting, not every game's
+        await service.disable(1, "announcements", " , ", "test")
     by_its_games = await service.disable(1, "announcements", "Halo 4, halo 2 mcc", "test")
     by_one_game = await service.disable(1, "announcements", "Halo 2 MCC", "test")
     overview = await service.overview(1)
