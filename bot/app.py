@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,6 +57,12 @@ class HaloBot(commands.Bot):
             help_command=None,
             intents=intents,
             tree_cls=HaloTree,
+            # Every command can be added to a member's own account and used anywhere, unless it
+            # narrows this (server settings are for servers that installed the bot).
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
             allowed_mentions=discord.AllowedMentions.none(),
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,

@@ -35,7 +35,15 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         # This feature's own: the Halo Waypoint service, and the gamertags of /link and /unlink.
         self.halo_infinite = HaloInfinite.from_config(bot.session, bot.config.infinite, bot.telemetry)
         self.gamertag_links = GamertagLinks(bot.engine)
-        self.member_csr = app_commands.ContextMenu(name="Halo CSR", callback=self.csr_of_member)
+        # On a server's members: for servers that installed the bot, never in DMs.
+        self.member_csr = app_commands.ContextMenu(
+            name="Halo CSR",
+            callback=self.csr_of_member,
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.member_csr)

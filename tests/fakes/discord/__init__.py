@@ -6,6 +6,7 @@ rate limits and injected failures, ``interactions`` what a test sends and the bo
 the checks against Discord's OpenAPI description, and ``server`` puts them together.
 """
 
+from tests.fakes.discord.interactions import NotOffered, Place
 from tests.fakes.discord.limits import EMBED_TOTAL_LIMIT, embed_limit_problems
 from tests.fakes.discord.payloads import (
     ADMINISTRATOR,
@@ -16,6 +17,7 @@ from tests.fakes.discord.payloads import (
     NEWS_CHANNEL,
     SEND_MESSAGES,
     TEXT_CHANNEL,
+    USE_EXTERNAL_APPS,
     iso_now,
     make_channel,
     make_guild,
@@ -36,10 +38,13 @@ __all__ = [
     "NEWS_CHANNEL",
     "SEND_MESSAGES",
     "TEXT_CHANNEL",
+    "USE_EXTERNAL_APPS",
     "DiscordSpec",
     "FakeDiscord",
     "Interaction",
     "Message",
+    "NotOffered",
+    "Place",
     "Request",
     "component",
     "discord_spec",
