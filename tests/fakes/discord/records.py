@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.discord.components import IS_COMPONENTS_V2, texts, walk
 from tests.fakes.discord.payloads import EPHEMERAL, LOADING
 
 
@@ -33,6 +34,41 @@ class Message:
     @property
     def embeds(self) -> list[dict[str, Any]]:
         return list(self.data.get("embeds") or [])
+
+    @property
+    def layout(self) -> bool:
+        """Whether it is a Components V2 message (a layout, without content or embeds)."""
+        return bool(int(self.data.get("flags") or 0) & IS_COMPONENTS_V2)
+
+    @property
+    def texts(self) -> list[str]:
+        """What a layout's text displays read, in reading order."""
+        return texts(self.data.get("components") or [])
+
+    @property
+    def text(self) -> str:
+        """All the text a user reads: the content, the embeds' and the text displays', one a line."""
+        embeds = [
+            part
+            for embed in self.embeds
+            for part in [
+                (embed.get("author") or {}).get("name"),
+                embed.get("title"),
+                embed.get("description"),
+                *[f"{f.get('name')}\n{f.get('value')}" for f in embed.get("fields") or []],
+                (embed.get("footer") or {}).get("text"),
+            ]
+            if part
+        ]
+        return "\n".join(filter(None, [self.content, *embeds, *self.texts]))
+
+    def links(self) -> dict[str, str]:
+        """The link buttons, by label."""
+        return {
+            str(c.get("label")): str(c["url"])
+            for c in walk(self.data.get("components") or [])
+            if c.get("type") == 2 and c.get("url")
+        }
 
     @property
     def ephemeral(self) -> bool:
@@ -101,12 +137,7 @@ class Interaction:
 def component(message: Message, name: str) -> dict[str, Any]:
     """The button (by label) or select menu (by placeholder) on ``message``."""
     found = next(
-        (
-            c
-            for row in message.data["components"]
-            for c in row["components"]
-            if name in (c.get("label"), c.get("placeholder"))
-        ),
+        (c for c in walk(message.data["components"]) if name in (c.get("label"), c.get("placeholder"))),
         None,
     )
     assert found is not None, f"no button or menu {name!r} on the message"
