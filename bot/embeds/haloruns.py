@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.embeds.cards import Card, game_colour
 from bot.models.haloruns import BoardRecord, Holders, Level, Option, Run, Runner, RunnerProfile, Stream
 from bot.utils.rendering import (
     DESCRIPTION_LIMIT,
@@ -58,24 +59,23 @@ def record_lines(record: BoardRecord) -> str:
     return clip("\n".join([*lines, *([board] if board else [])]), FIELD_LIMIT)
 
 
-def records_embed(level: Level, records: Sequence[BoardRecord]) -> discord.Embed:
-    embed = discord.Embed(title=plain(f"World records: {level.label}", 256), colour=COLOUR)
+def records_card(level: Level, records: Sequence[BoardRecord]) -> Card:
+    """/wr: one block a board; for one board, buttons to its video and to the board."""
+    blocks = [
+        f"**{plain(f'{r.category} {r.difficulty}', 256)}**\n{record_lines(r)}" for r in records[:MAX_FIELDS]
+    ]
+    links: list[tuple[str, str | None]] = []
     if len(records) == 1:
-        embed.url = safe_link(records[0].board_url)
-    size, shown = len(embed.title or ""), 0
-    for record in records[:MAX_FIELDS]:
-        name, value = plain(f"{record.category} {record.difficulty}", 256), record_lines(record)
-        if size + len(name) + len(value) > EMBED_BUDGET:
-            break
-        embed.add_field(name=name, value=value, inline=False)
-        size, shown = size + len(name) + len(value), shown + 1
-    if not records:
-        embed.description = "No world records on these boards yet."
-    elif shown < len(records):
-        embed.set_footer(
-            text=f"{len(records) - shown} more boards: choose a category or difficulty to see them"
-        )
-    return embed
+        first = records[0].runs[0] if records[0].runs else None
+        links = [("Watch", first.vod if first else None), ("Board", records[0].board_url)]
+    return Card(
+        title=plain(f"World records: {level.label}", 256),
+        accent=game_colour(level.game.name, COLOUR.value),
+        subtitle=None if records else "No world records on these boards yet.",
+        blocks=blocks,
+        links=links,
+        more="{count} more boards: choose a category or difficulty to see them",
+    )
 
 
 def vod_message(level: Level, category: Option, difficulty: Option, vod: str | None) -> str:

@@ -41,9 +41,9 @@ async def test_wr_shows_every_record_of_a_level(
 ) -> None:
     reply = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == f"World records: {TOTS}"
-    records = fields(embed)
+    assert reply.layout
+    assert reply.title == f"World records: {TOTS}"
+    records = reply.blocks
     expected_boards = ["Solo Easy", "Solo Legendary", "Coop Easy"] + (
         ["Coop Legendary"] if api == "legacy" else ["Acrophobia Any Difficulty"]
     )
@@ -68,16 +68,17 @@ async def test_wr_of_one_board_accepts_an_id_or_a_name(
     options = {"level": level, "difficulty": "easy", "category": "solo"}
     reply = await (await discord_server.invoke("wr", options)).reply()
 
-    assert list(fields(reply.embeds[0])) == ["Solo Easy"]
-    assert reply.embeds[0]["title"] == f"World records: {TOTS}"
-    assert re.match(r"https?://[^ ]+(TipoftheSpear|tipofthespear)", reply.embeds[0]["url"])
+    assert list(reply.blocks) == ["Solo Easy"]
+    assert reply.title == f"World records: {TOTS}"
+    assert re.match(r"https?://[^ ]+(TipoftheSpear|tipofthespear)", reply.links()["Board"])
+    assert reply.links()["Watch"].startswith("https://www.youtube.com/watch?v=")
 
 
 async def test_a_full_game_board_is_a_level(halobot: HaloBot, discord_server: FakeDiscord, api: str) -> None:
     level = "Halo CE Full Game" if api == "content" else "Halo: Combat Evolved Full Game"
     reply = await (await discord_server.invoke("wr", {"level": level, "category": "solo"})).reply()
 
-    assert reply.embeds[0]["title"].endswith("Full Game (0100)")
+    assert reply.title.endswith("Full Game (0100)")
 
 
 async def test_content_levels_map_onto_level_ids_by_game_and_name(
@@ -131,7 +132,7 @@ async def test_an_extension_category_shows_its_boards(
     async with running(make_config(), discord_server):
         reply = await (await discord_server.invoke("wr", {"level": "0504", "category": "acrophobia"})).reply()
 
-    assert list(fields(reply.embeds[0])) == ["Acrophobia Any Difficulty"]
+    assert list(reply.blocks) == ["Acrophobia Any Difficulty"]
 
 
 @pytest.mark.parametrize(
@@ -174,11 +175,13 @@ async def test_upstream_text_is_shown_as_text_and_never_pings(
     options = {"level": "Pillar of Autumn", "difficulty": "easy", "category": "solo"}
     reply = await (await discord_server.invoke("wr", options)).reply()
 
-    value = fields(reply.embeds[0])["Solo Easy"]
+    value = reply.blocks["Solo Easy"]
     assert "by @\u200beveryone \\*\\*bold\\*\\* <@\u200b&123456789012345678>" in value
     assert "javascript" not in value, "only http(s) links are shown"
     assert "[vod]" not in value
     assert reply.allowed_mentions == {"parse": []}
+    assert (reply.data["mention_roles"], reply.data["mention_everyone"]) == ([], False)
+    assert "Watch" not in reply.links(), "only http(s) links are buttons"
 
 
 async def test_vod_links_the_world_record_video(
@@ -461,8 +464,9 @@ async def test_long_upstream_text_stays_within_discords_limits(
     records = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
     runs = await (await discord_server.invoke("recent runs", {"limit": 50})).reply()
 
-    assert records.embeds[0]["fields"][0]["value"].startswith("Tied by 30 runs:")
-    assert "more boards: choose a category or difficulty" in records.embeds[0]["footer"]["text"]
+    assert next(iter(records.blocks.values())).startswith("Tied by 30 runs:")
+    assert "more boards: choose a category or difficulty" in records.footer
+    assert sum(map(len, records.texts)) <= 4000
     assert runs.embeds[0]["footer"]["text"].startswith("Page 1/")
     assert discord_server.violations == []
 

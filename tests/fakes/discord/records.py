@@ -62,6 +62,28 @@ class Message:
         ]
         return "\n".join(filter(None, [self.content, *embeds, *self.texts]))
 
+    @property
+    def title(self) -> str:
+        """A card's title: the heading its first text display starts with."""
+        first = self.texts[0].splitlines()[0] if self.texts else ""
+        return first.removeprefix("### ")
+
+    @property
+    def blocks(self) -> dict[str, str]:
+        """A card's blocks that start with a heading in bold, by heading (without the stars)."""
+        found = {}
+        for text in self.texts:
+            head, _, body = text.partition("\n")
+            if head.startswith("**") and head.endswith("**") and len(head) > 4:
+                found[head[2:-2]] = body
+        return found
+
+    @property
+    def footer(self) -> str:
+        """A card's small print: its last text display, when it is one (``-# …``)."""
+        last = self.texts[-1] if self.texts else ""
+        return last.removeprefix("-# ") if last.startswith("-# ") else ""
+
     def links(self) -> dict[str, str]:
         """The link buttons, by label."""
         return {
