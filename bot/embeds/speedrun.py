@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import discord
 
+from bot.embeds.cards import Card, game_colour
 from bot.models import speedrun as api
 from bot.utils.rendering import (
     DESCRIPTION_LIMIT,
@@ -85,34 +86,44 @@ def _status(run: api.Run) -> str:
     return "Awaiting verification"
 
 
-def run_embed(run: api.Run) -> discord.Embed:
+def _block(name: str, value: str) -> str:
+    return f"**{name}**\n{value}"
+
+
+def run_card(run: api.Run) -> Card:
+    """/src run: the run in full, with buttons to its video, its page and its first player."""
     game = run.game.name if isinstance(run.game, api.Game) else run.game
     title = " — ".join(filter(None, [game, run.board_name]))
-    embed = discord.Embed(title=plain(title, 256), url=safe_link(run.weblink), colour=COLOUR)
-    embed.add_field(name="Players", value=players(run), inline=False)
-    embed.add_field(name="Time", value=_times(run))
-    if run.played:
-        embed.add_field(name="Played", value=played_day(run.played))
-    if run.submitted:
-        embed.add_field(name="Submitted", value=timestamp(run.submitted, "D"))
-    embed.add_field(name="Status", value=_status(run), inline=False)
+    dates = [
+        f"Played {played_day(run.played)}" if run.played else None,
+        f"submitted {timestamp(run.submitted, 'D')}" if run.submitted else None,
+    ]
     system = [f"platform `{run.system.platform}`" if run.system.platform else None]
     system.append("emulated" if run.system.emulated else None)
-    if any(system):
-        embed.add_field(name="System", value=", ".join(filter(None, system)))
     videos = [
         link(f"video {n}", v.uri) for n, v in enumerate(run.videos.links if run.videos else [], start=1)
     ]
     shown = [v for v in videos if v]
-    if shown:
-        embed.add_field(name="Videos", value=clip(" · ".join(shown), FIELD_LIMIT), inline=False)
-    if run.comment:
-        embed.add_field(name="Comment", value=plain(run.comment, FIELD_LIMIT), inline=False)
     splits = link("splits", run.splits.uri if run.splits else None)
-    if splits:
-        embed.add_field(name="Splits", value=splits)
-    embed.set_footer(text=f"speedrun.com run {run.id}")
-    return embed
+    blocks = [
+        _block("Players", players(run)),
+        _block("Time", _times(run)),
+        _block("Dates", ", ".join(filter(None, dates))) if any(dates) else "",
+        _block("Status", _status(run)),
+        _block("System", ", ".join(filter(None, system))) if any(system) else "",
+        _block("Videos", clip(" · ".join(shown), FIELD_LIMIT)) if shown else "",
+        _block("Comment", plain(run.comment, FIELD_LIMIT)) if run.comment else "",
+        _block("Splits", splits) if splits else "",
+    ]
+    first_video = next((v.uri for v in (run.videos.links if run.videos else []) if safe_link(v.uri)), None)
+    profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
+    return Card(
+        title=plain(title, 256),
+        accent=game_colour(game, COLOUR.value),
+        blocks=blocks,
+        links=[("Watch", first_video), ("Run", run.weblink), ("Profile", profile)],
+        footer=f"speedrun.com run {plain(run.id, 100)}",
+    )
 
 
 def run_line(run: api.Run) -> str:

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
+from bot.embeds.cards import card_view
 from bot.embeds.run_submission import preview_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models import speedrun as api
@@ -342,7 +343,7 @@ class SpeedrunCog(commands.Cog, name=COG):
         """One speedrun.com run in full."""
         async with thinking_if_slow(interaction):
             run = await self.bot.speedrun.run(id)
-        await send_reply(interaction, embed=embeds.run_embed(run))
+        await send_reply(interaction, view=card_view(embeds.run_card(run)))
 
 
 async def setup(bot: HaloBot) -> None:

@@ -47,15 +47,17 @@ async def test_game_autocomplete_searches_by_name(bot: HaloBot, discord_server: 
 async def test_a_run_in_full(bot: HaloBot, discord_server: FakeDiscord) -> None:
     reply = await (await discord_server.invoke("src run", {"id": RUN})).reply()
 
-    embed = reply.embeds[0]
-    run = fields(embed)
-    assert embed["url"] == f"https://www.speedrun.com/deadcells/run/{RUN}"
+    run = reply.blocks
+    assert reply.links()["Run"] == f"https://www.speedrun.com/deadcells/run/{RUN}"
+    assert reply.links()["Watch"] == "https://www.twitch.tv/videos/297962611"
     assert run["Players"] == "user-0jm7knj1"
     assert run["Time"] == "**12:54**\nReal time: 19:34\nIn-game: 12:54"
     assert run["Status"].startswith("Verified by `zx7weqv8` <t:")
     assert run["Videos"] == "[video 1](https://www.twitch.tv/videos/297962611)"
     assert run["Comment"].startswith("This was done in a race.")
     assert run["Splits"] == "[splits](https://splits.io/api/v3/runs/2yp6)"
+    assert run["Dates"].startswith("Played <t:")
+    assert reply.footer == f"speedrun.com run {RUN}"
 
 
 @pytest.mark.parametrize(
@@ -167,9 +169,7 @@ async def test_a_burst_of_150_lookups_is_answered_without_tripping_the_limit(
         interactions = [await discord_server.invoke("src run", {"id": run_id}) for run_id in run_ids]
         replies = await asyncio.gather(*(interaction.reply(timeout=30) for interaction in interactions))
 
-    assert [reply.embeds[0]["footer"]["text"] for reply in replies] == [
-        f"speedrun.com run {i}" for i in run_ids
-    ]
+    assert [reply.footer for reply in replies] == [f"speedrun.com run {i}" for i in run_ids]
     assert speedrun_server.rate_limited == 0
     assert len(speedrun_server.requests) >= 150
 
@@ -184,10 +184,10 @@ async def test_a_run_without_video_links_is_shown_in_full(
     speedrun_server.add_run("novideo1", 170, date(2026, 11, 21), videos=videos)
     reply = await (await discord_server.invoke("src run", {"id": "novideo1"})).reply()
 
-    embed = reply.embeds[0]
-    run = fields(embed)
+    run = reply.blocks
     assert not reply.ephemeral
-    assert embed["url"] == "https://www.speedrun.com/deadcells/run/novideo1"
+    assert reply.links()["Run"] == "https://www.speedrun.com/deadcells/run/novideo1"
+    assert "Watch" not in reply.links()
     assert run["Time"].startswith("**2:50**")
     assert "Videos" not in run
 
