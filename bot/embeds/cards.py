@@ -84,9 +84,9 @@ def card_view(
 def card_container(
     card: Card, *, rows: Sequence[discord.ui.ActionRow[discord.ui.LayoutView]] = ()
 ) -> discord.ui.Container[discord.ui.LayoutView]:
-    header = [f"### {clip(card.title, TITLE_LIMIT)}"]
+    header = f"### {clip(card.title, TITLE_LIMIT)}"
     if card.subtitle:
-        header.append(clip(card.subtitle, SUBTITLE_LIMIT))
+        header += "\n" + clip(card.subtitle, SUBTITLE_LIMIT)
     thumbnail = safe_link(card.thumbnail)
     links = [(clip(label, BUTTON_LABEL_LIMIT), url) for label, url in card.links]
     buttons = [(label, safe) for label, url in links if (safe := safe_link(url))][:BUTTONS_IN_A_ROW]
@@ -96,10 +96,10 @@ def card_container(
 
     # What is shown whatever the blocks take: the container, the header, the separator, the
     # texts after the blocks, the image, the buttons, the rows and the footer.
-    components = 1 + (len(header) + 2 if thumbnail else 1) + (1 if given else 0) + len(extra)
+    components = 1 + (3 if thumbnail else 1) + (1 if given else 0) + len(extra)
     components += (1 if image else 0) + (1 + len(buttons) if buttons else 0) + 1
     components += sum(1 + len(row.children) for row in rows)
-    text = sum(map(len, header)) + len(header) + sum(map(len, extra)) + FOOTER_LIMIT
+    text = len(header) + sum(map(len, extra)) + FOOTER_LIMIT
     blocks: list[str] = []
     for block in given:
         room = TEXT_LIMIT - text
@@ -116,9 +116,9 @@ def card_container(
 
     container: discord.ui.Container[discord.ui.LayoutView] = discord.ui.Container(accent_colour=card.accent)
     if thumbnail:
-        container.add_item(discord.ui.Section(*header, accessory=discord.ui.Thumbnail(thumbnail)))
+        container.add_item(discord.ui.Section(header, accessory=discord.ui.Thumbnail(thumbnail)))
     else:
-        container.add_item(discord.ui.TextDisplay("\n".join(header)))
+        container.add_item(discord.ui.TextDisplay(header))
     if blocks:
         container.add_item(discord.ui.Separator())
         for block in blocks:

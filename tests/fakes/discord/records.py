@@ -69,6 +69,11 @@ class Message:
         return first.removeprefix("### ")
 
     @property
+    def subtitle(self) -> str:
+        """What a card's header says under its title."""
+        return self.texts[0].partition("\n")[2] if self.texts else ""
+
+    @property
     def blocks(self) -> dict[str, str]:
         """A card's blocks that start with a heading in bold, by heading (without the stars)."""
         found = {}
@@ -83,6 +88,15 @@ class Message:
         """A card's small print: its last text display, when it is one (``-# …``)."""
         last = self.texts[-1] if self.texts else ""
         return last.removeprefix("-# ") if last.startswith("-# ") else ""
+
+    def media(self) -> list[str]:
+        """The links of a layout's thumbnails and gallery items, in reading order."""
+        found = []
+        for c in walk(self.data.get("components") or []):
+            if c.get("type") == 11:
+                found.append(str(c["media"]["url"]))
+            found += [str(item["media"]["url"]) for item in c.get("items") or []]
+        return found
 
     def links(self) -> dict[str, str]:
         """The link buttons, by label."""
