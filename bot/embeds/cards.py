@@ -24,6 +24,8 @@ SUBTITLE_LIMIT = 1000
 FOOTER_LIMIT = 500
 BUTTON_LABEL_LIMIT = 80
 BUTTONS_IN_A_ROW = 5
+# What the blocks of a card may hold in all, whatever its title and footer: pages are cut to it.
+BLOCKS_BUDGET = TEXT_LIMIT - TITLE_LIMIT - 2 * FOOTER_LIMIT - 200
 
 # Accent colours of the games, by a word of their names (the first that matches), else the
 # feature's own colour.

@@ -9,11 +9,9 @@ from collections.abc import Sequence
 
 import discord
 
-from bot.embeds.cards import Card, game_colour
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.models.haloruns import BoardRecord, Holders, Level, Option, Run, Runner, RunnerProfile, Stream
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
-    EMBED_BUDGET,
     FIELD_LIMIT,
     clip,
     link,
@@ -103,13 +101,9 @@ def run_line(run: Run) -> str:
     return line
 
 
-def run_pages(title: str, runs: Sequence[Run], empty: str, how: str | None = None) -> list[discord.Embed]:
-    pages = pages_of([run_line(run) for run in runs], per_page=RUNS_PER_PAGE, budget=DESCRIPTION_LIMIT - 96)
-    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages or [empty]]
-    for embed in embeds:
-        if how:
-            embed.set_footer(text=how)
-    return embeds
+def run_pages(title: str, runs: Sequence[Run], empty: str, how: str | None = None) -> list[Card]:
+    pages = pages_of([run_line(run) for run in runs], per_page=RUNS_PER_PAGE, budget=BLOCKS_BUDGET)
+    return [Card(title=title, accent=COLOUR.value, blocks=[page], footer=how) for page in pages or [empty]]
 
 
 def runner_embed(profile: RunnerProfile) -> discord.Embed:
@@ -124,18 +118,14 @@ def runner_embed(profile: RunnerProfile) -> discord.Embed:
     return embed
 
 
-def holder_pages(holders: Holders) -> list[discord.Embed]:
+def holder_pages(holders: Holders) -> list[Card]:
     title = f"World record holders ({len(holders.names)})"
     names = [plain(name, 64) for name in holders.names] or ["nobody yet"]
-    pages = pages_of(names, per_page=NAMES_PER_PAGE, budget=DESCRIPTION_LIMIT - 96, separator=", ")
-    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages]
-    for embed in embeds:
-        if holders.how:
-            embed.set_footer(text=holders.how)
-    return embeds
+    pages = pages_of(names, per_page=NAMES_PER_PAGE, budget=BLOCKS_BUDGET, separator=", ")
+    return [Card(title=title, accent=COLOUR.value, blocks=[page], footer=holders.how) for page in pages]
 
 
-def _stream_field(stream: Stream) -> tuple[str, str]:
+def _stream_block(stream: Stream) -> str:
     details = [
         plain(stream.title, 200) or None,
         f"{stream.viewers:,} watching" if stream.viewers is not None else None,
@@ -143,21 +133,19 @@ def _stream_field(stream: Stream) -> tuple[str, str]:
         link("watch", stream.url),
     ]
     name = plain(" · ".join(filter(None, [stream.runner, stream.game])), 256)
-    return name, "\n".join(d for d in details if d) or "live"
+    return f"**{name}**\n" + ("\n".join(d for d in details if d) or "live")
 
 
-def stream_pages(streams: Sequence[Stream]) -> list[discord.Embed]:
+def stream_pages(streams: Sequence[Stream]) -> list[Card]:
     title = f"Live on HaloRuns ({len(streams)})" if streams else "Live on HaloRuns"
-    page = discord.Embed(title=title, colour=STREAM_COLOUR)
     if not streams:
-        page.description = "Nobody is streaming right now."
-    pages = [page]
-    for name, value in map(_stream_field, streams):
-        if len(page.fields) == STREAMS_PER_PAGE or len(page) + len(name) + len(value) > EMBED_BUDGET:
-            page = discord.Embed(title=title, colour=STREAM_COLOUR)
-            pages.append(page)
-        page.add_field(name=name, value=value, inline=False)
-    return pages
+        return [Card(title=title, accent=STREAM_COLOUR.value, subtitle="Nobody is streaming right now.")]
+    pages: list[list[str]] = [[]]
+    for block in map(_stream_block, streams):
+        if len(pages[-1]) == STREAMS_PER_PAGE or sum(map(len, pages[-1])) + len(block) > BLOCKS_BUDGET:
+            pages.append([])
+        pages[-1].append(block)
+    return [Card(title=title, accent=STREAM_COLOUR.value, blocks=page) for page in pages]
 
 
 def points_embed(world_record: float, time: float, points: float, *, full_game: bool) -> discord.Embed:

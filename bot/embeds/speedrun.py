@@ -7,10 +7,9 @@ from datetime import UTC, date, datetime, time
 
 import discord
 
-from bot.embeds.cards import Card, game_colour
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.models import speedrun as api
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
     FIELD_LIMIT,
     clip,
     link,
@@ -137,18 +136,15 @@ def run_line(run: api.Run) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[discord.Embed]:
-    pages = pages_of([run_line(run) for run in runs], per_page=10, budget=DESCRIPTION_LIMIT - 96)
-    embeds = [discord.Embed(title=plain(title, 256), description=page, colour=COLOUR) for page in pages]
-    if not embeds:
-        embeds = [discord.Embed(title=plain(title, 256), description="No runs match.", colour=COLOUR)]
-    if more:
-        for embed in embeds:
-            embed.set_footer(text=f"The first {len(runs)} runs; narrow the search to see others.")
-    return embeds
+def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[Card]:
+    pages = pages_of([run_line(run) for run in runs], per_page=10, budget=BLOCKS_BUDGET) or ["No runs match."]
+    footer = f"The first {len(runs)} runs; narrow the search to see others." if more else None
+    return [
+        Card(title=plain(title, 256), accent=COLOUR.value, blocks=[page], footer=footer) for page in pages
+    ]
 
 
-def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]:
+def leaderboard_pages(title: str, board: api.Leaderboard) -> list[Card]:
 
     def who(run: api.Run) -> str:
         return clip(" & ".join(plain(n, 64) for n in board.players_of(run)), 300) or "unknown"
@@ -162,9 +158,9 @@ def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]
         )
         for place in board.runs
     ]
-    pages = pages_of(lines, per_page=20, budget=DESCRIPTION_LIMIT - 96) or ["No runs on this board yet."]
+    pages = pages_of(lines, per_page=20, budget=BLOCKS_BUDGET) or ["No runs on this board yet."]
     return [
-        discord.Embed(title=plain(title, 256), url=safe_link(board.weblink), description=page, colour=COLOUR)
+        Card(title=plain(title, 256), accent=COLOUR.value, blocks=[page], links=[("Board", board.weblink)])
         for page in pages
     ]
 

@@ -74,6 +74,12 @@ class Message:
         return self.texts[0].partition("\n")[2] if self.texts else ""
 
     @property
+    def body(self) -> str:
+        """A card's text between its header and its footer."""
+        inner = self.texts[1:-1] if self.footer else self.texts[1:]
+        return "\n".join(inner)
+
+    @property
     def blocks(self) -> dict[str, str]:
         """A card's blocks that start with a heading in bold, by heading (without the stars)."""
         found = {}

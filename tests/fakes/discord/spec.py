@@ -33,30 +33,35 @@ def _any_of(node: Any) -> Any:
     return node
 
 
-def _kind(schemas: dict[str, Any], ref: Any) -> Any:
-    """The one ``type`` value the schema ``ref`` names allows (a component's), else None."""
+def _kinds(schemas: dict[str, Any], ref: Any) -> list[Any]:
+    """The ``type`` values the schema ``ref`` names allows (a component's or a callback's)."""
     if not isinstance(ref, dict) or set(ref) != {"$ref"} or not ref["$ref"].startswith(_SCHEMAS):
-        return None
+        return []
     kinds = schemas.get(ref["$ref"].removeprefix(_SCHEMAS), {}).get("properties", {}).get("type", {})
     enum = kinds.get("enum") if isinstance(kinds, dict) else None
-    return enum[0] if isinstance(enum, list) and len(enum) == 1 else None
+    return list(enum) if isinstance(enum, list) else []
 
 
 def _discriminated(node: Any, schemas: dict[str, Any]) -> Any:
-    """Every ``anyOf`` of schemas told apart by their one ``type`` value (the message components)
-    as a lookup of the schema by that value (``by_type``, below): the same verdict, without judging
-    every alternative of every nested component (which made a layout's check 10 times slower)."""
+    """Every ``anyOf`` of schemas told apart by their ``type`` values (message components,
+    interaction callbacks) as a lookup of the schema by that value (``by_type``, below), and every
+    other ``anyOf`` with its ``null`` alternative last: the same verdicts, without judging every
+    alternative of every nested component (which made a layout's check 10 times slower)."""
     if isinstance(node, list):
         return [_discriminated(item, schemas) for item in node]
     if not isinstance(node, dict):
         return node
     node = {key: _discriminated(value, schemas) for key, value in node.items()}
     options = node.get("anyOf")
-    kinds = [_kind(schemas, option) for option in options] if isinstance(options, list) else []
-    if len(kinds) < 2 or None in kinds or len(set(kinds)) != len(kinds):
+    if not isinstance(options, list):
         return node
+    by_type = {str(kind): option for option in options for kind in _kinds(schemas, option)}
+    told_apart = all(_kinds(schemas, option) for option in options)
+    if len(options) < 2 or not told_apart or len(by_type) != sum(len(_kinds(schemas, o)) for o in options):
+        nulls = [option for option in options if option == {"type": "null"}]
+        return {**node, "anyOf": [option for option in options if option not in nulls] + nulls}
     rest = {key: value for key, value in node.items() if key != "anyOf"}
-    return {**rest, "by_type": {str(kind): option for kind, option in zip(kinds, options, strict=True)}}
+    return {**rest, "by_type": by_type}
 
 
 def _by_type(
