@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import discord
 
@@ -73,7 +74,7 @@ def _media(url: str | None) -> str | None:
 def card_view(
     card: Card,
     *,
-    rows: Sequence[discord.ui.ActionRow[discord.ui.LayoutView]] = (),
+    rows: Sequence[discord.ui.ActionRow[Any]] = (),
     timeout: float | None = None,
 ) -> discord.ui.LayoutView:
     """``card`` as a layout, with ``rows`` (e.g. page buttons) inside its container, fitted to
@@ -84,7 +85,7 @@ def card_view(
 
 
 def card_container(
-    card: Card, *, rows: Sequence[discord.ui.ActionRow[discord.ui.LayoutView]] = ()
+    card: Card, *, rows: Sequence[discord.ui.ActionRow[Any]] = ()
 ) -> discord.ui.Container[discord.ui.LayoutView]:
     header = f"### {clip(card.title, TITLE_LIMIT)}"
     if card.subtitle:

@@ -104,6 +104,10 @@ class Message:
             found += [str(item["media"]["url"]) for item in c.get("items") or []]
         return found
 
+    def controls(self) -> list[dict[str, Any]]:
+        """The buttons and menus a click reaches (not link buttons), in reading order."""
+        return [c for c in walk(self.data.get("components") or []) if c.get("custom_id")]
+
     def links(self) -> dict[str, str]:
         """The link buttons, by label."""
         return {
