@@ -21,6 +21,7 @@ from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
+from bot.ui.pagination import PageTurn
 from bot.ui.tree import HaloTree
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class HaloBot(commands.Bot):
         self.jobs = Jobs()
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(PageTurn)  # the page buttons of every answer, also after a restart
         for extension in COGS:
             await self.load_extension(extension)
         if self._sync_on_start:
