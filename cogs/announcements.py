@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.announcements import record_embed
+from bot.embeds.announcements import record_card
 from bot.models.haloruns import Run
 from bot.models.settings import AnnouncementFilters
 from bot.services.announcements import Announcements
@@ -38,7 +38,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
 
     async def post(self, setting: FeatureSetting[AnnouncementFilters], run: Run, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, record_embed(run), role_id=setting.role_id, nonce=nonce)
+        message = await post(channel, record_card(run), role_id=setting.role_id, nonce=nonce)
         return message.id
 
 

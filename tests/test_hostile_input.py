@@ -350,6 +350,6 @@ async def test_hostile_option_values_never_break_an_answer(
     publish(haloruns_server, new_record(1))
     await poll(bot, ANNOUNCEMENTS)
     assert all(
-        any("Fast Runner 1" in p.embeds[0]["description"] for p in posts(discord_server, channel))
+        any("Fast Runner 1" in p.subtitle for p in posts(discord_server, channel))
         for channel in ("world-records", "records")
     )

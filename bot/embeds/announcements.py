@@ -1,9 +1,10 @@
-"""The world-record announcement: one embed per new record."""
+"""The world-record announcement: one card per new record."""
 
 from __future__ import annotations
 
 import discord
 
+from bot.embeds.cards import Card, game_colour
 from bot.embeds.haloruns import COLOUR, runners
 from bot.models.haloruns import Run
 from bot.utils.rendering import duration, plain, safe_link, timestamp
@@ -35,23 +36,26 @@ def _previous(run: Run) -> tuple[str, str]:
     return "Previous record", "\n".join(lines)
 
 
-def record_embed(run: Run) -> discord.Embed:
+def record_card(run: Run) -> Card:
+    """A new world record: the time linked to its video and the runners, the board, the record
+    it replaced with the margin and how long it stood, when it was set; Watch and Board buttons."""
     tie = run.tie or (run.previous is not None and abs(run.previous.seconds - run.seconds) < 0.0005)
     headline = "World record tied" if tie else "New world record"
-    embed = discord.Embed(
-        title=plain(f"{headline}: {run.game} — {run.level}", 256),
-        url=safe_link(run.board_url),
-        colour=COLOUR if tie else GOLD,
-        timestamp=run.date,
-    )
-    embed.description = f"{_time(run)} by {runners(run.runners)}"
     board = " ".join(filter(None, [run.category, run.difficulty])) or "unknown"
-    embed.add_field(name="Game", value=plain(run.game, 200) or "unknown")
-    embed.add_field(name="Level", value=plain(run.level, 200) or "unknown")
-    embed.add_field(name="Board", value=plain(board, 200))
     name, value = _previous(run)
-    embed.add_field(name=name, value=value, inline=False)
+    blocks = [
+        f"**Game**\n{plain(run.game, 200) or 'unknown'}",
+        f"**Level**\n{plain(run.level, 200) or 'unknown'}",
+        f"**Board**\n{plain(board, 200)}",
+        f"**{name}**\n{value}",
+    ]
     if run.date:
-        embed.add_field(name="Set", value=f"{timestamp(run.date, 'f')} ({timestamp(run.date)})", inline=False)
-    embed.set_footer(text="HaloRuns")
-    return embed
+        blocks.append(f"**Set**\n{timestamp(run.date, 'f')} ({timestamp(run.date)})")
+    return Card(
+        title=plain(f"{headline}: {run.game} — {run.level}", 256),
+        subtitle=f"{_time(run)} by {runners(run.runners)}",
+        accent=game_colour(run.game, (COLOUR if tie else GOLD).value),
+        blocks=blocks,
+        links=[("Watch", run.vod), ("Board", run.board_url)],
+        footer="HaloRuns",
+    )

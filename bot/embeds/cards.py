@@ -75,18 +75,23 @@ def card_view(
     card: Card,
     *,
     rows: Sequence[discord.ui.ActionRow[Any]] = (),
+    ping: str | None = None,
     timeout: float | None = None,
 ) -> discord.ui.LayoutView:
-    """``card`` as a layout, with ``rows`` (e.g. page buttons) inside its container, fitted to
-    Discord's limits."""
+    """``card`` as a layout, with ``rows`` (e.g. page buttons) inside its container, and ``ping``
+    (a post's role mention) above it, fitted to Discord's limits."""
     view = discord.ui.LayoutView(timeout=timeout)
-    view.add_item(card_container(card, rows=rows))
+    if ping:
+        view.add_item(discord.ui.TextDisplay(ping))
+    view.add_item(card_container(card, rows=rows, reserved=(1, len(ping)) if ping else (0, 0)))
     return view
 
 
 def card_container(
-    card: Card, *, rows: Sequence[discord.ui.ActionRow[Any]] = ()
+    card: Card, *, rows: Sequence[discord.ui.ActionRow[Any]] = (), reserved: tuple[int, int] = (0, 0)
 ) -> discord.ui.Container[discord.ui.LayoutView]:
+    """``card`` as a container fitted to Discord's limits, leaving ``reserved`` (components,
+    characters) to what the message shows beside it."""
     header = f"### {clip(card.title, TITLE_LIMIT)}"
     if card.subtitle:
         header += "\n" + clip(card.subtitle, SUBTITLE_LIMIT)
@@ -101,8 +106,8 @@ def card_container(
     # texts after the blocks, the image, the buttons, the rows and the footer.
     components = 1 + (3 if thumbnail else 1) + (1 if given else 0) + len(extra)
     components += (1 if image else 0) + (1 + len(buttons) if buttons else 0) + 1
-    components += sum(1 + len(row.children) for row in rows)
-    text = len(header) + sum(map(len, extra)) + FOOTER_LIMIT
+    components += sum(1 + len(row.children) for row in rows) + reserved[0]
+    text = len(header) + sum(map(len, extra)) + FOOTER_LIMIT + reserved[1]
     blocks: list[str] = []
     for block in given:
         room = TEXT_LIMIT - text

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import discord
 
+from bot.embeds.cards import Card, card_view
 from bot.services.delivery import DeliveryRefused, MessageGone, PostRejected, ServerUnavailable, SlowDown
 
 log = logging.getLogger(__name__)
@@ -66,12 +67,17 @@ def typed_failures(channel: discord.TextChannel) -> Iterator[None]:
 
 
 async def post(
-    channel: discord.TextChannel, embed: discord.Embed, *, role_id: int | None, nonce: str
+    channel: discord.TextChannel, shown: discord.Embed | Card, *, role_id: int | None, nonce: str
 ) -> discord.Message:
-    """Posts ``embed`` (pinging the role, if any), and publishes it in an announcement channel."""
-    content, mentions = role_ping(channel, role_id)
+    """Posts ``shown`` (a card, pinging the role above it, if any; or an embed), and publishes it in
+    an announcement channel."""
+    ping, mentions = role_ping(channel, role_id)
     with typed_failures(channel):
-        message = await channel.send(content, embed=embed, nonce=nonce, allowed_mentions=mentions)
+        if isinstance(shown, Card):
+            view = card_view(shown, ping=ping)
+            message = await channel.send(view=view, nonce=nonce, allowed_mentions=mentions)
+        else:
+            message = await channel.send(ping, embed=shown, nonce=nonce, allowed_mentions=mentions)
     if channel.is_news():
         try:
             async with asyncio.timeout(PUBLISH_SECONDS):

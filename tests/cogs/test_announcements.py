@@ -122,12 +122,18 @@ async def test_a_new_record_is_posted_once_and_not_again_after_a_restart(
 
     assert saved.content.startswith("World-record announcements are on.")
     [post] = posts(discord_server)
-    assert post.content == f"<@&{role['id']}>"
+    assert post.layout
+    assert post.ping == f"<@&{role['id']}>"
     assert post.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}, "only the role may be pinged"
-    embed = post.embeds[0]
-    assert embed["title"] == "New world record: Halo: Reach — Nightfall"
-    assert embed["description"] == "[**8:19**](https://youtu.be/new1) by Fast Runner 1"
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert (post.data["mention_roles"], post.data["mentions"], post.data["mention_everyone"]) == (
+        [role["id"]],
+        [],
+        False,
+    ), "the card pings exactly the configured role"
+    assert post.title == "New world record: Halo: Reach — Nightfall"
+    assert post.subtitle == "[**8:19**](https://youtu.be/new1) by Fast Runner 1"
+    assert post.links()["Watch"] == "https://youtu.be/new1"
+    fields = post.blocks
     assert fields["Board"] == "Solo Easy"
     assert fields["Previous record"].startswith("12:50 by Mythic Vex, beaten by 4:31\nset <t:")
     assert "(stood 1y 5d" in fields["Previous record"] or "(stood " in fields["Previous record"]
@@ -147,11 +153,11 @@ async def test_records_that_appear_while_the_bot_is_down_are_posted_once_oldest_
     async with running(config, discord_server) as bot:
         await poll(bot, JOB)
 
-    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == [
+    assert [p.subtitle.split(" by ")[1] for p in posts(discord_server)] == [
         "Fast Runner 1",
         "Fast Runner 2",
     ]
-    assert all(p.content == "" and p.allowed_mentions == {"parse": []} for p in posts(discord_server)), (
+    assert all(p.ping == "" and p.allowed_mentions == {"parse": []} for p in posts(discord_server)), (
         "no role configured: no ping"
     )
 
@@ -233,6 +239,7 @@ async def test_posts_in_an_announcement_channel_are_published(
 
     [post] = posts(discord_server, "wr-news")
     assert int(post.data["flags"]) & 1, "crossposted to following servers"
+    assert post.layout, "as a card"
 
 
 async def test_filters_leave_out_other_games(
@@ -248,7 +255,7 @@ async def test_filters_leave_out_other_games(
         await poll(bot, JOB)
 
     assert "Games: Halo 4, Halo CE" in reply.content
-    assert [p.embeds[0]["title"] for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
+    assert [p.title for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
 
 
 async def test_a_failed_feed_skips_the_poll_and_shows_in_status(
@@ -289,7 +296,7 @@ async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_com
         publish(haloruns_server, new_record(1), new_record(2))
         await poll(bot, JOB, 2)
 
-    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
+    assert [p.subtitle.split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
 
 
 async def test_a_poll_cut_off_by_the_shutdown_ends_without_a_traceback(

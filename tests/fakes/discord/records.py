@@ -63,27 +63,40 @@ class Message:
         return "\n".join(filter(None, [self.content, *embeds, *self.texts]))
 
     @property
+    def card(self) -> list[str]:
+        """The text displays of a layout's card (its first container), in reading order."""
+        components = self.data.get("components") or []
+        container = next((c for c in components if c.get("type") == 17), None)
+        return texts([container]) if container else self.texts
+
+    @property
+    def ping(self) -> str:
+        """What a layout says above its card (a post's role mention)."""
+        components = self.data.get("components") or []
+        return "\n".join(str(c["content"]) for c in components if c.get("type") == 10)
+
+    @property
     def title(self) -> str:
         """A card's title: the heading its first text display starts with."""
-        first = self.texts[0].splitlines()[0] if self.texts else ""
+        first = self.card[0].splitlines()[0] if self.card else ""
         return first.removeprefix("### ")
 
     @property
     def subtitle(self) -> str:
         """What a card's header says under its title."""
-        return self.texts[0].partition("\n")[2] if self.texts else ""
+        return self.card[0].partition("\n")[2] if self.card else ""
 
     @property
     def body(self) -> str:
         """A card's text between its header and its footer."""
-        inner = self.texts[1:-1] if self.footer else self.texts[1:]
+        inner = self.card[1:-1] if self.footer else self.card[1:]
         return "\n".join(inner)
 
     @property
     def blocks(self) -> dict[str, str]:
         """A card's blocks that start with a heading in bold, by heading (without the stars)."""
         found = {}
-        for text in self.texts:
+        for text in self.card:
             head, _, body = text.partition("\n")
             if head.startswith("**") and head.endswith("**") and len(head) > 4:
                 found[head[2:-2]] = body
@@ -92,7 +105,7 @@ class Message:
     @property
     def footer(self) -> str:
         """A card's small print: its last text display, when it is one (``-# …``)."""
-        last = self.texts[-1] if self.texts else ""
+        last = self.card[-1] if self.card else ""
         return last.removeprefix("-# ") if last.startswith("-# ") else ""
 
     def media(self) -> list[str]:
