@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.speedrun import verified_run_embed
+from bot.embeds.speedrun import verified_run_card
 from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import VerifiedRun
 from bot.services.src_announcements import SrcAnnouncements
@@ -39,7 +39,7 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
         self, setting: FeatureSetting[SrcAnnouncementFilters], entry: VerifiedRun, nonce: str
     ) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, verified_run_embed(entry), role_id=setting.role_id, nonce=nonce)
+        message = await post(channel, verified_run_card(entry), role_id=setting.role_id, nonce=nonce)
         return message.id
 
 

@@ -182,28 +182,31 @@ def _previous_record(entry: api.VerifiedRun) -> tuple[str, str] | None:
     return "Previous record", f"{held}\nbeaten by **{format_run_time(margin)}**"
 
 
-def verified_run_embed(entry: api.VerifiedRun) -> discord.Embed:
+def verified_run_card(entry: api.VerifiedRun) -> Card:
     """The announcement of a newly verified run: a world record (with the margin), or any run."""
     run, record = entry.run, entry.record
     headline = "Verified run"
     if record is not None:
         headline = "World record tied" if record.tie else "New world record"
-    embed = discord.Embed(
-        title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
-        url=safe_link(run.weblink),
-        colour=GOLD if record is not None and not record.tie else COLOUR,
-        timestamp=run.status.verify_date,
-    )
     links = run.videos.links if run.videos else []
     video = next(filter(None, (safe_link(v.uri) for v in links)), None)
     time_text = f"**{format_run_time(run.times.primary_t)}**"
-    embed.description = f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}"
-    embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")
-    embed.add_field(name="Category", value=plain(run.board_name, 200) or "unknown")
-    if run.played:
-        embed.add_field(name="Played", value=played_day(run.played))
+    blocks = [
+        _block("Game", plain(entry.game, 200) or "unknown"),
+        _block("Category", plain(run.board_name, 200) or "unknown"),
+        _block("Played", played_day(run.played)) if run.played else "",
+    ]
     previous = _previous_record(entry)
     if previous:
-        embed.add_field(name=previous[0], value=previous[1], inline=False)
-    embed.set_footer(text="speedrun.com · verified")
-    return embed
+        blocks.append(_block(*previous))
+    if run.status.verify_date:
+        blocks.append(_block("Verified", timestamp(run.status.verify_date, "f")))
+    profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
+    return Card(
+        title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
+        subtitle=f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}",
+        accent=GOLD.value if record is not None and not record.tie else game_colour(entry.game, COLOUR.value),
+        blocks=blocks,
+        links=[("Watch", video), ("Run", run.weblink), ("Profile", profile)],
+        footer="speedrun.com · verified",
+    )
