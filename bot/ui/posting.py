@@ -67,17 +67,14 @@ def typed_failures(channel: discord.TextChannel) -> Iterator[None]:
 
 
 async def post(
-    channel: discord.TextChannel, shown: discord.Embed | Card, *, role_id: int | None, nonce: str
+    channel: discord.TextChannel, card: Card, *, role_id: int | None, nonce: str
 ) -> discord.Message:
-    """Posts ``shown`` (a card, pinging the role above it, if any; or an embed), and publishes it in
-    an announcement channel."""
+    """Posts ``card`` (pinging the role above it, if any), and publishes it in an announcement
+    channel."""
     ping, mentions = role_ping(channel, role_id)
     with typed_failures(channel):
-        if isinstance(shown, Card):
-            view = card_view(shown, ping=ping)
-            message = await channel.send(view=view, nonce=nonce, allowed_mentions=mentions)
-        else:
-            message = await channel.send(ping, embed=shown, nonce=nonce, allowed_mentions=mentions)
+        view = card_view(card, ping=ping)
+        message = await channel.send(view=view, nonce=nonce, allowed_mentions=mentions)
     if channel.is_news():
         try:
             async with asyncio.timeout(PUBLISH_SECONDS):
