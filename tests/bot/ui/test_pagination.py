@@ -1,4 +1,5 @@
-"""Pages turn inside their card, only for the member who asked, and also after a restart."""
+"""Pages turn inside their card, only for the member who asked, and also after a restart (here in
+a group DM, from the member's own install: no bot there, only the interactions)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ async def test_pages_turn_for_the_asker_also_after_a_restart(
 ) -> None:
     config = make_config()
     async with running(config, discord_server):
-        reply = await (await discord_server.invoke("recent runs", {"limit": 12})).reply()
+        asked = await discord_server.invoke("recent runs", {"limit": 12}, place="group_dm")
+        reply = await asked.reply()
         first = reply.body
         await (await discord_server.click(reply, "Next")).wait_for(lambda i: bool(i.callbacks))
         assert (reply.footer, component(reply, "Next").get("disabled")) == ("Page 2/2", True)
@@ -29,3 +31,5 @@ async def test_pages_turn_for_the_asker_also_after_a_restart(
     assert reply.layout
     assert (reply.footer, reply.body) == ("Page 1/2", first)
     assert component(reply, "Previous").get("disabled")
+    assert "guild_id" not in asked.payload
+    assert not [r for r in discord_server.requests if r.path.startswith("/channels/")]
