@@ -119,6 +119,7 @@ def run_card(run: api.Run) -> Card:
     return Card(
         title=plain(title, 256),
         accent=game_colour(game, COLOUR.value),
+        thumbnail=run.game.cover if isinstance(run.game, api.Game) else None,
         blocks=blocks,
         links=[("Watch", first_video), ("Run", run.weblink), ("Profile", profile)],
         footer=f"speedrun.com run {plain(run.id, 100)}",

@@ -58,6 +58,7 @@ async def test_a_run_in_full(bot: HaloBot, discord_server: FakeDiscord) -> None:
     assert run["Splits"] == "[splits](https://splits.io/api/v3/runs/2yp6)"
     assert run["Dates"].startswith("Played <t:")
     assert reply.footer == f"speedrun.com run {RUN}"
+    assert reply.media() == ["https://www.speedrun.com/themes/deadcells/cover-128.png"], "the game's cover"
 
 
 @pytest.mark.parametrize(
