@@ -224,7 +224,9 @@ class Interactions(Gateway, Rest):
             owners["1"] = who["id"]
         where["authorizing_integration_owners"] = owners
         if "member" in payload:
-            where["member"] = {**payload["member"], "user": who}
+            same = who["id"] == payload["member"]["user"]["id"]
+            permissions = payload["member"]["permissions"] if same else str(MEMBER_PERMISSIONS)
+            where["member"] = {**payload["member"], "user": who, "permissions": permissions}
         else:
             where["user"] = who
         return where
