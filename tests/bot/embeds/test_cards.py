@@ -3,11 +3,16 @@ rules (40 components, 4,000 characters of text displays, the layout's nesting)."
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from bot.embeds.announcements import record_card
 from bot.embeds.cards import Card, card_view, game_colour
+from bot.embeds.haloruns import run_pages
+from bot.embeds.stream_alerts import stream_card
+from bot.models.haloruns import Run, Runner, Stream
 from tests.fakes.discord.components import IS_COMPONENTS_V2, message_problems, texts, walk
 
 
@@ -56,3 +61,24 @@ def test_a_card_shows_only_http_links_and_a_header_without_a_picture_is_a_text()
     assert container["components"][0] == {"type": 10, "content": "### World records"}
     buttons = [c for c in walk([container]) if c["type"] == 2]
     assert [(b["label"], b["url"]) for b in buttons] == [("Board", "https://haloruns.com/b")]
+
+
+LONG = "_*<@&1>@everyone" * 40  # escaped, every character doubles; a mention in every piece
+VOD = "https://www.youtube.com/watch?v=" + "x" * 470
+
+
+def test_announcement_and_stream_cards_fit_for_any_input() -> None:
+    runners = tuple(Runner(LONG, VOD) for _ in range(8))
+    when = datetime(2024, 5, 20, tzinfo=UTC)
+    previous = Run(LONG, LONG, LONG, LONG, 900.0, runners, date=when - timedelta(days=400))
+    record = Run(LONG, LONG, LONG, LONG, 899.5, runners, date=when, board_url=VOD, previous=previous)
+    stream = Stream(LONG, LONG, 10**9, when, VOD, game=LONG, image=VOD)
+    pages = run_pages("Recent world records", [record] * 50, "none")
+
+    for card in [record_card(record), stream_card(stream, when), stream_card(stream, when, when), *pages]:
+        components, problems = judged(card)
+        shown = texts(components)
+        assert problems == [], card.title[:40]
+        assert sum(map(len, shown)) <= 4000
+        assert not [t for t in shown if "<@&1>" in t or "@everyone" in t], "escaped: nothing can ping"
+    assert len(pages) > 1, "50 runs take several pages"
