@@ -63,7 +63,7 @@ async def wr(discord: FakeDiscord, options: dict[str, Any]) -> float:
     """Milliseconds from INTERACTION_CREATE to the reply the user sees."""
     interaction = await discord.invoke("wr", options)
     reply = await interaction.reply()
-    if not reply.embeds:
+    if not reply.layout:
         raise RuntimeError(f"/wr answered {reply.content!r}")
     return (time.perf_counter() - interaction.sent_at) * 1000
 

@@ -51,7 +51,7 @@ async def burst(data_dir: Path) -> list[tuple[str, str]]:
             started = min(interaction.sent_at for interaction in sent)
             answered = []
             for reply in asyncio.as_completed([interaction.reply(timeout=180) for interaction in sent]):
-                if not (await reply).embeds:
+                if not (await reply).layout:
                     raise RuntimeError("a lookup was not answered with its run")
                 answered.append(time.perf_counter() - started)
     finally:

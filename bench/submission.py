@@ -51,7 +51,7 @@ async def ready_form(discord: FakeDiscord) -> tuple[Message, float]:
 
 
 def submitted(message: Message) -> bool:
-    return bool(message.embeds[0]["title"] == "Submitted to speedrun.com")
+    return message.title == "Submitted to speedrun.com"
 
 
 async def submit(discord: FakeDiscord, preview: Message) -> float:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import aiohttp
 import discord
 import yarl
+from discord import app_commands
 from discord.ext import commands
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,6 +21,7 @@ from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
+from bot.ui.pagination import PageTurn
 from bot.ui.tree import HaloTree
 
 log = logging.getLogger(__name__)
@@ -58,6 +60,12 @@ class HaloBot(commands.Bot):
             help_command=None,
             intents=intents,
             tree_cls=HaloTree,
+            # Every command can be added to a member's own account and used anywhere, unless it
+            # narrows this (server settings are for servers that installed the bot).
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=True),
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=True, private_channel=True
+            ),
             allowed_mentions=discord.AllowedMentions.none(),
             member_cache_flags=discord.MemberCacheFlags.none(),
             chunk_guilds_at_startup=False,
@@ -82,6 +90,7 @@ class HaloBot(commands.Bot):
         self.jobs = Jobs()
 
     async def setup_hook(self) -> None:
+        self.add_dynamic_items(PageTurn)  # the page buttons of every answer, also after a restart
         for extension in COGS:
             await self.load_extension(extension)
         if self._sync_on_start:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.announcements import record_embed
+from bot.embeds.announcements import record_card
 from bot.models.haloruns import Run
 from bot.services.announcements import Announcements
 from bot.services.delivery import Succession, Target
@@ -38,10 +38,10 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self.bot.jobs.remove(JOB)
 
     async def post(self, target: Target, run: Run, previous: Posted[Run] | None, nonce: str) -> int:
-        return await post_record(self.bot, target, record_embed(run), previous, nonce)
+        return await post_record(self.bot, target, record_card(run), previous, nonce)
 
-    async def follow(self, earlier: Posted[Run], succession: Succession) -> None:
-        await follow_record(self.bot, earlier, record_embed(earlier.run), succession)
+    async def follow(self, target: Target, earlier: Posted[Run], succession: Succession) -> None:
+        await follow_record(self.bot, target, earlier, record_card(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

@@ -23,6 +23,7 @@ from bot.models.settings import (
 from bot.services.settings import ServerSettings, followed_name, games_named
 from bot.storage.settings import Feature, FeatureSetting, GameFeature
 from bot.ui.autocomplete import speedrun_games
+from bot.ui.reach import require_bot_in_server
 from bot.ui.replies import send_reply, thinking_if_slow
 from bot.utils.rendering import EMBED_BUDGET, MAX_FIELDS, plain, quoted
 
@@ -84,6 +85,8 @@ def describe(setting: FeatureSetting[Filters]) -> str:
 
 
 @app_commands.guild_only()
+@app_commands.allowed_contexts(guilds=True, dms=False, private_channels=False)
+@app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
 class ConfigCog(
     commands.GroupCog,
@@ -97,6 +100,12 @@ class ConfigCog(
         self.bot = bot
         self.settings = ServerSettings(bot.settings, bot.haloruns, bot.speedrun)
         super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        """Settings say where the bot posts: a server that added only the app's commands, not the
+        bot, is told to invite it first."""
+        require_bot_in_server(interaction)
+        return True
 
     async def _check_channel(
         self,

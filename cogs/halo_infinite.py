@@ -10,7 +10,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.halo_infinite import CARD_FILENAME, csr_embed, service_record_embed
+from bot.embeds.cards import card_view
+from bot.embeds.halo_infinite import CARD_FILENAME, csr_card, service_record_embed
 from bot.errors import ServiceError, UserFacingError
 from bot.models.waypoint import Player
 from bot.services.halo_infinite import CsrReport, HaloInfinite
@@ -35,7 +36,15 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         # This feature's own: the Halo Waypoint service, and the gamertags of /link and /unlink.
         self.halo_infinite = HaloInfinite.from_config(bot.session, bot.config.infinite, bot.telemetry)
         self.gamertag_links = GamertagLinks(bot.engine)
-        self.member_csr = app_commands.ContextMenu(name="Halo CSR", callback=self.csr_of_member)
+        # On a server's members: for servers that installed the bot, never in DMs.
+        self.member_csr = app_commands.ContextMenu(
+            name="Halo CSR",
+            callback=self.csr_of_member,
+            allowed_contexts=app_commands.AppCommandContext(
+                guild=True, dm_channel=False, private_channel=False
+            ),
+            allowed_installs=app_commands.AppInstallationType(guild=True, user=False),
+        )
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.member_csr)
@@ -91,7 +100,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
             who = await self._who(interaction, gamertag)
             report = await self.halo_infinite.csr(who, playlist, season)
             card = await self._card(report)
-        await send_reply(interaction, embed=csr_embed(report), file=card)
+        await send_reply(interaction, view=card_view(csr_card(report)), file=card)
 
     @app_commands.command()
     @app_commands.describe(
@@ -148,7 +157,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         async with thinking_if_slow(interaction):
             report = await self.halo_infinite.csr(player, None, None)
             card = await self._card(report)
-        await send_reply(interaction, embed=csr_embed(report), file=card)
+        await send_reply(interaction, view=card_view(csr_card(report)), file=card)
 
     async def _who(self, interaction: discord.Interaction[HaloBot], gamertag: str | None) -> str | Player:
         """The gamertag given, else the member's linked player."""

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import haloruns as embeds
+from bot.embeds.cards import card_view
 from bot.embeds.history import history_chart, history_pages
 from bot.errors import UpstreamError, UserFacingError
 from bot.services.haloruns.points import points
@@ -89,7 +90,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         async with thinking_if_slow(interaction), self.haloruns.deadline():
             found = await self.haloruns.level(level)
             records = await self.haloruns.records(found, category, difficulty)
-        await send_reply(interaction, embed=embeds.records_embed(found, records))
+        await send_reply(interaction, view=card_view(embeds.records_card(found, records)))
 
     @app_commands.command()
     @app_commands.describe(

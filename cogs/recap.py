@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.recap import recap_embed
+from bot.embeds.recap import recap_card
 from bot.models.settings import RecapFilters
 from bot.services.recap import WeeklyRecaps, WeekRecap
 from bot.storage.settings import FeatureSetting
@@ -32,7 +32,7 @@ class RecapCog(commands.Cog, name="Recap"):
 
     async def post(self, setting: FeatureSetting[RecapFilters], recap: WeekRecap, nonce: str) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
-        message = await post(channel, recap_embed(recap), role_ids=[setting.role_id], nonce=nonce)
+        message = await post(channel, recap_card(recap), role_ids=[setting.role_id], nonce=nonce)
         return message.id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.speedrun import verified_run_embed
+from bot.embeds.speedrun import verified_run_card
 from bot.models.speedrun import VerifiedRun
 from bot.services.delivery import Succession, Target
 from bot.services.src_announcements import SrcAnnouncements
@@ -39,10 +39,10 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
     async def post(
         self, target: Target, entry: VerifiedRun, previous: Posted[VerifiedRun] | None, nonce: str
     ) -> int:
-        return await post_record(self.bot, target, verified_run_embed(entry), previous, nonce)
+        return await post_record(self.bot, target, verified_run_card(entry), previous, nonce)
 
-    async def follow(self, earlier: Posted[VerifiedRun], succession: Succession) -> None:
-        await follow_record(self.bot, earlier, verified_run_embed(earlier.run), succession)
+    async def follow(self, target: Target, earlier: Posted[VerifiedRun], succession: Succession) -> None:
+        await follow_record(self.bot, target, earlier, verified_run_card(earlier.run), succession)
 
 
 async def setup(bot: HaloBot) -> None:

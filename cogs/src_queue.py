@@ -10,14 +10,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.src_queue import queue_pages, queued_run_embed
+from bot.embeds.cards import card_view
+from bot.embeds.src_queue import queue_pages, queued_run_card
 from bot.models.src_queue import QueuedRun
 from bot.services.delivery import Target
-from bot.services.src_queue import SrcQueue
+from bot.services.src_queue import FEATURE, SrcQueue
+from bot.storage.settings import scoped
 from bot.storage.src_queue import QueuePost
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.pagination import send_pages
-from bot.ui.posting import configured_channel, on_message, post
+from bot.ui.posting import configured_channel, on_message, post, role_ping
 from bot.ui.replies import thinking_if_slow
 
 JOB = "speedrun-queue"
@@ -65,13 +67,20 @@ class SrcQueueCog(commands.Cog, name="SrcQueue"):
 
     async def post(self, target: Target, entry: QueuedRun, nonce: str) -> int:
         channel = await configured_channel(self.bot, target.guild_id, target.channel_id)
-        message = await post(channel, queued_run_embed(entry), role_ids=target.role_ids, nonce=nonce)
+        message = await post(channel, queued_run_card(entry), role_ids=target.role_ids, nonce=nonce)
         return message.id
 
     async def show(self, queued: QueuePost) -> None:
+        """Edits the post, keeping the configured role above the card (an edit pings no one)."""
         channel = await configured_channel(self.bot, queued.guild_id, queued.channel_id)
-        embed = queued_run_embed(queued.shown)
-        await on_message(channel, queued.message_id, lambda message: message.edit(embed=embed))
+        setting = (await self.bot.settings.of_guild(queued.guild_id)).get(
+            scoped(FEATURE, queued.shown.run.game_id)
+        )
+        ping, mentions = role_ping(channel, [setting.role_id] if setting else [])
+        view = card_view(queued_run_card(queued.shown), ping=ping)
+        await on_message(
+            channel, queued.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
+        )
 
 
 async def setup(bot: HaloBot) -> None:

@@ -8,13 +8,14 @@ import discord
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.stream_alerts import stream_embed
+from bot.embeds.cards import card_view
+from bot.embeds.stream_alerts import stream_card
 from bot.models.haloruns import Stream
 from bot.models.settings import StreamAlertFilters
 from bot.services.stream_alerts import StreamAlerts
 from bot.storage.settings import FeatureSetting
 from bot.storage.stream_alerts import Alert, StreamAlertStore
-from bot.ui.posting import configured_channel, on_message, post
+from bot.ui.posting import configured_channel, on_message, post, role_ping
 
 JOB = "stream-alerts"
 
@@ -47,14 +48,19 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
     ) -> int:
         channel = await configured_channel(self.bot, setting.guild_id, setting.channel_id)
         message = await post(
-            channel, stream_embed(stream, live_since), role_ids=[setting.role_id], nonce=nonce
+            channel, stream_card(stream, live_since), role_ids=[setting.role_id], nonce=nonce
         )
         return message.id
 
     async def show(self, alert: Alert) -> None:
+        """Edits the alert, keeping the configured role above the card (an edit pings no one)."""
         channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)
-        embed = stream_embed(alert.stream, alert.live_since, alert.ended_at)
-        await on_message(channel, alert.message_id, lambda message: message.edit(embed=embed))
+        setting = (await self.bot.settings.of_guild(alert.guild_id)).get("streams")
+        ping, mentions = role_ping(channel, [setting.role_id] if setting else [])
+        view = card_view(stream_card(alert.stream, alert.live_since, alert.ended_at), ping=ping)
+        await on_message(
+            channel, alert.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
+        )
 
     async def delete(self, alert: Alert) -> None:
         channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)

@@ -32,6 +32,7 @@ from tests.fakes.discord import (
     snowflake,
     user_payload,
 )
+from tests.fakes.discord.components import texts as layout_texts
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.speedrun_server import FakeSpeedrun
 from tests.fakes.waypoint_server import PLAYER
@@ -283,9 +284,10 @@ def message_of(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def texts(body: dict[str, Any]) -> Iterator[str]:
-    """The text a member reads in a message body: its content and its embeds' text."""
+    """The text a member reads in a message body: its content, its embeds' and its layout's text."""
     message = message_of(body)
     yield str(message.get("content") or "")
+    yield from layout_texts(message.get("components") or [])
     for embed in message.get("embeds") or []:
         yield from (str(embed.get(key) or "") for key in ("title", "description"))
         yield str((embed.get("footer") or {}).get("text") or "")
@@ -315,7 +317,7 @@ async def test_hostile_option_values_never_break_an_answer(
     ]
     assert late == [], "every interaction is acknowledged within Discord's 3 seconds"
     shown = [m for i in attacked for m in i.messages]
-    assert all(m.content or m.embeds for m in shown), "every answer shows something"
+    assert all(m.content or m.embeds or m.layout for m in shown), "every answer shows something"
     sorry = apology("")[: apology("").index("`")]
     assert [m.content for m in shown if sorry in m.content] == [], "no unexpected-error apology"
     assert discord_server.violations == [], "Discord would have refused these bodies"
@@ -348,6 +350,6 @@ async def test_hostile_option_values_never_break_an_answer(
     publish(haloruns_server, new_record(1))
     await poll(bot, ANNOUNCEMENTS)
     assert all(
-        any("Fast Runner 1" in p.embeds[0]["description"] for p in posts(discord_server, channel))
+        any("Fast Runner 1" in p.subtitle for p in posts(discord_server, channel))
         for channel in ("world-records", "records")
     )

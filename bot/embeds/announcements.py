@@ -1,10 +1,13 @@
-"""The world-record announcement: one embed per new record; and what any announcement of a record
+"""The world-record announcement: one card per new record; and what any announcement of a record
 (HaloRuns or speedrun.com) says of the post it supersedes, and once superseded, of its successor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import discord
 
+from bot.embeds.cards import Card, game_colour
 from bot.embeds.haloruns import COLOUR, runners
 from bot.models.haloruns import Run
 from bot.services.delivery import Succession
@@ -37,31 +40,34 @@ def _previous(run: Run) -> tuple[str, str]:
     return "Previous record", "\n".join(lines)
 
 
-def record_embed(run: Run) -> discord.Embed:
+def record_card(run: Run) -> Card:
+    """A new world record: the time linked to its video and the runners, the board, the record
+    it replaced with the margin and how long it stood, when it was set; Watch and Board buttons."""
     tie = run.tie or (run.previous is not None and abs(run.previous.seconds - run.seconds) < 0.0005)
     headline = "World record tied" if tie else "New world record"
-    embed = discord.Embed(
-        title=plain(f"{headline}: {run.game} — {run.level}", 256),
-        url=safe_link(run.board_url),
-        colour=COLOUR if tie else GOLD,
-        timestamp=run.date,
-    )
-    embed.description = f"{_time(run)} by {runners(run.runners)}"
     board = " ".join(filter(None, [run.category, run.difficulty])) or "unknown"
-    embed.add_field(name="Game", value=plain(run.game, 200) or "unknown")
-    embed.add_field(name="Level", value=plain(run.level, 200) or "unknown")
-    embed.add_field(name="Board", value=plain(board, 200))
     name, value = _previous(run)
-    embed.add_field(name=name, value=value, inline=False)
+    blocks = [
+        f"**Game**\n{plain(run.game, 200) or 'unknown'}",
+        f"**Level**\n{plain(run.level, 200) or 'unknown'}",
+        f"**Board**\n{plain(board, 200)}",
+        f"**{name}**\n{value}",
+    ]
     if run.date:
-        embed.add_field(name="Set", value=f"{timestamp(run.date, 'f')} ({timestamp(run.date)})", inline=False)
-    embed.set_footer(text="HaloRuns")
-    return embed
+        blocks.append(f"**Set**\n{timestamp(run.date, 'f')} ({timestamp(run.date)})")
+    return Card(
+        title=plain(f"{headline}: {run.game} — {run.level}", 256),
+        subtitle=f"{_time(run)} by {runners(run.runners)}",
+        accent=game_colour(run.game, (COLOUR if tie else GOLD).value),
+        blocks=blocks,
+        links=[("Watch", run.vod), ("Board", run.board_url)],
+        footer="HaloRuns",
+    )
 
 
-def with_previous(embed: discord.Embed, link: str) -> discord.Embed:
+def with_previous(card: Card, link: str) -> Card:
     """Links the announcement back to the post of the record it supersedes."""
-    return embed.add_field(name="Previous post", value=f"[previous record]({link})", inline=False)
+    return replace(card, blocks=[*card.blocks, f"**Previous post**\n[previous record]({link})"])
 
 
 def succession_text(succession: Succession) -> str:
@@ -73,8 +79,7 @@ def succession_text(succession: Succession) -> str:
     return f"{verb} by {by}{margin}{on}: [new record]({succession.link})"
 
 
-def with_succession(embed: discord.Embed, succession: Succession) -> discord.Embed:
+def with_succession(card: Card, succession: Succession) -> Card:
     """Tells on the announcement of a record that a later one tied, beat or superseded it."""
     name = "Record tied" if succession.kind == "tied" else "No longer the record"
-    embed.insert_field_at(0, name=name, value=succession_text(succession), inline=False)
-    return embed
+    return replace(card, blocks=[f"**{name}**\n{succession_text(succession)}", *card.blocks])

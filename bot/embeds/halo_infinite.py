@@ -7,6 +7,7 @@ from datetime import timedelta
 import discord
 
 from bot.embeds import csr_tiers
+from bot.embeds.cards import Card
 from bot.models import waypoint as api
 from bot.services.halo_infinite import CsrReport, RecordReport
 from bot.utils.rendering import duration, plain, safe_link
@@ -26,28 +27,34 @@ def _bar(fraction: float) -> str:
     return "▰" * filled + "▱" * (BAR_CELLS - filled)
 
 
-def csr_embed(report: CsrReport) -> discord.Embed:
+def csr_card(report: CsrReport) -> Card:
+    """/csr: the rank and the progress to the next, the season and all-time highs, the rank card."""
     current = report.result.current
     colour, _ = csr_tiers.colours(current)
-    season = report.season.label if report.season else "Current season"
-    embed = discord.Embed(title=f"{plain(report.playlist.name, 200)} rank", colour=colour)
-    _author(embed, report.player)
     lines = [f"**{csr_tiers.rank(current)}**"]
     step = csr_tiers.progress(current)
     if step is not None:
         lines.append(f"{_bar(step.fraction)} {step.to_go} to {step.next_rank}")
     if not current.ranked:
         lines.append(csr_tiers.placement(current).capitalize())
-    embed.description = "\n".join(lines)
-    for label, standing in (
-        ("Season max", report.result.season_max),
-        ("All-time max", report.result.all_time_max),
-    ):
-        if standing is not None:
-            embed.add_field(name=label, value=csr_tiers.rank(standing))
-    embed.set_footer(text=season)
-    embed.set_image(url=f"attachment://{CARD_FILENAME}")
-    return embed
+    highs = [
+        f"**{label}**\n{csr_tiers.rank(standing)}"
+        for label, standing in (
+            ("Season max", report.result.season_max),
+            ("All-time max", report.result.all_time_max),
+        )
+        if standing is not None
+    ]
+    player = report.player
+    return Card(
+        title=f"{plain(report.playlist.name, 200)} rank",
+        subtitle=plain(player.gamertag, 40),
+        accent=colour,
+        thumbnail=player.gamerpic.small if player.gamerpic else None,
+        blocks=["\n".join(lines), *highs],
+        image=f"attachment://{CARD_FILENAME}",
+        footer=report.season.label if report.season else "Current season",
+    )
 
 
 def _count(value: int) -> str:

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 
 import discord
 
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.models.haloruns import BoardRecord, Holders, Level, Option, Run, Runner, RunnerProfile, Stream
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
-    EMBED_BUDGET,
     FIELD_LIMIT,
     clip,
     link,
@@ -58,24 +57,23 @@ def record_lines(record: BoardRecord) -> str:
     return clip("\n".join([*lines, *([board] if board else [])]), FIELD_LIMIT)
 
 
-def records_embed(level: Level, records: Sequence[BoardRecord]) -> discord.Embed:
-    embed = discord.Embed(title=plain(f"World records: {level.label}", 256), colour=COLOUR)
+def records_card(level: Level, records: Sequence[BoardRecord]) -> Card:
+    """/wr: one block a board; for one board, buttons to its video and to the board."""
+    blocks = [
+        f"**{plain(f'{r.category} {r.difficulty}', 256)}**\n{record_lines(r)}" for r in records[:MAX_FIELDS]
+    ]
+    links: list[tuple[str, str | None]] = []
     if len(records) == 1:
-        embed.url = safe_link(records[0].board_url)
-    size, shown = len(embed.title or ""), 0
-    for record in records[:MAX_FIELDS]:
-        name, value = plain(f"{record.category} {record.difficulty}", 256), record_lines(record)
-        if size + len(name) + len(value) > EMBED_BUDGET:
-            break
-        embed.add_field(name=name, value=value, inline=False)
-        size, shown = size + len(name) + len(value), shown + 1
-    if not records:
-        embed.description = "No world records on these boards yet."
-    elif shown < len(records):
-        embed.set_footer(
-            text=f"{len(records) - shown} more boards: choose a category or difficulty to see them"
-        )
-    return embed
+        first = records[0].runs[0] if records[0].runs else None
+        links = [("Watch", first.vod if first else None), ("Board", records[0].board_url)]
+    return Card(
+        title=plain(f"World records: {level.label}", 256),
+        accent=game_colour(level.game.name, COLOUR.value),
+        subtitle=None if records else "No world records on these boards yet.",
+        blocks=blocks,
+        links=links,
+        more="{count} more boards: choose a category or difficulty to see them",
+    )
 
 
 def vod_message(level: Level, category: Option, difficulty: Option, vod: str | None) -> str:
@@ -103,13 +101,9 @@ def run_line(run: Run) -> str:
     return line
 
 
-def run_pages(title: str, runs: Sequence[Run], empty: str, how: str | None = None) -> list[discord.Embed]:
-    pages = pages_of([run_line(run) for run in runs], per_page=RUNS_PER_PAGE, budget=DESCRIPTION_LIMIT - 96)
-    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages or [empty]]
-    for embed in embeds:
-        if how:
-            embed.set_footer(text=how)
-    return embeds
+def run_pages(title: str, runs: Sequence[Run], empty: str, how: str | None = None) -> list[Card]:
+    pages = pages_of([run_line(run) for run in runs], per_page=RUNS_PER_PAGE, budget=BLOCKS_BUDGET)
+    return [Card(title=title, accent=COLOUR.value, blocks=[page], footer=how) for page in pages or [empty]]
 
 
 def runner_embed(profile: RunnerProfile) -> discord.Embed:
@@ -124,18 +118,14 @@ def runner_embed(profile: RunnerProfile) -> discord.Embed:
     return embed
 
 
-def holder_pages(holders: Holders) -> list[discord.Embed]:
+def holder_pages(holders: Holders) -> list[Card]:
     title = f"World record holders ({len(holders.names)})"
     names = [plain(name, 64) for name in holders.names] or ["nobody yet"]
-    pages = pages_of(names, per_page=NAMES_PER_PAGE, budget=DESCRIPTION_LIMIT - 96, separator=", ")
-    embeds = [discord.Embed(title=title, description=page, colour=COLOUR) for page in pages]
-    for embed in embeds:
-        if holders.how:
-            embed.set_footer(text=holders.how)
-    return embeds
+    pages = pages_of(names, per_page=NAMES_PER_PAGE, budget=BLOCKS_BUDGET, separator=", ")
+    return [Card(title=title, accent=COLOUR.value, blocks=[page], footer=holders.how) for page in pages]
 
 
-def _stream_field(stream: Stream) -> tuple[str, str]:
+def _stream_block(stream: Stream) -> str:
     details = [
         plain(stream.title, 200) or None,
         f"{stream.viewers:,} watching" if stream.viewers is not None else None,
@@ -143,21 +133,19 @@ def _stream_field(stream: Stream) -> tuple[str, str]:
         link("watch", stream.url),
     ]
     name = plain(" · ".join(filter(None, [stream.runner, stream.game])), 256)
-    return name, "\n".join(d for d in details if d) or "live"
+    return f"**{name}**\n" + ("\n".join(d for d in details if d) or "live")
 
 
-def stream_pages(streams: Sequence[Stream]) -> list[discord.Embed]:
+def stream_pages(streams: Sequence[Stream]) -> list[Card]:
     title = f"Live on HaloRuns ({len(streams)})" if streams else "Live on HaloRuns"
-    page = discord.Embed(title=title, colour=STREAM_COLOUR)
     if not streams:
-        page.description = "Nobody is streaming right now."
-    pages = [page]
-    for name, value in map(_stream_field, streams):
-        if len(page.fields) == STREAMS_PER_PAGE or len(page) + len(name) + len(value) > EMBED_BUDGET:
-            page = discord.Embed(title=title, colour=STREAM_COLOUR)
-            pages.append(page)
-        page.add_field(name=name, value=value, inline=False)
-    return pages
+        return [Card(title=title, accent=STREAM_COLOUR.value, subtitle="Nobody is streaming right now.")]
+    pages: list[list[str]] = [[]]
+    for block in map(_stream_block, streams):
+        if len(pages[-1]) == STREAMS_PER_PAGE or sum(map(len, pages[-1])) + len(block) > BLOCKS_BUDGET:
+            pages.append([])
+        pages[-1].append(block)
+    return [Card(title=title, accent=STREAM_COLOUR.value, blocks=page) for page in pages]
 
 
 def points_embed(world_record: float, time: float, points: float, *, full_game: bool) -> discord.Embed:

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 import discord
 
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.models.history import SAME_TIME, Progression
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
     FIELD_LIMIT,
     clip,
     duration,
@@ -62,12 +62,14 @@ def record_line(progression: Progression, index: int, now: datetime) -> str:
     return " · ".join(parts)
 
 
-def history_pages(progression: Progression, now: datetime | None = None) -> list[discord.Embed]:
+def history_pages(progression: Progression, now: datetime | None = None) -> list[Card]:
     """The records newest first, a page of ``RECORDS_PER_PAGE`` at a time, each page saying how
     far back the history reaches; the chart is each page's image."""
     now = now or datetime.now(UTC)
     lines = [record_line(progression, index, now) for index in reversed(range(len(progression.records)))]
-    pages = pages_of(lines, per_page=RECORDS_PER_PAGE, budget=DESCRIPTION_LIMIT - 96) or ["No records known."]
+    known = f"**How far back**\n{clip(progression.known, FIELD_LIMIT)}"
+    budget = BLOCKS_BUDGET - len(known)
+    pages = pages_of(lines, per_page=RECORDS_PER_PAGE, budget=budget) or ["No records known."]
     undated = sum(1 for record in progression.records if record.date is None)
     footer = " · ".join(
         filter(
@@ -79,19 +81,17 @@ def history_pages(progression: Progression, now: datetime | None = None) -> list
             ],
         )
     )
-    embeds = []
-    for page in pages:
-        embed = discord.Embed(
+    return [
+        Card(
             title=clip(f"World-record history: {plain(progression.board, 200)}", 256),
-            url=safe_link(progression.url),
-            description=page,
-            colour=COLOUR,
+            accent=game_colour(progression.board, COLOUR.value),
+            blocks=[page, known],
+            image=f"attachment://{CHART_FILENAME}",
+            links=[("Board", progression.url)],
+            footer=footer,
         )
-        embed.add_field(name="How far back", value=clip(progression.known, FIELD_LIMIT), inline=False)
-        embed.set_image(url=f"attachment://{CHART_FILENAME}")
-        embed.set_footer(text=footer)
-        embeds.append(embed)
-    return embeds
+        for page in pages
+    ]
 
 
 async def history_chart(progression: Progression) -> discord.File:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import discord
 
+from bot.embeds.cards import Card
 from bot.embeds.history import holders, span
 from bot.services.recap import RecapRecord, WeekRecap
 from bot.utils.rendering import FIELD_LIMIT, clip, plain, safe_link, timestamp
 from bot.utils.run_times import format_run_time
 
 COLOUR = discord.Colour.gold()
-GAMES_SHOWN = 20  # fields: the embed keeps room for the other three (Discord allows 25)
 
 
 def _time(record: RecapRecord) -> str:
@@ -36,7 +36,14 @@ def _fallen(record: RecapRecord) -> str:
     )
 
 
-def recap_embed(recap: WeekRecap) -> discord.Embed:
+def _game_block(game: str, records: list[RecapRecord]) -> str:
+    heading = clip(f"{plain(game, 200)} ({len(records)})", 256)
+    return f"**{heading}**\n" + clip("\n".join(map(_line, records)), FIELD_LIMIT)
+
+
+def recap_card(recap: WeekRecap) -> Card:
+    """The week's records by game (as many games as fit, the footer saying how many more), then the
+    longest-standing record that fell, the most active runners and the streams, always shown."""
     count = sum(len(records) for records in recap.records.values())
     summary = [f"{count} new world record{'s' if count != 1 else ''}"]
     if recap.games:
@@ -44,36 +51,25 @@ def recap_embed(recap: WeekRecap) -> discord.Embed:
         summary.append(
             f"{recap.runs} verified run{'s' if recap.runs != 1 else ''} of {names} on speedrun.com"
         )
-    embed = discord.Embed(
+    games = [_game_block(game, records) for game, records in recap.records.items()]
+    extra = []
+    if recap.longest_fallen:
+        extra.append(f"**Longest-standing record that fell**\n{clip(_fallen(recap.longest_fallen), 900)}")
+    if recap.runners:
+        active = ", ".join(f"{plain(name, 64)} ({count})" for name, count in recap.runners)
+        extra.append(f"**Most active runners**\n{clip(active, 900)}")
+    extra.append(f"**Streams that went live**\n{recap.streams}")
+    return Card(
         title="Weekly recap",
-        description=clip(
+        accent=COLOUR.value,
+        subtitle=clip(
             f"The week from {timestamp(recap.start, 'D')} to {timestamp(recap.end, 'D')}: "
             + "; ".join(summary)
             + ".",
             1000,
         ),
-        colour=COLOUR,
+        blocks=games,
+        extra=extra,
+        more="…and {count} more games not shown",
+        footer="From what the bot recorded this week: HaloRuns' records and the followed speedrun.com games",
     )
-    games = list(recap.records.items())
-    for game, records in games[:GAMES_SHOWN]:
-        embed.add_field(
-            name=clip(f"{plain(game, 200)} ({len(records)})", 256),
-            value=clip("\n".join(map(_line, records)), FIELD_LIMIT),
-            inline=False,
-        )
-    if len(games) > GAMES_SHOWN:
-        embed.add_field(name="More games", value=f"…and {len(games) - GAMES_SHOWN} more", inline=False)
-    if recap.longest_fallen:
-        embed.add_field(
-            name="Longest-standing record that fell",
-            value=clip(_fallen(recap.longest_fallen), FIELD_LIMIT),
-            inline=False,
-        )
-    if recap.runners:
-        active = ", ".join(f"{plain(name, 64)} ({count})" for name, count in recap.runners)
-        embed.add_field(name="Most active runners", value=clip(active, FIELD_LIMIT), inline=False)
-    embed.add_field(name="Streams that went live", value=str(recap.streams), inline=False)
-    embed.set_footer(
-        text="From what the bot recorded this week: HaloRuns' records and the followed speedrun.com games"
-    )
-    return embed

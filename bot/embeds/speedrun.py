@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, time
 
 import discord
 
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.models import speedrun as api
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
     FIELD_LIMIT,
     clip,
     link,
@@ -86,34 +86,45 @@ def _status(run: api.Run) -> str:
     return "Awaiting verification"
 
 
-def run_embed(run: api.Run) -> discord.Embed:
+def _block(name: str, value: str) -> str:
+    return f"**{name}**\n{value}"
+
+
+def run_card(run: api.Run) -> Card:
+    """/src run: the run in full, with buttons to its video, its page and its first player."""
     game = run.game.name if isinstance(run.game, api.Game) else run.game
     title = " — ".join(filter(None, [game, run.board_name]))
-    embed = discord.Embed(title=plain(title, 256), url=safe_link(run.weblink), colour=COLOUR)
-    embed.add_field(name="Players", value=players(run), inline=False)
-    embed.add_field(name="Time", value=times(run))
-    if run.played:
-        embed.add_field(name="Played", value=played_day(run.played))
-    if run.submitted:
-        embed.add_field(name="Submitted", value=timestamp(run.submitted, "D"))
-    embed.add_field(name="Status", value=_status(run), inline=False)
+    dates = [
+        f"Played {played_day(run.played)}" if run.played else None,
+        f"submitted {timestamp(run.submitted, 'D')}" if run.submitted else None,
+    ]
     system = [f"platform `{run.system.platform}`" if run.system.platform else None]
     system.append("emulated" if run.system.emulated else None)
-    if any(system):
-        embed.add_field(name="System", value=", ".join(filter(None, system)))
     videos = [
         link(f"video {n}", v.uri) for n, v in enumerate(run.videos.links if run.videos else [], start=1)
     ]
     shown = [v for v in videos if v]
-    if shown:
-        embed.add_field(name="Videos", value=clip(" · ".join(shown), FIELD_LIMIT), inline=False)
-    if run.comment:
-        embed.add_field(name="Comment", value=plain(run.comment, FIELD_LIMIT), inline=False)
     splits = link("splits", run.splits.uri if run.splits else None)
-    if splits:
-        embed.add_field(name="Splits", value=splits)
-    embed.set_footer(text=f"speedrun.com run {run.id}")
-    return embed
+    blocks = [
+        _block("Players", players(run)),
+        _block("Time", times(run)),
+        _block("Dates", ", ".join(filter(None, dates))) if any(dates) else "",
+        _block("Status", _status(run)),
+        _block("System", ", ".join(filter(None, system))) if any(system) else "",
+        _block("Videos", clip(" · ".join(shown), FIELD_LIMIT)) if shown else "",
+        _block("Comment", plain(run.comment, FIELD_LIMIT)) if run.comment else "",
+        _block("Splits", splits) if splits else "",
+    ]
+    first_video = next((v.uri for v in (run.videos.links if run.videos else []) if safe_link(v.uri)), None)
+    profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
+    return Card(
+        title=plain(title, 256),
+        accent=game_colour(game, COLOUR.value),
+        thumbnail=run.game.cover if isinstance(run.game, api.Game) else None,
+        blocks=blocks,
+        links=[("Watch", first_video), ("Run", run.weblink), ("Profile", profile)],
+        footer=f"speedrun.com run {plain(run.id, 100)}",
+    )
 
 
 def run_line(run: api.Run) -> str:
@@ -127,18 +138,15 @@ def run_line(run: api.Run) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[discord.Embed]:
-    pages = pages_of([run_line(run) for run in runs], per_page=10, budget=DESCRIPTION_LIMIT - 96)
-    embeds = [discord.Embed(title=plain(title, 256), description=page, colour=COLOUR) for page in pages]
-    if not embeds:
-        embeds = [discord.Embed(title=plain(title, 256), description="No runs match.", colour=COLOUR)]
-    if more:
-        for embed in embeds:
-            embed.set_footer(text=f"The first {len(runs)} runs; narrow the search to see others.")
-    return embeds
+def run_pages(title: str, runs: Sequence[api.Run], more: bool) -> list[Card]:
+    pages = pages_of([run_line(run) for run in runs], per_page=10, budget=BLOCKS_BUDGET) or ["No runs match."]
+    footer = f"The first {len(runs)} runs; narrow the search to see others." if more else None
+    return [
+        Card(title=plain(title, 256), accent=COLOUR.value, blocks=[page], footer=footer) for page in pages
+    ]
 
 
-def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]:
+def leaderboard_pages(title: str, board: api.Leaderboard) -> list[Card]:
 
     def who(run: api.Run) -> str:
         return clip(" & ".join(plain(n, 64) for n in board.players_of(run)), 300) or "unknown"
@@ -152,9 +160,9 @@ def leaderboard_pages(title: str, board: api.Leaderboard) -> list[discord.Embed]
         )
         for place in board.runs
     ]
-    pages = pages_of(lines, per_page=20, budget=DESCRIPTION_LIMIT - 96) or ["No runs on this board yet."]
+    pages = pages_of(lines, per_page=20, budget=BLOCKS_BUDGET) or ["No runs on this board yet."]
     return [
-        discord.Embed(title=plain(title, 256), url=safe_link(board.weblink), description=page, colour=COLOUR)
+        Card(title=plain(title, 256), accent=COLOUR.value, blocks=[page], links=[("Board", board.weblink)])
         for page in pages
     ]
 
@@ -176,28 +184,31 @@ def _previous_record(entry: api.VerifiedRun) -> tuple[str, str] | None:
     return "Previous record", f"{held}\nbeaten by **{format_run_time(margin)}**"
 
 
-def verified_run_embed(entry: api.VerifiedRun) -> discord.Embed:
+def verified_run_card(entry: api.VerifiedRun) -> Card:
     """The announcement of a newly verified run: a world record (with the margin), or any run."""
     run, record = entry.run, entry.record
     headline = "Verified run"
     if record is not None:
         headline = "World record tied" if record.tie else "New world record"
-    embed = discord.Embed(
-        title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
-        url=safe_link(run.weblink),
-        colour=GOLD if record is not None and not record.tie else COLOUR,
-        timestamp=run.status.verify_date,
-    )
     links = run.videos.links if run.videos else []
     video = next(filter(None, (safe_link(v.uri) for v in links)), None)
     time_text = f"**{format_run_time(run.times.primary_t)}**"
-    embed.description = f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}"
-    embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")
-    embed.add_field(name="Category", value=plain(run.board_name, 200) or "unknown")
-    if run.played:
-        embed.add_field(name="Played", value=played_day(run.played))
+    blocks = [
+        _block("Game", plain(entry.game, 200) or "unknown"),
+        _block("Category", plain(run.board_name, 200) or "unknown"),
+        _block("Played", played_day(run.played)) if run.played else "",
+    ]
     previous = _previous_record(entry)
     if previous:
-        embed.add_field(name=previous[0], value=previous[1], inline=False)
-    embed.set_footer(text="speedrun.com · verified")
-    return embed
+        blocks.append(_block(*previous))
+    if run.status.verify_date:
+        blocks.append(_block("Verified", timestamp(run.status.verify_date, "f")))
+    profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
+    return Card(
+        title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
+        subtitle=f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}",
+        accent=GOLD.value if record is not None and not record.tie else game_colour(entry.game, COLOUR.value),
+        blocks=blocks,
+        links=[("Watch", video), ("Run", run.weblink), ("Profile", profile)],
+        footer="speedrun.com · verified",
+    )

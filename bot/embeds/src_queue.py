@@ -7,18 +7,17 @@ from datetime import datetime
 
 import discord
 
+from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
 from bot.embeds.speedrun import COLOUR, played_day, players, times
 from bot.models.src_queue import Flag, QueuedRun, State
 from bot.services.src_queue import Queue
 from bot.utils.rendering import (
-    DESCRIPTION_LIMIT,
     FIELD_LIMIT,
     clip,
     duration,
     link,
     pages_of,
     plain,
-    safe_link,
     timestamp,
 )
 from bot.utils.run_times import format_run_time
@@ -75,42 +74,38 @@ def _videos(entry: QueuedRun) -> str | None:
     return clip(" · ".join(shown), FIELD_LIMIT) if shown else None
 
 
-def queued_run_embed(entry: QueuedRun) -> discord.Embed:
+def queued_run_card(entry: QueuedRun) -> Card:
     """A queued run's post: what a moderator needs to check it, and what became of it."""
     run = entry.run
     title = f"{HEADLINES[entry.state]}: {' — '.join(filter(None, [entry.game, run.board_name]))}"
-    embed = discord.Embed(
-        title=plain(title, 256),
-        url=safe_link(run.weblink),
-        colour=COLOURS[entry.state],
-        description=_state(entry),
-    )
-    embed.add_field(name="Game", value=plain(entry.game, 200) or "unknown")
-    embed.add_field(name="Category", value=plain(run.board_name, 200) or "unknown")
-    if entry.variables:
-        embed.add_field(name="Variables", value=clip("\n".join(plain(v, 200) for v in entry.variables), 1024))
-    embed.add_field(name="Time", value=times(run))
-    embed.add_field(name="Players", value=players(run))
     system = [
         plain(entry.platform, 100) if entry.platform else None,
         "emulated" if run.system.emulated else None,
     ]
-    if any(system):
-        embed.add_field(name="Platform", value=", ".join(filter(None, system)))
-    if run.played:
-        embed.add_field(name="Played", value=played_day(run.played))
-    if run.submitted:
-        embed.add_field(name="Submitted", value=timestamp(run.submitted, "f"))
+    variables = clip("\n".join(plain(v, 200) for v in entry.variables), 1024)
     videos = _videos(entry)
-    if videos:
-        embed.add_field(name="Videos", value=videos, inline=False)
-    if run.comment:
-        embed.add_field(name="Comment", value=plain(run.comment, FIELD_LIMIT), inline=False)
     flags = flag_lines(entry)
-    if flags:
-        embed.add_field(name="Flags", value="\n".join(flags), inline=False)
-    embed.set_footer(text=f"speedrun.com queue · run {run.id}")
-    return embed
+    blocks = [
+        f"**Game**\n{plain(entry.game, 200) or 'unknown'}",
+        f"**Category**\n{plain(run.board_name, 200) or 'unknown'}",
+        f"**Variables**\n{variables}" if entry.variables else "",
+        f"**Time**\n{times(run)}",
+        f"**Players**\n{players(run)}",
+        f"**Platform**\n{', '.join(filter(None, system))}" if any(system) else "",
+        f"**Played**\n{played_day(run.played)}" if run.played else "",
+        f"**Submitted**\n{timestamp(run.submitted, 'f')}" if run.submitted else "",
+        f"**Videos**\n{videos}" if videos else "",
+        f"**Comment**\n{plain(run.comment, FIELD_LIMIT)}" if run.comment else "",
+    ]
+    return Card(
+        title=plain(title, 256),
+        accent=COLOURS[entry.state].value,
+        subtitle=_state(entry),
+        blocks=blocks,
+        extra=["**Flags**\n" + "\n".join(flags)] if flags else [],
+        links=[("Run", run.weblink)],
+        footer=f"speedrun.com queue · run {plain(run.id, 100)}",
+    )
 
 
 def queue_line(entry: QueuedRun, now: datetime) -> str:
@@ -126,16 +121,17 @@ def queue_line(entry: QueuedRun, now: datetime) -> str:
     return line + (f" · ⚠️ {', '.join(entry.flags)}" if entry.flags else "")
 
 
-def queue_pages(queue: Queue, now: datetime) -> list[discord.Embed]:
+def queue_pages(queue: Queue, now: datetime) -> list[Card]:
     """/src queue: how many runs wait and how long the oldest has, then each run, oldest first."""
     title = plain(f"{queue.game.name}: verification queue", 256)
+    accent = game_colour(queue.game.name, COLOUR.value)
+    if not queue.runs:
+        return [Card(title=title, accent=accent, subtitle="No run is waiting for verification.")]
     count = f"{len(queue.runs)}{'' if queue.complete else '+'}"
-    oldest = queue.runs[0].run.submitted if queue.runs else None
+    oldest = queue.runs[0].run.submitted
     summary = f"**{count} run{'s' if len(queue.runs) != 1 else ''} waiting**" + (
         f", the oldest for {duration(now - oldest)}" if oldest else ""
     )
-    if not queue.runs:
-        return [discord.Embed(title=title, description="No run is waiting for verification.", colour=COLOUR)]
     lines = [f"`{n}.` {queue_line(entry, now)}" for n, entry in enumerate(queue.runs, start=1)]
-    pages = pages_of(lines, per_page=10, budget=DESCRIPTION_LIMIT - len(summary) - 96)
-    return [discord.Embed(title=title, description=f"{summary}\n\n{page}", colour=COLOUR) for page in pages]
+    pages = pages_of(lines, per_page=10, budget=BLOCKS_BUDGET)
+    return [Card(title=title, accent=accent, subtitle=summary, blocks=[page]) for page in pages]

@@ -72,6 +72,10 @@ def _unwrap_list(value: Any) -> Any:
     return value["data"] if isinstance(value, dict) and set(value) == {"data"} else value
 
 
+class Asset(Payload):
+    uri: str | None = None
+
+
 class Game(Payload):
     id: str
     names: Names
@@ -87,9 +91,18 @@ class Game(Payload):
         default_factory=list
     )
 
+    # The game's pictures by kind ("cover-medium", "logo", ...); a kind may be null.
+    assets: dict[str, Asset | None] = Field(default_factory=dict)
+
     @property
     def name(self) -> str:
         return self.names.international
+
+    @property
+    def cover(self) -> str | None:
+        """The link of the game's cover, if speedrun.com has one."""
+        covers = (self.assets.get(kind) for kind in ("cover-medium", "cover-small"))
+        return next((cover.uri for cover in covers if cover is not None and cover.uri), None)
 
 
 class VariableValue(Payload):

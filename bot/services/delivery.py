@@ -137,8 +137,9 @@ def nonce(key: str, channel_id: int) -> str:
 
 
 Poster = Callable[[Target, E, Posted[E] | None, str], Awaitable[int]]
-# Edits the earlier post (as it was posted, with its own link back) to tell the succession.
-Follower = Callable[[Posted[E], Succession], Awaitable[None]]
+# Edits the earlier post (as it was posted, with its own link back, naming the target's roles) to
+# tell the succession.
+Follower = Callable[[Target, Posted[E], Succession], Awaitable[None]]
 
 
 class FeedDelivery(Generic[E]):
@@ -280,20 +281,31 @@ class FeedDelivery(Generic[E]):
 
     async def _follow_up(self) -> int:
         """Edits each superseded post to say so, once, side by side like posts; returns how many."""
-        return sum(
-            await asyncio.gather(*(self._follow_one(*pair) for pair in await self._ledger.follow_ups()))
-        )
+        pairs = await self._ledger.follow_ups()
+        if not pairs:
+            return 0
+        on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
+        for setting in await self._settings.enabled(self._feature):
+            on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
+        return sum(await asyncio.gather(*(self._follow_one(earlier, later, on) for earlier, later in pairs)))
 
-    async def _follow_one(self, earlier: Posted[E], later: Posted[E]) -> bool:
-        """Edits the post; one that is gone is left alone (no error, no repost)."""
+    async def _follow_one(
+        self, earlier: Posted[E], later: Posted[E], on: dict[tuple[int, int], list[FeatureSetting[Any]]]
+    ) -> bool:
+        """Edits the post (still naming the roles its channel's settings ping for its run); one that
+        is gone is left alone (no error, no repost)."""
         told = self._succession(earlier, later)
+        wanting = on.get((earlier.guild_id, earlier.channel_id), [])
+        target = Target(
+            earlier.guild_id, earlier.channel_id, tuple(s for s in wanting if self._wanted(s, earlier.run))
+        )
         async with self._at_once:
             if self._stopping():
                 return False  # the edit waits for the next start
             try:
                 if told is None:
                     raise MessageGone("not the record of the same board")
-                await paced(lambda: self._follow(earlier, told))
+                await paced(lambda: self._follow(target, earlier, told))
             except (MessageGone, DeliveryRefused, PostRejected) as gone:
                 log.info("Post %s in server %s left as it is: %s", earlier.message_id, earlier.guild_id, gone)
                 await self._ledger.followed(earlier, GONE)

@@ -130,7 +130,7 @@ def flags_of(run: api.Run, *, second: bool, record: float | None, now: datetime)
     return tuple(flags)
 
 
-async def _follows_nothing(post: Posted[QueuedRun], succession: Succession) -> None:
+async def _follows_nothing(target: Target, post: Posted[QueuedRun], succession: Succession) -> None:
     """A queued run supersedes no post (it is no record), so no post is ever followed up."""
 
 

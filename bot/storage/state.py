@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.storage.tables import bot_state
@@ -27,3 +27,10 @@ class BotState:
             )
             if updated.rowcount == 0:
                 await connection.execute(bot_state.insert().values(key=key, value=value, updated_at=now))
+
+    async def forget_before(self, prefix: str, moment: datetime) -> None:
+        """Forgets the keys starting with ``prefix`` last set before ``moment``."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                delete(bot_state).where(bot_state.c.key.startswith(prefix), bot_state.c.updated_at < moment)
+            )

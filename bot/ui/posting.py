@@ -16,6 +16,7 @@ from typing import Any
 import discord
 
 from bot.embeds.announcements import with_previous, with_succession
+from bot.embeds.cards import Card, card_view
 from bot.services.delivery import (
     DeliveryRefused,
     MessageGone,
@@ -81,12 +82,14 @@ def typed_failures(channel: discord.TextChannel) -> Iterator[None]:
 
 
 async def post(
-    channel: discord.TextChannel, embed: discord.Embed, *, role_ids: Iterable[int | None], nonce: str
+    channel: discord.TextChannel, card: Card, *, role_ids: Iterable[int | None], nonce: str
 ) -> discord.Message:
-    """Posts ``embed`` (pinging the roles, if any), and publishes it in an announcement channel."""
-    content, mentions = role_ping(channel, role_ids)
+    """Posts ``card`` (pinging the roles above it, if any), and publishes it in an announcement
+    channel."""
+    ping, mentions = role_ping(channel, role_ids)
     with typed_failures(channel):
-        message = await channel.send(content, embed=embed, nonce=nonce, allowed_mentions=mentions)
+        view = card_view(card, ping=ping)
+        message = await channel.send(view=view, nonce=nonce, allowed_mentions=mentions)
     if channel.is_news():
         try:
             async with asyncio.timeout(PUBLISH_SECONDS):
@@ -110,21 +113,26 @@ async def on_message(
 
 
 async def post_record(
-    client: discord.Client, target: Target, embed: discord.Embed, previous: Posted[Any] | None, nonce: str
+    client: discord.Client, target: Target, card: Card, previous: Posted[Any] | None, nonce: str
 ) -> int:
     """Posts an announcement to its target, linking back to the post of the record it supersedes."""
     channel = await configured_channel(client, target.guild_id, target.channel_id)
     if previous is not None:
-        with_previous(embed, jump_url(previous))
-    return (await post(channel, embed, role_ids=target.role_ids, nonce=nonce)).id
+        card = with_previous(card, jump_url(previous))
+    return (await post(channel, card, role_ids=target.role_ids, nonce=nonce)).id
 
 
 async def follow_record(
-    client: discord.Client, earlier: Posted[Any], embed: discord.Embed, succession: Succession
+    client: discord.Client, target: Target, earlier: Posted[Any], card: Card, succession: Succession
 ) -> None:
-    """Edits the earlier post (``embed`` as it was posted) to tell how its record was followed."""
+    """Edits the earlier post (``card`` as it was posted) to tell how its record was followed; the
+    target's roles are still named above it (the edit pings no one)."""
     channel = await configured_channel(client, earlier.guild_id, earlier.channel_id)
     if earlier.previous is not None:
-        with_previous(embed, message_url(earlier.guild_id, *earlier.previous))
-    with_succession(embed, succession)
-    await on_message(channel, earlier.message_id, lambda message: message.edit(embed=embed))
+        card = with_previous(card, message_url(earlier.guild_id, *earlier.previous))
+    ping, _ = role_ping(channel, target.role_ids)
+    view = card_view(with_succession(card, succession), ping=ping)
+    mentions = discord.AllowedMentions.none()
+    await on_message(
+        channel, earlier.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
+    )

@@ -10,6 +10,7 @@ from typing import Any
 import discord
 from discord import InteractionResponseType
 
+from bot.ui.reach import answers_privately
 from bot.utils.rendering import fit_content, fit_embed
 
 
@@ -46,7 +47,7 @@ async def thinking_if_slow(
     async def defer_later() -> None:
         await asyncio.sleep(after)
         deferring.set()
-        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral or answers_privately(interaction))
 
     timer = asyncio.create_task(defer_later())
     try:
@@ -63,11 +64,12 @@ async def send_reply(
     content: str | None = None,
     *,
     embed: discord.Embed | None = None,
-    view: discord.ui.View | None = None,
+    view: discord.ui.View | discord.ui.LayoutView | None = None,
     file: discord.File | None = None,
     ephemeral: bool = False,
 ) -> None:
-    """The command's answer (public unless ``ephemeral``), whether or not it deferred first; cut to
+    """The command's answer (public unless ``ephemeral``, or where Discord would show it only to the
+    member anyway), whether or not it deferred first; cut to
     Discord's limits should it be over them."""
     given = {
         "content": fit_content(content) if content is not None else None,
@@ -76,7 +78,7 @@ async def send_reply(
         "file": file,
     }
     extras: dict[str, Any] = {key: value for key, value in given.items() if value is not None}
-    extras["ephemeral"] = ephemeral
+    extras["ephemeral"] = ephemeral or answers_privately(interaction)
     if interaction.response.is_done():
         await interaction.followup.send(**extras)
     else:

@@ -13,8 +13,9 @@ from discord.ext import commands
 
 from bot.app import HaloBot
 from bot.embeds import speedrun as embeds
+from bot.embeds.cards import card_view
 from bot.embeds.history import history_chart, history_pages
-from bot.embeds.run_submission import preview_embed
+from bot.embeds.run_submission import preview_card
 from bot.errors import ServiceError, UserFacingError
 from bot.models import speedrun as api
 from bot.models.speedrun import Timing
@@ -242,7 +243,7 @@ class SpeedrunCog(commands.Cog, name=COG):
         async with thinking_if_slow(interaction, ephemeral=True):
             closes_by = interaction.created_at + TOKEN_LIFETIME  # while the preview can still be edited
             form = await self.submissions.service.prepare(interaction.user.id, request, closes_by=closes_by)
-        await send_reply(interaction, embed=preview_embed(form), view=form_view(form), ephemeral=True)
+        await send_reply(interaction, view=form_view(form, preview_card(form)), ephemeral=True)
         self.submissions.closing.watch(form, interaction)
 
     @src.command(name="runs")
@@ -369,7 +370,7 @@ class SpeedrunCog(commands.Cog, name=COG):
         """One speedrun.com run in full."""
         async with thinking_if_slow(interaction):
             run = await self.bot.speedrun.run(id)
-        await send_reply(interaction, embed=embeds.run_embed(run))
+        await send_reply(interaction, view=card_view(embeds.run_card(run)))
 
 
 async def setup(bot: HaloBot) -> None:

@@ -18,13 +18,14 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.embeds import run_submission as embeds
+from bot.embeds import run_submission as cards
+from bot.embeds.cards import BUTTONS_IN_A_ROW, Card, card_view
 from bot.models.run_submission import FormVariable
 from bot.services.run_submission import RunSubmissions
 from bot.storage.submission_forms import Form, SubmissionForms
 from bot.ui.replies import send_ephemeral
 from bot.ui.tree import report_error
-from bot.utils.rendering import clip, fit_embed
+from bot.utils.rendering import clip
 
 if TYPE_CHECKING:
     from bot.app import HaloBot
@@ -71,30 +72,30 @@ def submissions(interaction: discord.Interaction[HaloBot]) -> Submissions:
     return found
 
 
-def form_view(form: Form, *, usable: bool = True) -> discord.ui.View:
-    """A menu per pre-defined variable (the chosen value preselected), a button per typed one,
-    then Submit (once every mandatory variable has a value) and Cancel."""
-    view = discord.ui.View(timeout=None)
+def form_view(form: Form, card: Card, *, usable: bool = True) -> discord.ui.LayoutView:
+    """``card`` with, inside it, a menu per pre-defined variable (the chosen value preselected), a
+    button per typed one, then Submit (once every mandatory variable has a value) and Cancel."""
     editable = usable and form.sent_at is None  # after a try that got no answer, what was sent stays
     picked = [v for v in form.draft.variables if not v.user_defined]
-    for row, variable in enumerate(picked):
-        view.add_item(VariablePick(_menu(form.id, variable, disabled=not editable, row=row)))
+    rows: list[discord.ui.ActionRow[Any]] = [
+        discord.ui.ActionRow(VariablePick(_menu(form.id, variable, disabled=not editable)))
+        for variable in picked
+    ]
     buttons = [
         *(
-            _button(form.id, f"type:{v.id}", f"{v.name}…", disabled=not editable)
+            TypedVariable(_button(form.id, f"type:{v.id}", f"{v.name}…", disabled=not editable))
             for v in form.draft.variables
             if v.user_defined
         ),
-        _button(form.id, "submit", "Submit", disabled=not usable or bool(form.draft.missing)),
-        _button(form.id, "cancel", "Cancel", disabled=not usable),
+        FormButton(_button(form.id, "submit", "Submit", disabled=not usable or bool(form.draft.missing))),
+        FormButton(_button(form.id, "cancel", "Cancel", disabled=not usable)),
     ]
-    for button in buttons:
-        button.row = len(picked)
-        view.add_item(TypedVariable(button) if ":type:" in str(button.custom_id) else FormButton(button))
-    return view
+    for start in range(0, len(buttons), BUTTONS_IN_A_ROW):
+        rows.append(discord.ui.ActionRow(*buttons[start : start + BUTTONS_IN_A_ROW]))
+    return card_view(card, rows=rows)
 
 
-def _menu(form_id: str, variable: FormVariable, *, disabled: bool, row: int) -> discord.ui.Select[Any]:
+def _menu(form_id: str, variable: FormVariable, *, disabled: bool) -> discord.ui.Select[Any]:
     return discord.ui.Select(
         custom_id=f"{PREFIX}:{form_id}:pick:{variable.id}",
         placeholder=clip(f"{variable.name}{' (required)' if variable.mandatory else ''}", 150),
@@ -104,7 +105,6 @@ def _menu(form_id: str, variable: FormVariable, *, disabled: bool, row: int) -> 
             for o in variable.options
         ],
         disabled=disabled,
-        row=row,
     )
 
 
@@ -127,19 +127,17 @@ async def show(
         return
     now = datetime.now(UTC)
     if form.state == "submitted":
-        content: dict[str, Any] = {"embed": embeds.submitted_embed(form), "view": None}
+        view = card_view(cards.submitted_card(form))
     elif form.state == "cancelled":
-        content = {"embed": embeds.closed_embed(form, _closed(form, CANCELLED)), "view": None}
+        view = card_view(cards.closed_card(form, _closed(form, CANCELLED)))
     elif form.expired(now):
-        closed = embeds.closed_embed(form, _closed(form, EXPIRED))
-        content = {"embed": closed, "view": form_view(form, usable=False)}
+        view = form_view(form, cards.closed_card(form, _closed(form, EXPIRED)), usable=False)
     else:
-        content = {"embed": embeds.preview_embed(form, problems or []), "view": form_view(form)}
-    content["embed"] = fit_embed(content["embed"])
+        view = form_view(form, cards.preview_card(form, problems or []))
     if interaction.response.is_done():
-        await interaction.edit_original_response(**content)
+        await interaction.edit_original_response(view=view)
     else:
-        await interaction.response.edit_message(**content)
+        await interaction.response.edit_message(view=view)
     submissions(interaction).closing.watch(form, interaction)
 
 
@@ -286,10 +284,8 @@ class FormClosing:
         try:
             form = await self._forms.get(form_id)
             if form is not None and form.state == "open":
-                await interaction.edit_original_response(
-                    embed=embeds.closed_embed(form, _closed(form, EXPIRED)),
-                    view=form_view(form, usable=False),
-                )
+                closed = cards.closed_card(form, _closed(form, EXPIRED))
+                await interaction.edit_original_response(view=form_view(form, closed, usable=False))
         except discord.HTTPException as error:
             log.info("Could not close expired form %s on screen: %s", form_id, error)
         except Exception:

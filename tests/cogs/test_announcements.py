@@ -122,12 +122,18 @@ async def test_a_new_record_is_posted_once_and_not_again_after_a_restart(
 
     assert saved.content.startswith("World-record announcements are on.")
     [post] = posts(discord_server)
-    assert post.content == f"<@&{role['id']}>"
+    assert post.layout
+    assert post.ping == f"<@&{role['id']}>"
     assert post.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}, "only the role may be pinged"
-    embed = post.embeds[0]
-    assert embed["title"] == "New world record: Halo: Reach — Nightfall"
-    assert embed["description"] == "[**8:19**](https://youtu.be/new1) by Fast Runner 1"
-    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert (post.data["mention_roles"], post.data["mentions"], post.data["mention_everyone"]) == (
+        [role["id"]],
+        [],
+        False,
+    ), "the card pings exactly the configured role"
+    assert post.title == "New world record: Halo: Reach — Nightfall"
+    assert post.subtitle == "[**8:19**](https://youtu.be/new1) by Fast Runner 1"
+    assert post.links()["Watch"] == "https://youtu.be/new1"
+    fields = post.blocks
     assert fields["Board"] == "Solo Easy"
     assert fields["Previous record"].startswith("12:50 by Mythic Vex, beaten by 4:31\nset <t:")
     assert "(stood 1y 5d" in fields["Previous record"] or "(stood " in fields["Previous record"]
@@ -147,11 +153,11 @@ async def test_records_that_appear_while_the_bot_is_down_are_posted_once_oldest_
     async with running(config, discord_server) as bot:
         await poll(bot, JOB)
 
-    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == [
+    assert [p.subtitle.split(" by ")[1] for p in posts(discord_server)] == [
         "Fast Runner 1",
         "Fast Runner 2",
     ]
-    assert all(p.content == "" and p.allowed_mentions == {"parse": []} for p in posts(discord_server)), (
+    assert all(p.ping == "" and p.allowed_mentions == {"parse": []} for p in posts(discord_server)), (
         "no role configured: no ping"
     )
 
@@ -233,6 +239,7 @@ async def test_posts_in_an_announcement_channel_are_published(
 
     [post] = posts(discord_server, "wr-news")
     assert int(post.data["flags"]) & 1, "crossposted to following servers"
+    assert post.layout, "as a card"
 
 
 async def test_filters_leave_out_other_games(
@@ -248,7 +255,7 @@ async def test_filters_leave_out_other_games(
         await poll(bot, JOB)
 
     assert "Games: Halo 4, Halo CE" in reply.content
-    assert [p.embeds[0]["title"] for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
+    assert [p.title for p in posts(discord_server)] == ["New world record: Halo 4 — Dawn"]
 
 
 async def test_a_failed_feed_skips_the_poll_and_shows_in_status(
@@ -289,7 +296,7 @@ async def test_a_post_discord_rejects_is_given_up_and_the_next_records_still_com
         publish(haloruns_server, new_record(1), new_record(2))
         await poll(bot, JOB, 2)
 
-    assert [p.embeds[0]["description"].split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
+    assert [p.subtitle.split(" by ")[1] for p in posts(discord_server)] == ["Fast Runner 2"]
 
 
 async def test_a_poll_cut_off_by_the_shutdown_ends_without_a_traceback(
@@ -356,10 +363,6 @@ async def test_a_record_for_many_servers_keeps_discords_global_limit_and_command
     assert server.rate_limited == 0
 
 
-def fields(post: Message) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in post.embeds[0]["fields"]}
-
-
 def jump_url(server: FakeDiscord, message: Message) -> str:
     guild = server.guilds[0]["id"]
     return f"https://discord.com/channels/{guild}/{message.data['channel_id']}/{message.id}"
@@ -392,17 +395,17 @@ async def test_a_beaten_then_tied_record_edits_its_post_once_also_after_a_restar
     one, two, two_elsewhere, three = posts(discord_server)
     assert [p.edits for p in (one, two, two_elsewhere, three)] == [1, 1, 0, 0], "each superseded post once"
     beaten_on, tied_on = (int(datetime.fromisoformat(r["OccuredAt"]).timestamp()) for r in (beaten, tied))
-    assert fields(one)["No longer the record"] == (
+    assert one.blocks["No longer the record"] == (
         f"Beaten by Fast Runner 2 by 0:01 on <t:{beaten_on}:D>: [new record]({jump_url(discord_server, two)})"
     )
-    assert fields(one)["Game"] == "Halo: Reach", "the rest of the post is as it was"
-    assert fields(two)["Previous post"] == f"[previous record]({jump_url(discord_server, one)})"
-    assert fields(two)["Record tied"] == (
+    assert one.blocks["Game"] == "Halo: Reach", "the rest of the post is as it was"
+    assert two.blocks["Previous post"] == f"[previous record]({jump_url(discord_server, one)})"
+    assert two.blocks["Record tied"] == (
         f"Tied by Fast Runner 3 on <t:{tied_on}:D>: [new record]({jump_url(discord_server, three)})"
     )
-    assert three.embeds[0]["title"] == "World record tied: Halo: Reach — Nightfall", "ties are posted as ties"
-    assert fields(three)["Previous post"] == f"[previous record]({jump_url(discord_server, two)})"
-    assert two_elsewhere.embeds[0]["title"] == "New world record: Halo: Reach — Exodus"
+    assert three.title == "World record tied: Halo: Reach — Nightfall", "ties are posted as ties"
+    assert three.blocks["Previous post"] == f"[previous record]({jump_url(discord_server, two)})"
+    assert two_elsewhere.title == "New world record: Halo: Reach — Exodus"
     edits_of_deleted = [
         r for r in discord_server.requests if r.method == "PATCH" and str(deleted.id) in r.path
     ]
@@ -462,22 +465,20 @@ async def test_settings_per_game_route_each_record_to_their_channels_and_roles_o
 
     assert server.violations == [], "the bot sent requests that Discord would reject"
     reach_post, halo_4_post, beaten_post = posts(server)
-    assert reach_post.embeds[0]["title"] == "New world record: Halo: Reach — Nightfall"
-    assert reach_post.content == f"<@&{everyone_role}> <@&{reach_role}>", (
-        "two settings on one channel: one post"
-    )
+    assert reach_post.title == "New world record: Halo: Reach — Nightfall"
+    assert reach_post.ping == f"<@&{everyone_role}> <@&{reach_role}>", "two settings on one channel: one post"
     assert reach_post.allowed_mentions == {"parse": [], "roles": [int(everyone_role), int(reach_role)]}
-    assert (halo_4_post.content, beaten_post.content) == (f"<@&{everyone_role}>", f"<@&{everyone_role}>")
+    assert (halo_4_post.ping, beaten_post.ping) == (f"<@&{everyone_role}>", f"<@&{everyone_role}>")
     [in_h4] = posts(server, "h4")
-    assert in_h4.embeds[0]["description"].endswith("by Fast Runner 3")
-    assert in_h4.content == f"<@&{h4_role}>", "the Halo 4 + CE setting pings the same role in the same post"
+    assert in_h4.subtitle.endswith("by Fast Runner 3")
+    assert in_h4.ping == f"<@&{h4_role}>", "the Halo 4 + CE setting pings the same role in the same post"
     assert halo_4_post.edits == 1, "the earlier post is edited once"
-    assert fields(halo_4_post)["No longer the record"].endswith(
+    assert halo_4_post.blocks["No longer the record"].endswith(
         f"[new record]({jump_url(server, beaten_post)})"
     ), "it links to the new post in its own channel"
     assert (
-        fields(in_h4)["Previous post"]
-        == fields(beaten_post)["Previous post"]
+        in_h4.blocks["Previous post"]
+        == beaten_post.blocks["Previous post"]
         == (f"[previous record]({jump_url(server, halo_4_post)})")
     ), "both new posts link back to it"
     assert "Games: Halo 4, Halo CE" in changed.content

@@ -76,13 +76,14 @@ async def test_csr_shows_tier_progress_highs_and_a_rank_card(
 
     reply = await csr(discord_server)
 
-    embed = reply.embeds[0]
     assert not reply.ephemeral
-    assert embed["title"] == "Ranked Arena rank"
-    assert embed["author"]["name"] == PLAYER
-    assert embed["description"] == "**Diamond 4 · 1389**\n▰▰▰▰▰▰▰▰▱▱ 11 to Diamond 5"
-    assert fields(embed) == {"Season max": "Diamond 5 · 1420", "All-time max": "Onyx · 1549"}
-    assert embed["image"]["url"] == "attachment://csr.png"
+    assert reply.layout
+    assert (reply.title, reply.subtitle) == ("Ranked Arena rank", PLAYER)
+    assert reply.texts[1] == "**Diamond 4 · 1389**\n▰▰▰▰▰▰▰▰▱▱ 11 to Diamond 5"
+    assert reply.texts[2:4] == ["**Season max**\nDiamond 5 · 1420", "**All-time max**\nOnyx · 1549"]
+    picture, image = reply.media()
+    assert picture.startswith("https://images-eds-ssl.xboxlive.com/"), "the gamerpic as thumbnail"
+    assert image == "attachment://csr.png", "the rank card in a media gallery"
     card = Image.open(io.BytesIO(reply.files["csr.png"]))
     assert (card.format, card.size) == ("PNG", rank_card.SIZE)
     # The chain: the Microsoft token in the Xbox ticket, the player's xuid in the skill request.
@@ -100,9 +101,11 @@ async def test_csr_of_an_unranked_player_counts_placement_matches(
 ) -> None:
     reply = await csr(discord_server)  # the recorded answer: in placement, Onyx once
 
-    embed = reply.embeds[0]
-    assert embed["description"] == "**Unranked**\n4 of 10 placement matches left"
-    assert fields(embed) == {"Season max": "Unranked", "All-time max": "Onyx · 1549"}
+    assert reply.texts[1:4] == [
+        "**Unranked**\n4 of 10 placement matches left",
+        "**Season max**\nUnranked",
+        "**All-time max**\nOnyx · 1549",
+    ]
 
 
 async def test_unknown_tiers_and_new_fields_are_shown_as_they_come(
@@ -113,7 +116,7 @@ async def test_unknown_tiers_and_new_fields_are_shown_as_they_come(
 
     reply = await csr(discord_server)
 
-    assert reply.embeds[0]["description"].startswith("**Ascendant 2 · 1800**")
+    assert reply.texts[1].startswith("**Ascendant 2 · 1800**")
     assert Image.open(io.BytesIO(reply.files["csr.png"])).size == rank_card.SIZE
 
 
@@ -152,8 +155,8 @@ async def test_season_and_playlist_choices_come_from_the_calendar_and_the_player
     assert seasons[0] == {"name": "Season 5-1 (17 Oct 2023 to 30 Jan 2024)", "value": "CsrSeason5-1"}
     assert len(seasons) == 8
     assert {p["name"] for p in playlists} == {"Ranked Arena", "Ranked Doubles"}
-    assert reply.embeds[0]["footer"]["text"] == "Season 5-1 (17 Oct 2023 to 30 Jan 2024)"
-    assert reply.embeds[0]["description"].startswith("**Diamond 4 · 1389**")
+    assert reply.footer == "Season 5-1 (17 Oct 2023 to 30 Jan 2024)"
+    assert reply.texts[1].startswith("**Diamond 4 · 1389**")
 
 
 async def test_a_playlist_by_name_or_id_and_one_that_is_not_ranked(
@@ -164,8 +167,8 @@ async def test_a_playlist_by_name_or_id_and_one_that_is_not_ranked(
     by_name = await csr(discord_server, {"gamertag": PLAYER, "playlist": "ranked doubles"})
     not_ranked = await csr(discord_server, {"gamertag": PLAYER, "playlist": quick_play})
 
-    assert by_id.embeds[0]["title"] == "Ranked Doubles rank"
-    assert by_name.embeds[0]["title"] == "Ranked Doubles rank"
+    assert by_id.title == "Ranked Doubles rank"
+    assert by_name.title == "Ranked Doubles rank"
     assert privately(not_ranked) == f"“{quick_play}” is not a ranked playlist: pick one from the list."
 
 
@@ -185,9 +188,9 @@ async def test_a_ranked_playlist_is_named_by_its_public_name_or_else_its_name_hi
     public = await csr(discord_server, {"gamertag": PLAYER, "playlist": tactical})
     doubles = await csr(discord_server, {"gamertag": PLAYER, "playlist": RANKED_DOUBLES})
 
-    assert hint.embeds[0]["title"] == "Ranked Tactical rank", "discovery failed: the name hint, readable"
-    assert public.embeds[0]["title"] == "Ranked Tactical Slayer rank", "discovery asked again"
-    assert doubles.embeds[0]["title"] == "Ranked Doubles rank"
+    assert hint.title == "Ranked Tactical rank", "discovery failed: the name hint, readable"
+    assert public.title == "Ranked Tactical Slayer rank", "discovery asked again"
+    assert doubles.title == "Ranked Doubles rank"
     asked = [path for _, path in waypoint_server.requests if path.startswith("/discovery/")]
     assert f"/discovery/hi/playlists/{tactical}/versions/{version}" in asked
 
@@ -264,9 +267,10 @@ async def test_link_makes_the_gamertag_optional_and_feeds_the_member_command(
     not_linked = await (await discord_server.invoke_user_command("Halo CSR", member)).reply()
 
     assert privately(linked).startswith(f"Linked to **{PLAYER}**")
-    assert own.embeds[0]["author"]["name"] == PLAYER
-    assert by_menu.embeds[0]["author"]["name"] == PLAYER
+    assert own.subtitle == PLAYER
+    assert by_menu.subtitle == PLAYER
     assert "csr.png" in by_menu.files
+    assert by_menu.media()[-1] == "attachment://csr.png"
     assert privately(unlinked) == f"Your gamertag **{PLAYER}** is no longer linked."
     assert privately(after) == "Give a gamertag, or link yours with /link."
     assert "has not linked a gamertag" in privately(not_linked)

@@ -41,9 +41,9 @@ async def test_wr_shows_every_record_of_a_level(
 ) -> None:
     reply = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == f"World records: {TOTS}"
-    records = fields(embed)
+    assert reply.layout
+    assert reply.title == f"World records: {TOTS}"
+    records = reply.blocks
     expected_boards = ["Solo Easy", "Solo Legendary", "Coop Easy"] + (
         ["Coop Legendary"] if api == "legacy" else ["Acrophobia Any Difficulty"]
     )
@@ -68,16 +68,17 @@ async def test_wr_of_one_board_accepts_an_id_or_a_name(
     options = {"level": level, "difficulty": "easy", "category": "solo"}
     reply = await (await discord_server.invoke("wr", options)).reply()
 
-    assert list(fields(reply.embeds[0])) == ["Solo Easy"]
-    assert reply.embeds[0]["title"] == f"World records: {TOTS}"
-    assert re.match(r"https?://[^ ]+(TipoftheSpear|tipofthespear)", reply.embeds[0]["url"])
+    assert list(reply.blocks) == ["Solo Easy"]
+    assert reply.title == f"World records: {TOTS}"
+    assert re.match(r"https?://[^ ]+(TipoftheSpear|tipofthespear)", reply.links()["Board"])
+    assert reply.links()["Watch"].startswith("https://www.youtube.com/watch?v=")
 
 
 async def test_a_full_game_board_is_a_level(halobot: HaloBot, discord_server: FakeDiscord, api: str) -> None:
     level = "Halo CE Full Game" if api == "content" else "Halo: Combat Evolved Full Game"
     reply = await (await discord_server.invoke("wr", {"level": level, "category": "solo"})).reply()
 
-    assert reply.embeds[0]["title"].endswith("Full Game (0100)")
+    assert reply.title.endswith("Full Game (0100)")
 
 
 async def test_content_levels_map_onto_level_ids_by_game_and_name(
@@ -131,7 +132,7 @@ async def test_an_extension_category_shows_its_boards(
     async with running(make_config(), discord_server):
         reply = await (await discord_server.invoke("wr", {"level": "0504", "category": "acrophobia"})).reply()
 
-    assert list(fields(reply.embeds[0])) == ["Acrophobia Any Difficulty"]
+    assert list(reply.blocks) == ["Acrophobia Any Difficulty"]
 
 
 @pytest.mark.parametrize(
@@ -174,11 +175,13 @@ async def test_upstream_text_is_shown_as_text_and_never_pings(
     options = {"level": "Pillar of Autumn", "difficulty": "easy", "category": "solo"}
     reply = await (await discord_server.invoke("wr", options)).reply()
 
-    value = fields(reply.embeds[0])["Solo Easy"]
+    value = reply.blocks["Solo Easy"]
     assert "by @\u200beveryone \\*\\*bold\\*\\* <@\u200b&123456789012345678>" in value
     assert "javascript" not in value, "only http(s) links are shown"
     assert "[vod]" not in value
     assert reply.allowed_mentions == {"parse": []}
+    assert (reply.data["mention_roles"], reply.data["mention_everyone"]) == ([], False)
+    assert "Watch" not in reply.links(), "only http(s) links are buttons"
 
 
 async def test_vod_links_the_world_record_video(
@@ -199,26 +202,26 @@ async def test_recent_records_show_what_each_record_replaced(
 ) -> None:
     reply = await (await discord_server.invoke("recent records", {"limit": 5})).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == "Recent world records"
-    shutdown = next(line for line in embed["description"].split("\n**") if "Shutdown" in line)
+    assert reply.title == "Recent world records"
+    shutdown = next(line for line in reply.body.split("\n**") if "Shutdown" in line)
     assert "Shutdown — Solo Legendary**: **3:51** by " in shutdown
     assert re.search(r"-# was 4:00 by Old Timer", shutdown)
-    assert "components" not in reply.data or not reply.data["components"], "one page needs no buttons"
+    assert "Next" not in str(reply.data["components"]), "one page needs no buttons"
 
 
 async def test_recent_runs_turn_pages_with_buttons(halobot: HaloBot, discord_server: FakeDiscord) -> None:
     interaction = await discord_server.invoke("recent runs", {"limit": 12})
     reply = await interaction.reply()
 
-    assert reply.embeds[0]["description"].count("\n") == 9
-    assert reply.embeds[0]["footer"]["text"] == "Page 1/2"
+    assert reply.body.count("\n") == 9
+    assert reply.footer == "Page 1/2"
     await discord_server.click(reply, "Next")
     await asyncio.sleep(0)
     async with asyncio.timeout(5):
-        while reply.embeds[0]["footer"]["text"] != "Page 2/2":
+        while reply.footer != "Page 2/2":
             await asyncio.sleep(0.02)
-    assert reply.embeds[0]["description"].count("\n") == 1
+    assert reply.body.count("\n") == 1
+    assert reply.layout, "the page buttons are inside the card"
 
 
 async def test_only_the_person_who_asked_turns_the_pages(
@@ -231,7 +234,7 @@ async def test_only_the_person_who_asked_turns_the_pages(
 
     assert answer.ephemeral
     assert answer.content.startswith("Only the person who ran the command can turn its pages")
-    assert reply.embeds[0]["footer"]["text"] == "Page 1/2"
+    assert reply.footer == "Page 1/2"
 
 
 async def test_recent_runs_by_country(
@@ -243,11 +246,11 @@ async def test_recent_runs_by_country(
         content = await (await discord_server.invoke("recent runs", {"country": "mx"})).reply()
         wrong = await (await discord_server.invoke("recent runs", {"country": "mexico"})).reply()
 
-    assert legacy.embeds[0]["title"] == "Recent runs (MX)"
-    assert legacy.embeds[0]["description"].count("Sierra 117") == 5
-    assert content.embeds[0]["title"] == "Recent runs (MX)"
-    assert re.findall(r"by (Runner\d+)", content.embeds[0]["description"]) == ["Runner01", "Runner04"]
-    assert content.embeds[0]["footer"]["text"].startswith("Countries from each runner's HaloRuns profile")
+    assert legacy.title == "Recent runs (MX)"
+    assert legacy.body.count("Sierra 117") == 5
+    assert content.title == "Recent runs (MX)"
+    assert re.findall(r"by (Runner\d+)", content.body) == ["Runner01", "Runner04"]
+    assert content.footer.startswith("Countries from each runner's HaloRuns profile")
     assert wrong.ephemeral
     assert wrong.content.startswith("“mexico” is not a country code")
 
@@ -273,23 +276,19 @@ async def test_unknown_runner(halobot: HaloBot, discord_server: FakeDiscord) -> 
 async def test_holders(halobot: HaloBot, discord_server: FakeDiscord, api: str) -> None:
     reply = await (await discord_server.invoke("holders")).reply()
 
-    embed = reply.embeds[0]
     if api == "content":
-        assert embed["title"] == "World record holders (5)"
-        assert embed["description"] == "Kat\\_B320, Mythic Vex, Old Timer, Sleepless, Zombie343"
-        assert embed["footer"]["text"].startswith(
-            "Taken from the world records in HaloRuns' latest-records feed"
-        )
+        assert reply.title == "World record holders (5)"
+        assert reply.body == "Kat\\_B320, Mythic Vex, Old Timer, Sleepless, Zombie343"
+        assert reply.footer.startswith("Taken from the world records in HaloRuns' latest-records feed")
     else:
-        assert embed["title"] == "World record holders (75)"
-        assert embed["footer"]["text"] == "Page 1/2"
+        assert reply.title == "World record holders (75)"
+        assert reply.footer == "Page 1/2"
 
 
 async def test_streams(halobot: HaloBot, discord_server: FakeDiscord) -> None:
     reply = await (await discord_server.invoke("streams")).reply()
 
-    embed = reply.embeds[0]
-    live = fields(embed)
+    live = reply.blocks
     sleepless = next(value for name, value in live.items() if name.startswith("Sleepless"))
     assert sleepless.startswith("WR attempts on \\*\\*Tip of the Spear\\*\\* @\u200beveryone\n123 watching")
     assert "[watch](https://www.twitch.tv/sleepless_tv)" in sleepless
@@ -346,7 +345,7 @@ async def test_upstream_failures_are_ephemeral_and_the_bot_keeps_serving(
     assert (
         failed.content == f"HaloRuns is not answering properly right now: {problem}. Please try again later."
     )
-    assert after.embeds[0]["title"] == "Recent world records"
+    assert after.title == "Recent world records"
 
 
 async def test_a_hung_upstream_is_answered_within_ten_seconds(
@@ -377,7 +376,7 @@ async def test_identical_commands_share_one_upstream_request(
     replies = await asyncio.gather(*(i.reply() for i in interactions))
     again = await (await discord_server.invoke("wr", options)).reply()
 
-    assert all(r.embeds == replies[0].embeds for r in [*replies, again])
+    assert all(r.texts == replies[0].texts for r in [*replies, again])
     assert haloruns_server.count(r"/leaderboard/") == 1
 
 
@@ -404,8 +403,8 @@ async def test_a_malformed_entry_is_skipped_and_the_rest_shown(
     }
     reply = await (await discord_server.invoke("recent runs")).reply()
 
-    assert reply.embeds[0]["description"].count("The Ark — Easy**: **4:05** by an unknown runner") == 2
-    assert "Cortana" not in reply.embeds[0]["description"]
+    assert reply.body.count("The Ark — Easy**: **4:05** by an unknown runner") == 2
+    assert "Cortana" not in reply.body
     assert "Skipped 1 of 3 upstream items" in caplog.text
 
 
@@ -421,7 +420,7 @@ async def test_slow_answers_defer_and_still_turn_pages(
     assert interaction.acknowledged_at - interaction.sent_at < 3
     await discord_server.click(reply, "Next")
     async with asyncio.timeout(5):
-        while reply.embeds[0]["footer"]["text"] != "Page 2/2":
+        while reply.footer != "Page 2/2":
             await asyncio.sleep(0.02)
 
 
@@ -461,9 +460,11 @@ async def test_long_upstream_text_stays_within_discords_limits(
     records = await (await discord_server.invoke("wr", {"level": "0504"})).reply()
     runs = await (await discord_server.invoke("recent runs", {"limit": 50})).reply()
 
-    assert records.embeds[0]["fields"][0]["value"].startswith("Tied by 30 runs:")
-    assert "more boards: choose a category or difficulty" in records.embeds[0]["footer"]["text"]
-    assert runs.embeds[0]["footer"]["text"].startswith("Page 1/")
+    assert next(iter(records.blocks.values())).startswith("Tied by 30 runs:")
+    assert "more boards: choose a category or difficulty" in records.footer
+    assert sum(map(len, records.texts)) <= 4000
+    assert runs.footer.startswith("Page 1/")
+    assert sum(map(len, runs.texts)) <= 4000
     assert discord_server.violations == []
 
 
@@ -483,7 +484,7 @@ async def test_a_legacy_stream_item_links_its_stream(
     async with running(make_config(haloruns={"api": "legacy"}), discord_server):
         reply = await (await discord_server.invoke("streams")).reply()
 
-    [(name, value)] = fields(reply.embeds[0]).items()
+    [(name, value)] = reply.blocks.items()
     assert name.startswith("Mythic Vex")
     assert value.startswith("Sierra 117 resets\n12 watching")
     assert "[watch](https://www.twitch.tv/mythic_vex)" in value
@@ -516,9 +517,9 @@ async def test_feed_runs_are_named_and_linked_as_on_the_site(
         records = await (await discord_server.invoke("recent records", {"limit": 5})).reply()
         runs = await (await discord_server.invoke("recent runs", {"limit": 1})).reply()
 
-    record = records.embeds[0]["description"]
+    record = records.body
     assert record.startswith("**Halo: Reach Tip of the Spear — Acrophobia Co-op Any Difficulty**: **10:00**")
     assert "[board](https://haloruns.com/leaderboards/Halo:Reach/Acrophobia/TipoftheSpear)" in record
-    assert "[board](https://haloruns.com/leaderboards/HaloCE/Solo/" in runs.embeds[0]["description"], (
+    assert "[board](https://haloruns.com/leaderboards/HaloCE/Solo/" in runs.body, (
         "a relative LeaderboardUrl with spaces opens the website's page"
     )

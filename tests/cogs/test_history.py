@@ -64,9 +64,8 @@ async def test_history_of_a_haloruns_board_joins_the_feeds_and_what_the_bot_reco
         reply = await (await discord_server.invoke("history", {"level": "0504"})).reply()
         coop = await (await discord_server.invoke("history", {"level": "0504", "category": "coop"})).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == "World-record history: Halo: Reach Tip of the Spear — Solo Easy"
-    lines = embed["description"].split("\n")
+    assert reply.title == "World-record history: Halo: Reach Tip of the Spear — Solo Easy"
+    lines = reply.card[1].split("\n")
     assert len(lines) == 3, "the current record, the one it replaced, and the one the bot saw before"
     assert lines[0].startswith("[**12:34**](https://www.youtube.com/watch?v=")
     assert " by Sleepless · <t:" in lines[0]
@@ -76,21 +75,19 @@ async def test_history_of_a_haloruns_board_joins_the_feeds_and_what_the_bot_reco
     )
     assert "beat the last by 0:30 · stood 1y 139d" in lines[1]
     assert lines[2] == "**13:20** by Old Guard · <t:1622505600:D> · first known record · stood 1y 214d"
-    known = embed["fields"][0]
-    assert known["name"] == "How far back"
-    assert known["value"].startswith("Known back to <t:1622505600:D>: HaloRuns' feeds name only")
-    assert "the bot has recorded the feed since <t:" in known["value"]
-    assert embed["image"]["url"] == "attachment://history.png"
-    assert embed["footer"]["text"] == "HaloRuns · 3 records"
+    known = reply.blocks["How far back"]
+    assert known.startswith("Known back to <t:1622505600:D>: HaloRuns' feeds name only")
+    assert "the bot has recorded the feed since <t:" in known
+    assert reply.media() == ["attachment://history.png"]
+    assert reply.footer == "HaloRuns · 3 records"
     assert _chart(reply.files).size == (800, 400)
     assert not reply.ephemeral
 
-    coop_embed = coop.embeds[0]
-    assert coop_embed["description"].startswith(
+    assert coop.card[1].startswith(
         "[**10:00**](https://www.youtube.com/watch?v=run4) by Sleepless & Kat\\_B320"
     )
-    assert " · first record · standing for " in coop_embed["description"]
-    assert coop_embed["fields"][0]["value"] == "Complete: from the board's first record on."
+    assert " · first record · standing for " in coop.card[1]
+    assert coop.blocks["How far back"] == "Complete: from the board's first record on."
     assert "history.png" in coop.files
 
 
@@ -101,19 +98,18 @@ async def test_src_history_computes_the_progression_from_every_verified_run(
     reply = await (await discord_server.invoke("src history", options)).reply()
     again = await (await discord_server.invoke("src history", options)).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == "World-record history: Dead Cells Any% (1.0)"
-    lines = embed["description"].split("\n")
+    assert reply.title == "World-record history: Dead Cells Any% (1.0)"
+    lines = reply.card[1].split("\n")
     assert len(lines) == 8
     assert lines[0].startswith(
         "[**2:56.990**](https://www.speedrun.com/deadcells/run/m7w3499z) by user-zxz5690x · <t:1644494400:D>"
         " · beat the last by 0:09.098 · standing for "
     )
     assert lines[1].endswith("beat the last by 0:01.818 · stood 2d")
-    assert embed["fields"][0]["value"] == "Complete: from all 286 verified runs of the board, in date order."
-    assert embed["footer"]["text"] == "speedrun.com · 31 records · Page 1/4"
+    assert reply.blocks["How far back"] == "Complete: from all 286 verified runs of the board, in date order."
+    assert reply.footer == "speedrun.com · 31 records · Page 1/4"
     assert _chart(reply.files).size == (800, 400)
-    assert again.embeds[0]["description"] == embed["description"]
+    assert again.card[1] == reply.card[1]
     pages = [r for r in speedrun_server.requests if r.startswith("/api/v1/runs?")]
     assert len(pages) == 2, "two pages of 200 runs, read once: the second answer is the kept one"
     assert all("orderby=date" in page and "status=verified" in page for page in pages)
@@ -132,21 +128,20 @@ async def test_src_history_of_a_board_past_the_apis_offset_limit_says_so(
         await discord_server.invoke("src history", {"game": "deadcells", "category": "Any%"})
     ).reply()
 
-    embed = reply.embeds[0]
-    assert embed["fields"][0]["value"] == (
+    assert reply.blocks["How far back"] == (
         "The board has more than 200 verified runs, the most speedrun.com's API lists: shown from the"
         " record that stood on <t:1566907200:D> on; older records are not known."
     )
-    assert embed["footer"]["text"] == "speedrun.com · 19 records · Page 1/3"
-    assert embed["description"].startswith("[**2:56.990**]")
+    assert reply.footer == "speedrun.com · 19 records · Page 1/3"
+    assert reply.card[1].startswith("[**2:56.990**]")
     assert "history.png" in reply.files
     for page in (2, 3):
         await discord_server.click(reply, "Next")
         async with asyncio.timeout(5):
-            while not reply.embeds[0]["footer"]["text"].endswith(f"Page {page}/3"):
+            while not reply.footer.endswith(f"Page {page}/3"):
                 await asyncio.sleep(0.02)
-    oldest = reply.embeds[0]["description"].split("\n")[-1]
+    oldest = reply.card[1].split("\n")[-1]
     assert oldest.startswith("[**6:58**](https://www.speedrun.com/deadcells/run/zxkggp8m) by Zeta")
     assert " · first known record · stood " in oldest
-    assert reply.embeds[0]["image"]["url"] == "attachment://history.png"
+    assert reply.media() == ["attachment://history.png"]
     assert "history.png" in reply.files, "the chart stays with every page"

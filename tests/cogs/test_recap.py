@@ -102,14 +102,11 @@ async def test_the_recap_is_posted_once_at_its_hour_with_the_weeks_records_runne
     assert f"Posted: every {WEEKDAYS[now.weekday()]}" in fields(shown.embeds[0])["Weekly recap"]
     assert disabled.content == "Weekly recaps are off."
     [recap] = posts(discord_server, guild)
-    assert recap.content == f"<@&{role['id']}>"
+    assert recap.ping == f"<@&{role['id']}>"
     assert recap.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}
-    embed = recap.embeds[0]
-    assert embed["title"] == "Weekly recap"
-    assert embed["description"].endswith(
-        ": 2 new world records; 1 verified run of Dead Cells on speedrun.com."
-    )
-    shown_fields = fields(embed)
+    assert recap.title == "Weekly recap"
+    assert recap.subtitle.endswith(": 2 new world records; 1 verified run of Dead Cells on speedrun.com.")
+    shown_fields = recap.blocks
     assert shown_fields["Halo: Reach (1)"].startswith(
         "Nightfall — Solo Easy: [**8:00**](https://youtu.be/fast) by Fast Runner · <t:"
     )
@@ -147,6 +144,6 @@ async def test_an_empty_week_posts_nothing_and_a_missed_recap_is_posted_once_aft
         await poll(bot, JOB)
 
     [recap] = posts(discord_server, missed)
-    assert fields(recap.embeds[0])["Halo: Reach (1)"].startswith("Nightfall — Solo Easy: [**8:00**]")
-    assert f"<t:{int((hour - timedelta(days=2)).timestamp())}:D>" in recap.embeds[0]["description"]
+    assert recap.blocks["Halo: Reach (1)"].startswith("Nightfall — Solo Easy: [**8:00**]")
+    assert f"<t:{int((hour - timedelta(days=2)).timestamp())}:D>" in recap.subtitle
     assert posts(discord_server, quiet) == []

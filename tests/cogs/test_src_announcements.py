@@ -19,10 +19,6 @@ RECORD_HOLDER = "zxz5690x"  # holds the Any% (1.0) record: 2:56.990, played 2022
 ZETA = "48g10dr8"
 
 
-def fields(embed: dict[str, Any]) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in embed.get("fields", [])}
-
-
 def player(user_id: str) -> list[dict[str, str]]:
     return [{"rel": "user", "id": user_id, "uri": f"https://www.speedrun.com/api/v1/users/{user_id}"}]
 
@@ -46,8 +42,9 @@ async def test_every_verified_run_is_posted_once_with_world_records_marked(
 ) -> None:
     discord_server.nonce_seconds = 0  # a second post would show, not be matched to the first
     channel = discord_server.channels["world-records"]["id"]
+    role = discord_server.guilds[0]["roles"][1]["id"]
     async with running(config, discord_server) as bot:
-        saved = await configure(discord_server, {"channel": channel, "game": "Dead Cells"})
+        saved = await configure(discord_server, {"channel": channel, "game": "Dead Cells", "role": role})
         await poll(bot, JOB)
         speedrun_server.add_run("slow0001", 300, date(2026, 11, 20), players=player(ZETA))
         speedrun_server.add_run("fast0001", 170, date(2026, 11, 21), players=player(RECORD_HOLDER))
@@ -60,17 +57,19 @@ async def test_every_verified_run_is_posted_once_with_world_records_marked(
     assert saved.content.startswith("speedrun.com announcements of Dead Cells are on.\nChannel: <#")
     assert "Posts: every verified run" in saved.content
     slow, fast, down = posts(discord_server)
-    assert slow.embeds[0]["title"] == "Verified run: Dead Cells — Any%"
-    assert slow.embeds[0]["description"] == "[**5:00**](https://www.twitch.tv/videos/297962611) by Zeta"
-    assert "Previous record" not in fields(slow.embeds[0])
-    record = fast.embeds[0]
-    assert record["title"] == "New world record: Dead Cells — Any%"
-    assert record["url"] == "https://www.speedrun.com/deadcells/run/fast0001"
+    assert all(p.layout and p.ping == f"<@&{role}>" for p in (slow, fast, down))
+    assert all(p.data["mention_roles"] == [role] and not p.data["mentions"] for p in (slow, fast, down))
+    assert slow.title == "Verified run: Dead Cells — Any%"
+    assert slow.subtitle == "[**5:00**](https://www.twitch.tv/videos/297962611) by Zeta"
+    assert slow.links()["Watch"] == "https://www.twitch.tv/videos/297962611"
+    assert "Previous record" not in slow.blocks
+    assert fast.title == "New world record: Dead Cells — Any%"
+    assert fast.links()["Run"] == "https://www.speedrun.com/deadcells/run/fast0001"
     assert (
-        fields(record)["Previous record"]
+        fast.blocks["Previous record"]
         == "2:56.990 by user-zxz5690x, played <t:1644494400:D>\nbeaten by **0:06.990**"
     ), "the record it beat is the runner's own, which today's board no longer shows"
-    assert down.embeds[0]["description"].startswith("[**6:40**]("), "verified while the bot was down"
+    assert down.subtitle.startswith("[**6:40**]("), "verified while the bot was down"
 
 
 async def test_only_world_records_in_records_mode(
@@ -90,18 +89,18 @@ async def test_only_world_records_in_records_mode(
 
     assert "Posts: new world records only" in saved.content
     tie, undated = posts(discord_server)
-    assert tie.embeds[0]["title"] == "World record tied: Dead Cells — Any%"
-    assert fields(tie.embeds[0])["Ties the record of"].startswith("2:56.990 by user-zxz5690x")
-    assert undated.embeds[0]["title"] == "New world record: Dead Cells — Any%"
-    assert fields(undated.embeds[0])["Previous record"].endswith("beaten by **0:06.990**"), (
+    assert tie.title == "World record tied: Dead Cells — Any%"
+    assert tie.blocks["Ties the record of"].startswith("2:56.990 by user-zxz5690x")
+    assert undated.title == "New world record: Dead Cells — Any%"
+    assert undated.blocks["Previous record"].endswith("beaten by **0:06.990**"), (
         "without a date, the record beaten is read from today's board"
     )
     guild = discord_server.guilds[0]["id"]
-    assert fields(undated.embeds[0])["Previous post"] == (
+    assert undated.blocks["Previous post"] == (
         f"[previous record](https://discord.com/channels/{guild}/{channel}/{tie.id})"
     )
     assert (tie.edits, undated.edits) == (1, 0)
-    assert fields(tie.embeds[0])["No longer the record"] == (
+    assert tie.blocks["No longer the record"] == (
         f"Beaten by Zeta by 0:06.990: [new record](https://discord.com/channels/{guild}/{channel}/{undated.id})"
     )
 
@@ -118,7 +117,7 @@ async def test_unstable_ordering_posts_no_old_run_and_no_run_twice(
         await poll(bot, JOB, 2)
 
     [post] = posts(discord_server)
-    assert post.embeds[0]["url"] == "https://www.speedrun.com/deadcells/run/new00001"
+    assert post.links()["Run"] == "https://www.speedrun.com/deadcells/run/new00001"
 
 
 async def test_disable_of_a_game_looked_up_on_a_slow_speedrun_com_is_acknowledged_in_time(
@@ -164,7 +163,7 @@ async def test_show_lists_followed_games_and_disable_turns_one_off(
 
     assert unknown.ephemeral
     assert unknown.content == "speedrun.com has no game “no such game”: try its name, abbreviation or id."
-    listed = fields(shown.embeds[0])
+    listed = {f["name"]: f["value"] for f in shown.embeds[0]["fields"]}
     assert listed["speedrun.com: Dead Cells"].startswith(f"Channel: <#{channel}>")
     assert "Posts: new world records only" in listed["speedrun.com: Dead Cells"]
     assert choices == [{"name": "Dead Cells", "value": DEAD_CELLS}]
@@ -191,9 +190,9 @@ async def test_runs_without_video_links_are_announced_and_ranked(
         await poll(bot, JOB)
 
     first, second = posts(discord_server)
-    assert first.embeds[0]["title"] == "New world record: Dead Cells — Any%"
-    assert first.embeds[0]["description"] == "**2:50** by user-zxz5690x"
-    assert second.embeds[0]["description"] == "**2:45** by Zeta"
-    assert fields(second.embeds[0])["Previous record"].startswith("2:50 by user-zxz5690x"), (
+    assert first.title == "New world record: Dead Cells — Any%"
+    assert first.subtitle == "**2:50** by user-zxz5690x"
+    assert second.subtitle == "**2:45** by Zeta"
+    assert second.blocks["Previous record"].startswith("2:50 by user-zxz5690x"), (
         "the record it beat is the run without video links"
     )

@@ -92,13 +92,12 @@ async def test_each_submission_is_posted_once_with_its_details_and_flags_and_edi
     assert [edits for _, edits in first_posts] == [0, 0, 0]
     waited, claim, second = posts(discord_server)
     assert [m.edits for m in (waited, claim, second)] == [1, 1, 1], "each end is shown once"
-    assert waited.content == f"<@&{role['id']}>"
+    assert waited.ping == f"<@&{role['id']}>"
     assert waited.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}, "only the role pings"
 
-    withdrawn = waited.embeds[0]
-    assert withdrawn["title"] == "Withdrawn: Dead Cells — Any%"
-    assert withdrawn["description"] == "Withdrawn: speedrun.com has this run no more"
-    details = fields(withdrawn)
+    assert waited.title == "Withdrawn: Dead Cells — Any%"
+    assert waited.subtitle == "Withdrawn: speedrun.com has this run no more"
+    details = waited.blocks
     assert details["Game"] == "Dead Cells"
     assert details["Variables"] == "Version: 1.0"
     assert details["Time"].startswith("**6:40**")
@@ -112,18 +111,16 @@ async def test_each_submission_is_posted_once_with_its_details_and_flags_and_edi
         "⚠️ A video link that is not a web (http or https) link\n⚠️ Waiting for more than a week"
     )
 
-    verified = claim.embeds[0]
-    assert verified["title"] == "✅ Verified: Dead Cells — Any%"
-    assert verified["url"] == "https://www.speedrun.com/deadcells/run/wrclaim1"
-    assert verified["description"].startswith("✅ Verified by @\u200beveryone \\*\\*bold\\*\\* on <t:")
-    assert fields(verified)["Players"] == "Zeta"
-    assert fields(verified)["Flags"] == "⚠️ No video link\n⚠️ Faster than the board's world record (2:56.990)"
-    assert "Videos" not in fields(verified)
+    assert claim.title == "✅ Verified: Dead Cells — Any%"
+    assert claim.links()["Run"] == "https://www.speedrun.com/deadcells/run/wrclaim1"
+    assert claim.subtitle.startswith("✅ Verified by @\u200beveryone \\*\\*bold\\*\\* on <t:")
+    assert claim.blocks["Players"] == "Zeta"
+    assert claim.blocks["Flags"] == "⚠️ No video link\n⚠️ Faster than the board's world record (2:56.990)"
+    assert "Videos" not in claim.blocks
 
-    rejected = second.embeds[0]
-    assert rejected["title"] == "❌ Rejected: Dead Cells — Any%"
-    assert rejected["description"] == "❌ Rejected by Zeta: Video does not show the \\*\\*timer\\*\\*"
-    assert fields(rejected)["Flags"] == "⚠️ The player has an earlier submission waiting on this board"
+    assert second.title == "❌ Rejected: Dead Cells — Any%"
+    assert second.subtitle == "❌ Rejected by Zeta: Video does not show the \\*\\*timer\\*\\*"
+    assert second.blocks["Flags"] == "⚠️ The player has an earlier submission waiting on this board"
     assert speedrun_server.rate_limited == 0
     queue_reads = [r for r in speedrun_server.requests if "status=new" in r]
     assert queue_reads
@@ -170,7 +167,7 @@ async def test_a_restart_posts_what_came_meanwhile_once_and_a_deleted_post_is_le
     assert off.content == "speedrun.com queue posts of Dead Cells are off."
     [down_now] = posts(discord_server)
     assert down_now.id == down.id
-    assert down_now.embeds[0]["title"] == "✅ Verified: Dead Cells — Any%"
+    assert down_now.title == "✅ Verified: Dead Cells — Any%"
     assert early.edits == 0, "a deleted post is left alone"
     assert speedrun_server.rate_limited == 0
 
@@ -187,14 +184,13 @@ async def test_src_queue_shows_the_whole_queue_oldest_first_in_pages(
         reply = await (await discord_server.invoke("src queue", {"game": "deadcells"})).reply()
         await discord_server.click(reply, "Next")
         async with asyncio.timeout(5):
-            while reply.embeds[0]["footer"]["text"] != "Page 2/21":
+            while reply.footer != "Page 2/21":
                 await asyncio.sleep(0.02)
 
-    page = reply.embeds[0]
-    assert page["title"] == "Dead Cells: verification queue"
-    lines = page["description"].split("\n")
-    assert lines[0] == "**205 runs waiting**, the oldest for 3d 3h 24m"
-    assert lines[2].startswith("`11.` **8:14** · Any% · by user-runner01 · waiting 3d 3h 14m · [run](")
-    assert lines[2].endswith(" · ⚠️ no video, second submission")
-    assert len(lines) == 12
+    assert reply.title == "Dead Cells: verification queue"
+    assert reply.subtitle == "**205 runs waiting**, the oldest for 3d 3h 24m"
+    lines = reply.card[1].split("\n")
+    assert lines[0].startswith("`11.` **8:14** · Any% · by user-runner01 · waiting 3d 3h 14m · [run](")
+    assert lines[0].endswith(" · ⚠️ no video, second submission")
+    assert len(lines) == 10
     assert speedrun_server.rate_limited == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -83,21 +84,27 @@ async def test_a_stream_going_live_gets_one_alert_kept_up_to_date(
         live(haloruns_server, stream())
         await poll(bot, JOB)
         [alert] = alerts(discord_server)
-        first = dict(alert.embeds[0])
+        first = Message(copy.deepcopy(alert.data))
         live(haloruns_server, stream(Title="Full game now", GameName="Halo CE"))
         await poll(bot, JOB)
 
     assert saved.content.startswith("Stream alerts are on.")
-    assert first["title"] == "Sleepless is live"
-    assert first["description"] == "WR attempts on \\*\\*Tip of the Spear\\*\\* @\u200beveryone"
-    assert first["url"] == "https://www.twitch.tv/sleepless"
-    assert first["thumbnail"]["url"] == "https://static-cdn.jtvnw.net/sleepless.png"
-    assert "<t:1716199200:R>" in {f["name"]: f["value"] for f in first["fields"]}["Live since"]
-    assert alert.content == f"<@&{role['id']}>"
+    assert first.layout
+    assert first.title == "Sleepless is live"
+    assert first.subtitle == "WR attempts on \\*\\*Tip of the Spear\\*\\* @\u200beveryone"
+    assert first.links() == {"Watch": "https://www.twitch.tv/sleepless"}
+    assert first.media() == ["https://static-cdn.jtvnw.net/sleepless.png"], "the runner's picture"
+    assert "<t:1716199200:R>" in first.blocks["Live since"]
+    assert (first.ping, first.data["mention_roles"], first.data["mention_everyone"]) == (
+        f"<@&{role['id']}>",
+        [role["id"]],
+        False,
+    ), "only the configured role is pinged, never the title's @everyone"
     assert alert.allowed_mentions == {"parse": [], "roles": [int(role["id"])]}
     assert alerts(discord_server) == [alert], "a title change edits the alert, it posts no new one"
-    assert alert.embeds[0]["description"] == "Full game now"
-    assert {f["name"]: f["value"] for f in alert.embeds[0]["fields"]}["Game"] == "Halo CE"
+    assert alert.subtitle == "Full game now"
+    assert alert.blocks["Game"] == "Halo CE"
+    assert alert.ping == f"<@&{role['id']}>", "the edit keeps the role above the card"
 
 
 async def test_an_ended_stream_is_closed_and_one_back_soon_continues_its_alert(
@@ -109,15 +116,15 @@ async def test_an_ended_stream_is_closed_and_one_back_soon_continues_its_alert(
         await poll(bot, JOB)
         live(haloruns_server, stream("Mythic Vex"))
         await poll(bot, JOB)
-        alert = next(a for a in alerts(discord_server) if "Sleepless" in a.embeds[0]["title"])
-        ended = dict(alert.embeds[0])
+        alert = next(a for a in alerts(discord_server) if "Sleepless" in a.title)
+        ended = Message(copy.deepcopy(alert.data))
         live(haloruns_server, stream(), stream("Mythic Vex"))
         await poll(bot, JOB)
 
-    assert ended["title"] == "Sleepless was live"
-    assert {f["name"] for f in ended["fields"]} >= {"Streamed"}
+    assert ended.title == "Sleepless was live"
+    assert set(ended.blocks) >= {"Streamed"}
     assert len(alerts(discord_server)) == 2, "back within the rejoin time: the same alert, live again"
-    assert alert.embeds[0]["title"] == "Sleepless is live"
+    assert alert.title == "Sleepless is live"
 
 
 async def test_an_ended_alert_is_deleted_when_the_server_asked_for_it(
@@ -132,7 +139,7 @@ async def test_an_ended_alert_is_deleted_when_the_server_asked_for_it(
         await poll(bot, JOB, 2)
 
     assert "When a stream ends: the alert is deleted" in reply.content
-    assert [a.embeds[0]["title"] for a in alerts(discord_server)] == ["Mythic Vex is live"]
+    assert [a.title for a in alerts(discord_server)] == ["Mythic Vex is live"]
 
 
 async def test_a_restart_keeps_live_alerts_and_closes_streams_that_ended_meanwhile(
@@ -149,7 +156,7 @@ async def test_a_restart_keeps_live_alerts_and_closes_streams_that_ended_meanwhi
     async with running(config, discord_server) as bot:
         await poll(bot, JOB)
 
-    titles = sorted(a.embeds[0]["title"] for a in alerts(discord_server))
+    titles = sorted(a.title for a in alerts(discord_server))
     assert titles == ["Mythic Vex is live", "Sleepless was live"], "no second alert; the ended one closed"
 
 
@@ -168,7 +175,7 @@ async def test_a_failed_or_empty_poll_ends_no_stream(
         await poll(bot, JOB, 2)
 
     [alert] = alerts(discord_server)
-    assert alert.embeds[0]["title"] == "Sleepless is live"
+    assert alert.title == "Sleepless is live"
     assert alert.edits == 0
 
 
@@ -183,7 +190,7 @@ async def test_an_empty_list_made_after_the_last_stream_was_listed_ends_it_at_on
         await poll(bot, JOB)
 
     [alert] = alerts(discord_server)
-    assert alert.embeds[0]["title"] == "Sleepless was live", "ended within one poll"
+    assert alert.title == "Sleepless was live", "ended within one poll"
 
 
 @pytest.mark.parametrize(
@@ -200,7 +207,7 @@ async def test_an_empty_list_that_is_not_newer_holds_the_alerts(
         await poll(bot, JOB, 2)
 
     [alert] = alerts(discord_server)
-    assert alert.embeds[0]["title"] == "Sleepless is live", "possibly an outage: held"
+    assert alert.title == "Sleepless is live", "possibly an outage: held"
     assert alert.edits == 0
 
 

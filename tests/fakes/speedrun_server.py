@@ -96,6 +96,15 @@ class FakeSpeedrun(LocalServer):
                 "abbreviation": "deadcells",
                 "weblink": "https://www.speedrun.com/deadcells",
                 "released": 2018,
+                # As speedrun.com sends them: a picture of each kind, null where the game has none.
+                "assets": {
+                    "cover-medium": {
+                        "uri": "https://www.speedrun.com/themes/deadcells/cover-128.png",
+                        "width": 128,
+                        "height": 180,
+                    },
+                    "foreground": None,
+                },
             }
         )
         self.categories["nd2ee5ed"] = [

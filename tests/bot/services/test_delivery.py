@@ -66,7 +66,7 @@ class Discord:
         self.after_post()
         return len(self.posted)
 
-    async def follow(self, earlier: Posted[Run], succession: Succession) -> None:
+    async def follow(self, target: Target, earlier: Posted[Run], succession: Succession) -> None:
         raise AssertionError("these runs are no records")
 
 

@@ -47,15 +47,18 @@ async def test_game_autocomplete_searches_by_name(bot: HaloBot, discord_server: 
 async def test_a_run_in_full(bot: HaloBot, discord_server: FakeDiscord) -> None:
     reply = await (await discord_server.invoke("src run", {"id": RUN})).reply()
 
-    embed = reply.embeds[0]
-    run = fields(embed)
-    assert embed["url"] == f"https://www.speedrun.com/deadcells/run/{RUN}"
+    run = reply.blocks
+    assert reply.links()["Run"] == f"https://www.speedrun.com/deadcells/run/{RUN}"
+    assert reply.links()["Watch"] == "https://www.twitch.tv/videos/297962611"
     assert run["Players"] == "user-0jm7knj1"
     assert run["Time"] == "**12:54**\nReal time: 19:34\nIn-game: 12:54"
     assert run["Status"].startswith("Verified by `zx7weqv8` <t:")
     assert run["Videos"] == "[video 1](https://www.twitch.tv/videos/297962611)"
     assert run["Comment"].startswith("This was done in a race.")
     assert run["Splits"] == "[splits](https://splits.io/api/v3/runs/2yp6)"
+    assert run["Dates"].startswith("Played <t:")
+    assert reply.footer == f"speedrun.com run {RUN}"
+    assert reply.media() == ["https://www.speedrun.com/themes/deadcells/cover-128.png"], "the game's cover"
 
 
 @pytest.mark.parametrize(
@@ -89,21 +92,20 @@ async def test_runs_of_a_game_page_with_buttons(bot: HaloBot, discord_server: Fa
     interaction = await discord_server.invoke("src runs", options)
     reply = await interaction.reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == "Dead Cells: runs"
-    assert embed["description"].count("\n") == 9
-    assert embed["footer"]["text"] == "The first 50 runs; narrow the search to see others. · Page 1/5"
-    assert "**" in embed["description"].split("\n")[0]
+    assert reply.title == "Dead Cells: runs"
+    assert reply.body.count("\n") == 9
+    assert reply.footer == "The first 50 runs; narrow the search to see others. · Page 1/5"
+    assert "**" in reply.body.split("\n")[0]
     await discord_server.click(reply, "Next")
     async with asyncio.timeout(5):
-        while not reply.embeds[0]["footer"]["text"].endswith("Page 2/5"):
+        while not reply.footer.endswith("Page 2/5"):
             await asyncio.sleep(0.02)
 
 
 async def test_runs_of_one_user(bot: HaloBot, discord_server: FakeDiscord) -> None:
     reply = await (await discord_server.invoke("src runs", {"game": "deadcells", "user": "zeta"})).reply()
 
-    lines = reply.embeds[0]["description"].split("\n")
+    lines = reply.body.split("\n")
     assert all(" by Zeta · Any% · verified" in line for line in lines)
 
 
@@ -127,9 +129,9 @@ async def test_a_leaderboard_shares_places_between_ties(
     options = {"game": "Dead Cells", "category": "Any%", "top": 5, "subcategory": "e8m661ql=z19e788q"}
     reply = await (await discord_server.invoke("src leaderboard", options)).reply()
 
-    embed = reply.embeds[0]
-    assert embed["title"] == "Dead Cells — Any%"
-    lines = embed["description"].split("\n")
+    assert reply.title == "Dead Cells — Any%"
+    assert reply.links()["Board"].startswith("https://www.speedrun.com/")
+    lines = reply.body.split("\n")
     assert [line.split(".**")[0].removeprefix("**") for line in lines[:3]] == ["1", "1", "3"]
     assert any(line.startswith("**1.** 2:56.990 by Zeta") for line in lines)
 
@@ -167,9 +169,7 @@ async def test_a_burst_of_150_lookups_is_answered_without_tripping_the_limit(
         interactions = [await discord_server.invoke("src run", {"id": run_id}) for run_id in run_ids]
         replies = await asyncio.gather(*(interaction.reply(timeout=30) for interaction in interactions))
 
-    assert [reply.embeds[0]["footer"]["text"] for reply in replies] == [
-        f"speedrun.com run {i}" for i in run_ids
-    ]
+    assert [reply.footer for reply in replies] == [f"speedrun.com run {i}" for i in run_ids]
     assert speedrun_server.rate_limited == 0
     assert len(speedrun_server.requests) >= 150
 
@@ -184,10 +184,10 @@ async def test_a_run_without_video_links_is_shown_in_full(
     speedrun_server.add_run("novideo1", 170, date(2026, 11, 21), videos=videos)
     reply = await (await discord_server.invoke("src run", {"id": "novideo1"})).reply()
 
-    embed = reply.embeds[0]
-    run = fields(embed)
+    run = reply.blocks
     assert not reply.ephemeral
-    assert embed["url"] == "https://www.speedrun.com/deadcells/run/novideo1"
+    assert reply.links()["Run"] == "https://www.speedrun.com/deadcells/run/novideo1"
+    assert "Watch" not in reply.links()
     assert run["Time"].startswith("**2:50**")
     assert "Videos" not in run
 
@@ -202,6 +202,6 @@ async def test_a_run_without_video_links_keeps_its_place_on_the_board(
     options = {"game": "Dead Cells", "category": "Any%", "top": 3, "subcategory": "e8m661ql=z19e788q"}
     reply = await (await discord_server.invoke("src leaderboard", options)).reply()
 
-    lines = reply.embeds[0]["description"].split("\n")
+    lines = reply.body.split("\n")
     assert lines[0] == "**1.** 2:50 by Zeta"
     assert lines[1].startswith("**2.** 2:56.990 by ")

@@ -116,11 +116,11 @@ async def all_settled(interactions: Sequence[Interaction], check: Callable[[], b
 
 
 def fields(message: Message) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in message.embeds[0]["fields"]}
+    return message.blocks
 
 
 def title(message: Message) -> str:
-    return str(message.embeds[0]["title"])
+    return message.title
 
 
 async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
@@ -134,8 +134,8 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
     preview = await open_form(discord_server, **FULL_GAME)
     shown = fields(preview)
     assert title(preview) == "Your run, ready to submit"
-    assert "Halo 2 — Easy" in preview.embeds[0]["description"]
-    assert "Submitted as **Zeta**" in preview.embeds[0]["description"]
+    assert "Halo 2 — Easy" in preview.subtitle
+    assert "Submitted as **Zeta**" in preview.subtitle
     assert shown["Time"] == "**1:23:45.678** Real time"
     assert (shown["Players"], shown["Version"], shown["Seed"]) == ("*choose one below*", "MCC", "none")
     assert (shown["Platform"], shown["Region"], shown["Emulated"]) == ("PC", "USA / NTSC", "no")
@@ -175,7 +175,8 @@ async def test_a_full_game_run_is_previewed_completed_and_submitted_once(
     ]
     assert fields(preview)["Status"] == "Awaiting verification"
     assert "https://www.speedrun.com/run/n0000001" in fields(preview)["Run"]
-    assert preview.data["components"] == []
+    assert preview.controls() == [], "nothing left to press"
+    assert preview.links()["Run"] == "https://www.speedrun.com/run/n0000001"
     assert all(KEY not in json.dumps(request.body) for request in discord_server.requests)
     assert all(KEY not in record.getMessage() for record in caplog.records)
 
@@ -193,7 +194,7 @@ async def test_a_level_run_offers_only_that_levels_variables(
     del options["region"], options["comment"]
 
     preview = await open_form(discord_server, **options)
-    assert "Halo 2 — Level Legendary — Cairo Station" in preview.embeds[0]["description"]
+    assert "Halo 2 — Level Legendary — Cairo Station" in preview.subtitle
     assert "Full-game only" not in fields(preview), "a full-game variable is not asked for a level run"
     await choose(discord_server, preview, "Players", "Co-op")
     await choose(discord_server, preview, "Skull", "Iron")
@@ -385,8 +386,9 @@ async def test_a_form_closes_when_it_expires(
         preview = await opened.reply()
         stale = Message(copy.deepcopy(preview.data))
         await settled(opened, lambda: title(preview) == "Not submitted")
-        assert "This form has expired" in preview.embeds[0]["description"]
-        assert all(c.get("disabled") for row in preview.data["components"] for c in row["components"])
+        assert "This form has expired" in preview.subtitle
+        assert preview.controls()
+        assert all(c.get("disabled") for c in preview.controls())
 
         late = await discord_server.choose(stale, "Players (required)", ["Solo"])
         await settled(late, lambda: True)

@@ -12,8 +12,12 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
-# View channel, send messages, embed links, read history, use application commands.
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)
+USE_EXTERNAL_APPS = 1 << 50
+# View channel, send messages, embed links, read history, use application commands, use external apps.
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31) | USE_EXTERNAL_APPS
+# What an app has where only members installed it (no bot there): embed links, attach files,
+# mention everyone, use external emojis.
+USER_INSTALL_PERMISSIONS = (1 << 14) | (1 << 15) | (1 << 17) | (1 << 18)
 
 _ids = itertools.count(1)
 
@@ -38,7 +42,7 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
     }
 
 
-TEXT_CHANNEL, NEWS_CHANNEL = 0, 5
+TEXT_CHANNEL, NEWS_CHANNEL, DM_CHANNEL, GROUP_DM_CHANNEL = 0, 5, 1, 3
 SEND_MESSAGES = 1 << 11
 
 
@@ -110,4 +114,20 @@ def make_guild(
         "large": False,
         "unavailable": False,
         "joined_at": iso_now(),
+    }
+
+
+def dm_channel(user: dict[str, Any], bot: dict[str, Any] | None) -> dict[str, Any]:
+    """The DM between ``user`` and the bot, or (without ``bot``) a group DM of ``user`` and a friend."""
+    if bot is not None:
+        return {"id": str(snowflake()), "type": DM_CHANNEL, "recipients": [user], "last_message_id": None}
+    friend = user_payload(snowflake(), "friend")
+    return {
+        "id": str(snowflake()),
+        "type": GROUP_DM_CHANNEL,
+        "recipients": [user, friend],
+        "owner_id": user["id"],
+        "name": None,
+        "icon": None,
+        "last_message_id": None,
     }

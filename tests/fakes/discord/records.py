@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.discord.components import IS_COMPONENTS_V2, texts, walk
 from tests.fakes.discord.payloads import EPHEMERAL, LOADING
 
 
@@ -33,6 +34,100 @@ class Message:
     @property
     def embeds(self) -> list[dict[str, Any]]:
         return list(self.data.get("embeds") or [])
+
+    @property
+    def layout(self) -> bool:
+        """Whether it is a Components V2 message (a layout, without content or embeds)."""
+        return bool(int(self.data.get("flags") or 0) & IS_COMPONENTS_V2)
+
+    @property
+    def texts(self) -> list[str]:
+        """What a layout's text displays read, in reading order."""
+        return texts(self.data.get("components") or [])
+
+    @property
+    def text(self) -> str:
+        """All the text a user reads: the content, the embeds' and the text displays', one a line."""
+        embeds = [
+            part
+            for embed in self.embeds
+            for part in [
+                (embed.get("author") or {}).get("name"),
+                embed.get("title"),
+                embed.get("description"),
+                *[f"{f.get('name')}\n{f.get('value')}" for f in embed.get("fields") or []],
+                (embed.get("footer") or {}).get("text"),
+            ]
+            if part
+        ]
+        return "\n".join(filter(None, [self.content, *embeds, *self.texts]))
+
+    @property
+    def card(self) -> list[str]:
+        """The text displays of a layout's card (its first container), in reading order."""
+        components = self.data.get("components") or []
+        container = next((c for c in components if c.get("type") == 17), None)
+        return texts([container]) if container else self.texts
+
+    @property
+    def ping(self) -> str:
+        """What a layout says above its card (a post's role mention)."""
+        components = self.data.get("components") or []
+        return "\n".join(str(c["content"]) for c in components if c.get("type") == 10)
+
+    @property
+    def title(self) -> str:
+        """A card's title: the heading its first text display starts with."""
+        first = self.card[0].splitlines()[0] if self.card else ""
+        return first.removeprefix("### ")
+
+    @property
+    def subtitle(self) -> str:
+        """What a card's header says under its title."""
+        return self.card[0].partition("\n")[2] if self.card else ""
+
+    @property
+    def body(self) -> str:
+        """A card's text between its header and its footer."""
+        inner = self.card[1:-1] if self.footer else self.card[1:]
+        return "\n".join(inner)
+
+    @property
+    def blocks(self) -> dict[str, str]:
+        """A card's blocks that start with a heading in bold, by heading (without the stars)."""
+        found = {}
+        for text in self.card:
+            head, _, body = text.partition("\n")
+            if head.startswith("**") and head.endswith("**") and len(head) > 4:
+                found[head[2:-2]] = body
+        return found
+
+    @property
+    def footer(self) -> str:
+        """A card's small print: its last text display, when it is one (``-# …``)."""
+        last = self.card[-1] if self.card else ""
+        return last.removeprefix("-# ") if last.startswith("-# ") else ""
+
+    def media(self) -> list[str]:
+        """The links of a layout's thumbnails and gallery items, in reading order."""
+        found = []
+        for c in walk(self.data.get("components") or []):
+            if c.get("type") == 11:
+                found.append(str(c["media"]["url"]))
+            found += [str(item["media"]["url"]) for item in c.get("items") or []]
+        return found
+
+    def controls(self) -> list[dict[str, Any]]:
+        """The buttons and menus a click reaches (not link buttons), in reading order."""
+        return [c for c in walk(self.data.get("components") or []) if c.get("custom_id")]
+
+    def links(self) -> dict[str, str]:
+        """The link buttons, by label."""
+        return {
+            str(c.get("label")): str(c["url"])
+            for c in walk(self.data.get("components") or [])
+            if c.get("type") == 2 and c.get("url")
+        }
 
     @property
     def ephemeral(self) -> bool:
@@ -101,12 +196,7 @@ class Interaction:
 def component(message: Message, name: str) -> dict[str, Any]:
     """The button (by label) or select menu (by placeholder) on ``message``."""
     found = next(
-        (
-            c
-            for row in message.data["components"]
-            for c in row["components"]
-            if name in (c.get("label"), c.get("placeholder"))
-        ),
+        (c for c in walk(message.data["components"]) if name in (c.get("label"), c.get("placeholder"))),
         None,
     )
     assert found is not None, f"no button or menu {name!r} on the message"

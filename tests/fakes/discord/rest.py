@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
+from tests.fakes.discord.components import IS_COMPONENTS_V2, mentions, message_problems
 from tests.fakes.discord.limits import Limits, embed_limit_problems
 from tests.fakes.discord.payloads import EPHEMERAL, LOADING, iso_now, snowflake, user_payload
 from tests.fakes.discord.records import Message, Request
@@ -20,6 +21,26 @@ from tests.fakes.discord.spec import discord_spec
 from tests.fakes.discord.state import State
 
 Handler = Callable[[web.Request, re.Match[str], Any], Awaitable[web.Response]]
+
+
+class Refused(Exception):
+    """A message Discord would not keep: answered 400 with these problems, which count as violations."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _judge(message: Message, body: Mapping[str, Any]) -> None:
+    """Refuses ``message`` (as it would stand after ``body``) if Discord would, else works out who
+    it pings."""
+    filenames = {
+        str(a.get("filename")) for a in [*message.data["attachments"], *(body.get("attachments") or [])]
+    }
+    problems = message_problems(message.data, filenames)
+    if problems:
+        raise Refused(problems)
+    message.data.update(mentions(message.data, message.allowed_mentions))
 
 
 class Rest(Limits, State):
@@ -70,7 +91,16 @@ class Rest(Limits, State):
         for method, pattern, handler in self._routes:
             match = pattern.match(path)
             if method == request.method and match:
-                response = await handler(request, match, body)
+                try:
+                    response = await handler(request, match, body)
+                except Refused as refused:
+                    self.violations += refused.problems
+                    return error_response(
+                        400,
+                        50035,
+                        "Invalid Form Body",
+                        {"_errors": [{"message": p} for p in refused.problems]},
+                    )
                 return self._failure_response(failure) if failure is not None else response
         self.violations.append(f"{request.method} {path}: the local Discord server has no handler")
         return error_response(404, 0, "404: Not Found")
@@ -239,6 +269,7 @@ class Rest(Limits, State):
             data["nonce"] = body["nonce"]
         message = Message(data, allowed_mentions=body.get("allowed_mentions"))
         self._keep_files(message, body)
+        _judge(message, body)
         self.messages[message.id] = message
         return message
 
@@ -263,15 +294,24 @@ class Rest(Limits, State):
 
     @classmethod
     def _edit(cls, message: Message, body: Mapping[str, Any]) -> None:
-        cls._keep_files(message, body)
+        """Applies an edit, or refuses it (``Refused``) when the message would break Discord's rules:
+        the edited message is judged whole, as Discord does (a layout keeps its flag)."""
+        edited = Message(copy.deepcopy(message.data), message.allowed_mentions)
+        cls._keep_files(edited, body)
         for key in ("content", "embeds", "components"):
             if key in body:
-                message.data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+                edited.data[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+        kept = int(message.data.get("flags") or 0) & (EPHEMERAL | IS_COMPONENTS_V2)
         if "flags" in body and body["flags"] is not None:
-            message.data["flags"] = int(body["flags"]) | (int(message.data.get("flags") or 0) & EPHEMERAL)
+            edited.data["flags"] = int(body["flags"]) | kept
         if "allowed_mentions" in body:
-            message.allowed_mentions = body["allowed_mentions"]
-        message.data["flags"] = int(message.data.get("flags") or 0) & ~LOADING
+            edited.allowed_mentions = body["allowed_mentions"]
+        edited.data["flags"] = int(edited.data.get("flags") or 0) & ~LOADING
+        if not message.loading or body.get("content") or body.get("embeds") or body.get("components"):
+            _judge(edited, body)  # (a "thinking…" message is judged once it shows something)
+        message.data = edited.data
+        message.allowed_mentions = edited.allowed_mentions
+        message.files = edited.files or message.files
         message.data["edited_timestamp"] = iso_now()
         message.edits += 1
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, validators
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 SPEC_PATH = Path(__file__).resolve().parents[2] / "data" / "discord-api-spec" / "openapi.json"
 
@@ -24,12 +25,6 @@ def _integer_or_numeric_string(checker: Any, instance: object) -> bool:
     return bool(Draft202012Validator.TYPE_CHECKER.is_type(instance, "integer"))
 
 
-_Validator = validators.extend(
-    Draft202012Validator,
-    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer_or_numeric_string),
-)
-
-
 def _any_of(node: Any) -> Any:
     if isinstance(node, dict):
         return {("anyOf" if key == "oneOf" else key): _any_of(value) for key, value in node.items()}
@@ -38,9 +33,63 @@ def _any_of(node: Any) -> Any:
     return node
 
 
+def _kinds(schemas: dict[str, Any], ref: Any) -> list[Any]:
+    """The ``type`` values the schema ``ref`` names allows (a component's or a callback's)."""
+    if not isinstance(ref, dict) or set(ref) != {"$ref"} or not ref["$ref"].startswith(_SCHEMAS):
+        return []
+    kinds = schemas.get(ref["$ref"].removeprefix(_SCHEMAS), {}).get("properties", {}).get("type", {})
+    enum = kinds.get("enum") if isinstance(kinds, dict) else None
+    return list(enum) if isinstance(enum, list) else []
+
+
+def _discriminated(node: Any, schemas: dict[str, Any]) -> Any:
+    """Every ``anyOf`` of schemas told apart by their ``type`` values (message components,
+    interaction callbacks) as a lookup of the schema by that value (``by_type``, below), and every
+    other ``anyOf`` with its ``null`` alternative last: the same verdicts, without judging every
+    alternative of every nested component (which made a layout's check 10 times slower)."""
+    if isinstance(node, list):
+        return [_discriminated(item, schemas) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _discriminated(value, schemas) for key, value in node.items()}
+    options = node.get("anyOf")
+    if not isinstance(options, list):
+        return node
+    by_type = {str(kind): option for option in options for kind in _kinds(schemas, option)}
+    told_apart = all(_kinds(schemas, option) for option in options)
+    if len(options) < 2 or not told_apart or len(by_type) != sum(len(_kinds(schemas, o)) for o in options):
+        nulls = [option for option in options if option == {"type": "null"}]
+        return {**node, "anyOf": [option for option in options if option not in nulls] + nulls}
+    rest = {key: value for key, value in node.items() if key != "anyOf"}
+    return {**rest, "by_type": by_type}
+
+
+def _by_type(
+    validator: Any, schemas: dict[str, Any], instance: Any, schema: Any
+) -> Iterator[ValidationError]:
+    """The ``by_type`` keyword: ``instance`` judged by the schema of its ``type``."""
+    kind = instance.get("type") if isinstance(instance, dict) else None
+    chosen = schemas.get(str(kind))
+    if chosen is None:
+        yield ValidationError(f"{instance!r} is not one of the types {sorted(schemas, key=int)}")
+        return
+    yield from validator.descend(instance, chosen)
+
+
+_SCHEMAS = "#/components/schemas/"
+
+
+_Validator = validators.extend(
+    Draft202012Validator,
+    validators={"by_type": _by_type},
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _integer_or_numeric_string),
+)
+
+
 class DiscordSpec:
     def __init__(self, spec: dict[str, Any]) -> None:
         self._components = _any_of(spec["components"])
+        self._components = _discriminated(self._components, self._components["schemas"])
         snowflake = self._components["schemas"]["SnowflakeType"]
         self._components["schemas"]["SnowflakeType"] = {
             "anyOf": [snowflake, {"type": "integer", "minimum": 0}]
@@ -77,7 +126,8 @@ class DiscordSpec:
             return [] if body is None else [f"{method} {path}: takes no JSON body"]
         validator = self._validators.get(id(operation))
         if validator is None:
-            validator = _Validator({**_any_of(schema), "components": self._components})
+            root = _discriminated(_any_of(schema), self._components["schemas"])
+            validator = _Validator({**root, "components": self._components})
             self._validators[id(operation)] = validator
         # The same body (every bot start syncs the same commands) is judged once.
         seen = (id(operation), json.dumps(body, sort_keys=True))

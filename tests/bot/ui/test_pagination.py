@@ -1,0 +1,35 @@
+"""Pages turn inside their card, only for the member who asked, and also after a restart (here in
+a group DM, from the member's own install: no bot there, only the interactions)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.config import Config
+from bot.ui.pagination import ONLY_THE_ASKER
+from tests.conftest import running
+from tests.fakes.discord import FakeDiscord, component, user_payload
+
+
+async def test_pages_turn_for_the_asker_also_after_a_restart(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    config = make_config()
+    async with running(config, discord_server):
+        asked = await discord_server.invoke("recent runs", {"limit": 12}, place="group_dm")
+        reply = await asked.reply()
+        first = reply.body
+        await (await discord_server.click(reply, "Next")).wait_for(lambda i: bool(i.callbacks))
+        assert (reply.footer, component(reply, "Next").get("disabled")) == ("Page 2/2", True)
+    async with running(config, discord_server):
+        refused = await (
+            await discord_server.click(reply, "Previous", user=user_payload(12345, "someone else"))
+        ).reply()
+        await (await discord_server.click(reply, "Previous")).wait_for(lambda i: bool(i.callbacks))
+
+    assert (refused.ephemeral, refused.content) == (True, ONLY_THE_ASKER)
+    assert reply.layout
+    assert (reply.footer, reply.body) == ("Page 1/2", first)
+    assert component(reply, "Previous").get("disabled")
+    assert "guild_id" not in asked.payload
+    assert not [r for r in discord_server.requests if r.path.startswith("/channels/")]
