@@ -20,6 +20,7 @@ from tests.fakes.discord.payloads import (
     make_channel,
     make_guild,
     snowflake,
+    snowflake_on_shard,
     user_payload,
 )
 from tests.fakes.discord.records import Interaction, Message, Request, component
@@ -48,5 +49,6 @@ __all__ = [
     "make_channel",
     "make_guild",
     "snowflake",
+    "snowflake_on_shard",
     "user_payload",
 ]
