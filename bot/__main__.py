@@ -36,6 +36,12 @@ EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2
 SHUTDOWN_GRACE_SECONDS = 1.0
 HOW_TO_LOG_IN = "set DISCORD_TOKEN (or discord.token in the config)"
+# Gateway closes that no reconnect can mend: the shards configured are not ones Discord accepts.
+SHARDING_CLOSES = {
+    4010: "the shard is not valid for discord.shard_count (Invalid shard)",
+    4011: "the bot is in too many servers for that many shards (Sharding required); "
+    "set discord.shard_count to 0 (Discord's recommendation) or higher",
+}
 
 
 @asynccontextmanager
@@ -108,6 +114,12 @@ async def _connect(bot: HaloBot) -> None:
     except TimeoutError:
         if first_connection.expired():
             raise StartupError(_no_answer(bot, discord_config.gateway_url)) from None
+        raise
+    except discord.ConnectionClosed as closed:
+        if closed.code in SHARDING_CLOSES:
+            raise StartupError(
+                f"Discord closed shard {closed.shard_id}: {SHARDING_CLOSES[closed.code]}"
+            ) from None
         raise
     finally:
         bot.remove_listener(connected, "on_connect")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.command_sync import sync_commands
-from bot.runtime.discord_limit import GlobalLimit
+from bot.runtime.discord_limit import GlobalLimit, IdentifyPace
 from bot.runtime.jobs import Jobs
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
@@ -40,7 +40,7 @@ UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 JOB_GRACE_SECONDS = 5.0
 
 
-class HaloBot(commands.Bot):
+class HaloBot(commands.AutoShardedBot):
     def __init__(
         self,
         *,
@@ -62,8 +62,12 @@ class HaloBot(commands.Bot):
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
             guild_ready_timeout=config.discord.guild_ready_seconds,
-            # Every REST call waits for its turn under Discord's global limit.
-            http_trace=GlobalLimit(config.discord.api_base).trace_config(),
+            # Every REST call waits for its turn under this process's share of Discord's global limit.
+            http_trace=GlobalLimit(
+                config.discord.api_base, share=config.discord.limit_share()
+            ).trace_config(),
+            shard_count=config.discord.shard_count or None,  # None: as many as Discord recommends
+            shard_ids=config.discord.shard_ids or None,  # type: ignore[arg-type]  # None (its default): every shard
         )
         self.config = config
         self.session = session
@@ -74,7 +78,8 @@ class HaloBot(commands.Bot):
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
-        self.gateway_connected = False
+        self.connected_shards: set[int] = set()
+        self.identify_pace = IdentifyPace()
         self._sync_on_start = sync_on_start
         # Background jobs start once the bot is first ready (never during a bare `sync`).
         self.jobs = Jobs()
@@ -88,22 +93,44 @@ class HaloBot(commands.Bot):
     async def sync_commands(self, *, force: bool) -> list[str]:
         return await sync_commands(self.tree, self.state, self.config.discord.command_guild_ids, force=force)
 
-    def is_healthy(self) -> bool:
-        return self.gateway_connected and self.is_ready() and not self.is_closed()
+    @property
+    def own_shards(self) -> list[int]:
+        """The shards this process runs (none before the shard count is known)."""
+        return list(self.shard_ids or range(self.shard_count or 0))
 
-    async def on_connect(self) -> None:
-        self.gateway_connected = True
+    def is_healthy(self) -> bool:
+        """Every shard of this process is connected, and the bot is ready."""
+        shards = self.own_shards
+        connected = bool(shards) and self.connected_shards.issuperset(shards)
+        return connected and self.is_ready() and not self.is_closed()
+
+    async def launch_shards(self) -> None:
+        """Asks Discord (``GET /gateway/bot``) how many shards it recommends, where the count is not
+        configured, and how many may identify at once; the gateway stays the configured one."""
+        recommended, _, limits = await self.http.get_bot_gateway()
+        if self.shard_count is None:
+            self.shard_count = recommended
+        self.identify_pace.allow(limits["max_concurrency"])
+        log.info("Running shards %s of %d", self.own_shards, self.shard_count)
+        await super().launch_shards()
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Shards identify at the pace Discord's ``session_start_limit.max_concurrency`` allows."""
+        await self.identify_pace.wait(shard_id or 0)
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.connected_shards.add(shard_id)
         gateway = self.config.discord.gateway_url
-        if gateway != DISCORD_GATEWAY and self.ws is not None:
+        if gateway != DISCORD_GATEWAY:
             # Resume through the configured gateway (a local server or a proxy) as well, not
             # through the resume_gateway_url that READY named.
-            self.ws.gateway = yarl.URL(gateway)
+            self._get_websocket(shard_id=shard_id).gateway = yarl.URL(gateway)
 
-    async def on_resumed(self) -> None:
-        self.gateway_connected = True
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.connected_shards.add(shard_id)
 
-    async def on_disconnect(self) -> None:
-        self.gateway_connected = False
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.connected_shards.discard(shard_id)
 
     async def on_ready(self) -> None:
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -74,10 +74,33 @@ class DiscordConfig(_Section):
     # discord.py's guild_ready_timeout: at connect, ready this long after the last server arrived.
     guild_ready_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
     connect_timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    # 0: as many shards as Discord recommends (GET /gateway/bot); a guild is on shard (id >> 22) % count.
+    shard_count: Annotated[int, Field(ge=0)] = 0
+    # The shards this process runs ([]: every shard of shard_count).
+    shard_ids: list[Annotated[int, Field(ge=0)]] = []
+
+    @model_validator(mode="after")
+    def _shards_of_the_count(self) -> DiscordConfig:
+        if not self.shard_ids:
+            return self
+        if self.shard_count == 0:
+            raise ValueError("shard_ids needs a shard_count (the shards of all processes together)")
+        if len(set(self.shard_ids)) != len(self.shard_ids):
+            raise ValueError("shard_ids lists a shard twice")
+        if max(self.shard_ids) >= self.shard_count:
+            raise ValueError(f"shard_ids must be below shard_count ({self.shard_count})")
+        return self
+
+    def limit_share(self) -> float:
+        """This process's share of Discord's global limit: its shards among all (all of them, unless
+        ``shard_ids`` names some)."""
+        return len(self.shard_ids) / self.shard_count if self.shard_ids else 1.0
 
 
 class DatabaseConfig(_Section):
     url: DatabaseUrl = "sqlite+aiosqlite:///data/halobot.db"
+    # On PostgreSQL, how often a process that is not the poller tries to become it.
+    poller_retry_seconds: Annotated[float, Field(gt=0, le=20)] = 10
 
 
 class HaloRunsConfig(_Section):

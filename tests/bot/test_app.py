@@ -14,7 +14,7 @@ from bot.app import HaloBot
 from bot.config import Config
 from bot.runtime.health import health_server
 from tests.conftest import free_port, running
-from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import FakeDiscord, make_guild, snowflake_on_shard
 
 
 async def healthz(http: aiohttp.ClientSession, port: int) -> int:
@@ -108,3 +108,31 @@ async def test_stop_during_a_gateway_outage_ends_within_five_seconds(
         await asyncio.wait_for(task, 60)
 
     assert time.perf_counter() - stopped_at < 5
+
+
+async def test_one_process_runs_every_shard_and_answers_in_servers_of_each(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    discord_server.guilds = [make_guild(f"Server {s}", guild_id=snowflake_on_shard(s, 2)) for s in (0, 1)]
+
+    async with running(make_config(discord={"shard_count": 2}), discord_server) as bot:
+        replies = [
+            await (await discord_server.invoke("status", guild=g)).reply() for g in discord_server.guilds
+        ]
+        healthy = bot.is_healthy()
+
+    assert [(shard, count) for shard, count, _ in discord_server.identified] == [(0, 2), (1, 2)]
+    assert [r.embeds[0]["title"] for r in replies] == ["Halo Speedrun Bot status"] * 2
+    assert healthy
+
+
+async def test_a_bot_in_2600_servers_connects_the_shards_discord_recommends(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    discord_server.guilds += [make_guild(f"Server {i}", channels=(), roles=()) for i in range(2599)]
+
+    async with running(make_config(), discord_server) as bot:
+        guilds = len(bot.guilds)
+
+    assert [(shard, count) for shard, count, _ in discord_server.identified] == [(0, 3), (1, 3), (2, 3)]
+    assert guilds == 2600
