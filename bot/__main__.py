@@ -26,6 +26,7 @@ from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
 from bot.runtime.health import health_server
+from bot.runtime.leader import single_process
 from bot.runtime.logging_setup import masked, setup_logging
 from bot.storage.database import open_database
 
@@ -140,8 +141,9 @@ async def run(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
-        await serve_until(bot, stop)
+    with single_process(config.database.url):
+        async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
+            await serve_until(bot, stop)
 
 
 async def sync(config: Config) -> list[str]:

@@ -16,6 +16,7 @@ from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.command_sync import sync_commands
 from bot.runtime.discord_limit import GlobalLimit, IdentifyPace
 from bot.runtime.jobs import Jobs
+from bot.runtime.leader import Poller
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
@@ -81,8 +82,15 @@ class HaloBot(commands.AutoShardedBot):
         self.connected_shards: set[int] = set()
         self.identify_pace = IdentifyPace()
         self._sync_on_start = sync_on_start
-        # Background jobs start once the bot is first ready (never during a bare `sync`).
+        # Background jobs start once the bot is first ready (never during a bare `sync`), in the
+        # one process that is the poller.
         self.jobs = Jobs()
+        self.poller = Poller(
+            config.database.url,
+            retry_seconds=config.database.poller_retry_seconds,
+            on_gain=self.jobs.start,
+            on_loss=self.jobs.pause,
+        )
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -134,8 +142,9 @@ class HaloBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("Ready as %s in %d servers", self.user, len(self.guilds))
-        self.jobs.start()
+        self.poller.start()
 
     async def close(self) -> None:
         await self.jobs.stop(JOB_GRACE_SECONDS)
+        await self.poller.stop()
         await super().close()

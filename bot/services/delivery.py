@@ -5,7 +5,10 @@ Discord allows a bot 50 requests a second in all, which ``bot.runtime.discord_li
 every request the bot makes (posts, publications, edits, lookups), paced from what Discord answers.
 
 Deliveries are made oldest first within each server setting (one channel), settings side by side,
-and each is marked posted only once Discord accepted it. A refusal that only the server's admins
+and each is marked posted only once Discord accepted it. A poll claims the deliveries it makes in
+the database for ``CLAIM_SECONDS`` (and gives back the ones it did not make): should its process
+die, the next poller makes them once that ran out, with the same nonce, so a post Discord already
+accepted is matched to its message, not made twice. A refusal that only the server's admins
 can fix (channel gone, permission removed) is counted, and at ``FAILURE_LIMIT`` in a row the
 setting is turned off; other failures are retried at later polls, up to ``ATTEMPTS_LIMIT``. The
 Discord side of one post is bot/ui/posting.py.
@@ -22,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
-from bot.storage.ledger import Delivery, E, RunLedger
+from bot.storage.ledger import Delivery, E, RunLedger, this_process
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 RATE_LIMITED_TRIES = 5
@@ -71,6 +74,7 @@ async def paced(attempt: Callable[[], Awaitable[T]]) -> T:
 ATTEMPTS_LIMIT = 10  # polls a post is retried after other failures before it is given up
 SETTINGS_AT_ONCE = 50
 KEEP_DELIVERIES = timedelta(days=30)
+CLAIM_SECONDS = 60.0  # well within the minutes Discord matches a nonce
 PRUNE_EVERY = 24 * 3600.0
 
 
@@ -100,15 +104,18 @@ class FeedDelivery(Generic[E]):
         setting_of: Callable[[E], str],
         post: Callable[[FeatureSetting[Any], E, str], Awaitable[int]],
         stopping: Callable[[], bool],
+        claimant: str | None = None,
     ) -> None:
         """``setting_of(run)`` names the setting (``feature`` or ``feature:scope``) a run is posted
-        by; ``post(setting, run, nonce)`` posts it and returns the message id."""
+        by; ``post(setting, run, nonce)`` posts it and returns the message id; ``claimant`` names
+        this process in the claims (by default its host and process id)."""
         self._ledger = ledger
         self._settings = settings
         self._feature = feature
         self._setting_of = setting_of
         self._post = post
         self._stopping = stopping
+        self._claimant = claimant or this_process()
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
 
@@ -117,18 +124,24 @@ class FeedDelivery(Generic[E]):
         return await self._ledger.owed()
 
     async def deliver(self) -> tuple[int, int]:
-        """Every pending post; returns (posted, failed)."""
-        queues: dict[tuple[int, str], list[Delivery[E]]] = {}
-        for delivery in await self._ledger.pending():
-            queues.setdefault((delivery.guild_id, self._setting_of(delivery.run)), []).append(delivery)
-        settings = {(s.guild_id, s.feature): s for s in await self._settings.enabled(self._feature)}
-        for off in queues.keys() - settings.keys():
-            await self._ledger.drop(queues.pop(off), f"{off[1]} is off in this server")
-        results = await asyncio.gather(*(self._deliver_to(settings[k], q) for k, q in queues.items()))
+        """Every pending post no other process is making; returns (posted, failed)."""
+        try:
+            results = await self._deliver_claimed()
+        finally:
+            await self._ledger.release(self._claimant)
         if time.monotonic() - self._pruned > PRUNE_EVERY:
             self._pruned = time.monotonic()
             await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
         return sum(r[0] for r in results), sum(r[1] for r in results)
+
+    async def _deliver_claimed(self) -> list[tuple[int, int]]:
+        queues: dict[tuple[int, str], list[Delivery[E]]] = {}
+        for delivery in await self._ledger.claim(self._claimant, seconds=CLAIM_SECONDS):
+            queues.setdefault((delivery.guild_id, self._setting_of(delivery.run)), []).append(delivery)
+        settings = {(s.guild_id, s.feature): s for s in await self._settings.enabled(self._feature)}
+        for off in queues.keys() - settings.keys():
+            await self._ledger.drop(queues.pop(off), f"{off[1]} is off in this server")
+        return await asyncio.gather(*(self._deliver_to(settings[k], q) for k, q in queues.items()))
 
     async def _deliver_to(self, setting: FeatureSetting[Any], queue: list[Delivery[E]]) -> tuple[int, int]:
         posted = failed = 0

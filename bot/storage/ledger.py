@@ -3,24 +3,34 @@ posted.
 
 A run is marked posted for a server only after Discord accepted the message, so a crash or a
 failure between the two posts it again later (the post's nonce keeps a quick retry from doubling).
+Several processes may share the database: the one delivering claims the deliveries it is making
+(``claim``), and a claim left by a process that died runs out after its seconds, well within the
+minutes Discord matches a nonce, so that the next poller finishes that post once.
 Each feed (HaloRuns records, speedrun.com verified runs) keeps its own runs under its name; keys
 are unique across feeds (a feed's own keys carry a prefix of their own, such as ``src/``).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.storage.tables import feed_deliveries, feed_runs
 
 PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
+
+
+def this_process() -> str:
+    """The name claims give this process: its host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Entry(Protocol):
@@ -91,8 +101,9 @@ class RunLedger(Generic[E]):
                     await connection.execute(feed_deliveries.insert(), rows)
         return new
 
-    async def pending(self) -> list[Delivery[E]]:
-        """Every delivery of this feed still to make, oldest run first."""
+    async def pending(self, claimant: str | None = None) -> list[Delivery[E]]:
+        """Every delivery of this feed still to make (those ``claimant`` claimed, if named), oldest
+        run first."""
         query = (
             select(
                 feed_deliveries.c.record_id,
@@ -104,12 +115,47 @@ class RunLedger(Generic[E]):
             .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
             .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id)
         )
+        if claimant is not None:
+            query = query.where(feed_deliveries.c.claimed_by == claimant)
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
                 Delivery(row.record_id, row.guild_id, self._shape.validate_json(row.run), row.attempts)
                 for row in rows
             ]
+
+    async def claim(self, claimant: str, *, seconds: float) -> list[Delivery[E]]:
+        """The deliveries still to make that no other process is making, each claimed for
+        ``claimant`` for ``seconds`` (until ``release``), oldest run first."""
+        now = datetime.now(UTC)
+        free = (
+            feed_deliveries.c.claimed_until.is_(None)
+            | (feed_deliveries.c.claimed_until < now)
+            | (feed_deliveries.c.claimed_by == claimant)
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                feed_deliveries.update()
+                .where((feed_deliveries.c.status == PENDING) & self._of_this_feed() & free)
+                .values(claimed_by=claimant, claimed_until=now + timedelta(seconds=seconds))
+            )
+        return await self.pending(claimant)
+
+    async def release(self, claimant: str) -> None:
+        """Gives up ``claimant``'s claims on the deliveries still to make (it made what it could)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                feed_deliveries.update()
+                .where(
+                    (feed_deliveries.c.status == PENDING)
+                    & (feed_deliveries.c.claimed_by == claimant)
+                    & self._of_this_feed()
+                )
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    def _of_this_feed(self) -> ColumnElement[bool]:
+        return feed_deliveries.c.record_id.in_(select(feed_runs.c.id).where(feed_runs.c.feed == self._feed))
 
     async def owed(self) -> int:
         """How many deliveries of this feed are still to make."""
@@ -135,12 +181,11 @@ class RunLedger(Generic[E]):
         """Forgets this feed's posted and dropped deliveries last touched before ``before`` (runs
         stay, so that one still in the feed is never taken for new)."""
         async with self._engine.begin() as connection:
-            this_feed = select(feed_runs.c.id).where(feed_runs.c.feed == self._feed)
             deleted = await connection.execute(
                 feed_deliveries.delete().where(
                     (feed_deliveries.c.status != PENDING)
                     & (feed_deliveries.c.updated_at < before)
-                    & feed_deliveries.c.record_id.in_(this_feed)
+                    & self._of_this_feed()
                 )
             )
         return int(deleted.rowcount)

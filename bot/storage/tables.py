@@ -65,6 +65,9 @@ feed_deliveries = Table(
     Column("attempts", Integer, nullable=False),
     Column("last_error", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The process making the post (host:pid), and until when: another takes it over after that.
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
     Index("feed_deliveries_pending", "status", "record_id"),
 )
 

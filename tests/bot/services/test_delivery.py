@@ -6,11 +6,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.settings import SrcAnnouncementFilters
@@ -229,3 +230,35 @@ async def test_a_slow_down_is_waited_out_and_the_post_made_once(engine: AsyncEng
     first, second, third = (when for when, _, _ in discord.attempts)
     assert second - first >= 0.2, "each try waits as long as Discord said"
     assert third - second >= 0.1
+
+
+async def test_a_post_under_way_when_its_process_died_is_made_once_by_the_next_poller(
+    engine: AsyncEngine,
+) -> None:
+    await follow(engine, (1, "halo3"), (2, "halo3"))
+    await add(engine, [Run("a")], [1, 2])
+    # The poller that died had claimed both posts (and made the first, unmarked).
+    [made, _] = await ledger(engine).claim("dead-host:1", seconds=60)
+    discord = Discord()
+    next_poller = FeedDelivery(
+        ledger(engine),
+        GuildSettings(engine),
+        feature="src",
+        setting_of=lambda run: scoped("src", run.game),
+        post=discord.post,
+        stopping=lambda: False,
+        claimant="next-host:2",
+    )
+
+    while_claimed = await next_poller.deliver()
+    async with engine.begin() as connection:  # the claim runs out
+        await connection.execute(update(feed_deliveries).values(claimed_until=datetime.now(UTC)))
+    after = await next_poller.deliver()
+    again = await next_poller.deliver()
+
+    assert while_claimed == (0, 0)
+    assert after == (2, 0)
+    assert again == (0, 0)
+    assert [(server, key) for server, _, key in discord.posted] == [(1, "a"), (2, "a")]
+    # The same nonce the dead poller posted with: Discord matches it to the message it made.
+    assert discord.attempts[0][2] == nonce("a", made.guild_id)

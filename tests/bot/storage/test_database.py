@@ -38,7 +38,7 @@ async def test_migrations_create_the_schema_and_are_idempotent(database_url: str
             "submission_forms",
             "alembic_version",
         } <= set(tables)
-        assert revision == "0007"
+        assert revision == "0008"
 
 
 def _upgrade_to(revision: str, connection: Connection) -> None:

@@ -109,3 +109,20 @@ async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: 
 
     assert await ledger.prune(datetime.now(UTC) + timedelta(seconds=1)) == 1
     assert [d.run.level for d in await ledger.pending()] == ["Exodus"]
+
+
+async def test_a_delivery_claimed_by_one_process_is_not_made_by_another_until_released(
+    engine: AsyncEngine,
+) -> None:
+    ledger = records(engine)
+    await ledger.add([record("Nightfall", 600, "a")], lambda run: [1, 2])
+
+    mine = await ledger.claim("one:1", seconds=60)
+    theirs = await ledger.claim("two:2", seconds=60)
+    await ledger.posted(mine[0], message_id=9)
+    await ledger.release("one:1")
+    after_release = await ledger.claim("two:2", seconds=60)
+
+    assert [d.guild_id for d in mine] == [1, 2]
+    assert theirs == []
+    assert [d.guild_id for d in after_release] == [2]
