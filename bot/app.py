@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import math
+from collections import Counter
 from collections.abc import Sequence
 
 import aiohttp
@@ -17,7 +19,7 @@ from bot.runtime.command_sync import sync_commands
 from bot.runtime.discord_limit import GlobalLimit, IdentifyPace
 from bot.runtime.jobs import Jobs
 from bot.runtime.leader import Poller
-from bot.runtime.telemetry import Telemetry
+from bot.runtime.telemetry import ShardHealth, Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
@@ -91,6 +93,7 @@ class HaloBot(commands.AutoShardedBot):
             on_gain=self.jobs.start,
             on_loss=self.jobs.pause,
         )
+        self.telemetry.watch(self.shard_health, lambda: self.poller.is_poller)
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -105,6 +108,20 @@ class HaloBot(commands.AutoShardedBot):
     def own_shards(self) -> list[int]:
         """The shards this process runs (none before the shard count is known)."""
         return list(self.shard_ids or range(self.shard_count or 0))
+
+    def shard_health(self) -> list[ShardHealth]:
+        """Each shard of this process: latency, servers, connected."""
+        servers = Counter(guild.shard_id for guild in self.guilds)
+        latencies = dict(self.latencies)
+        return [
+            ShardHealth.of(
+                shard,
+                latencies.get(shard, math.inf),
+                servers[shard],
+                connected=shard in self.connected_shards,
+            )
+            for shard in self.own_shards
+        ]
 
     def is_healthy(self) -> bool:
         """Every shard of this process is connected, and the bot is ready."""

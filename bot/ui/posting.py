@@ -3,6 +3,9 @@
 A refusal only the server's admins can fix becomes ``DeliveryRefused``; a rate limit beyond
 discord.py's own retries ``SlowDown``; another 4xx ``PostRejected``; a server out of reach
 ``ServerUnavailable``. Anything else (5xx, network) is left as it is, to be retried.
+
+With several processes, the poller posts in servers of the others' shards too: those are not in
+its cache, so their channel is read over REST, and a role is pinged by its id.
 """
 
 from __future__ import annotations
@@ -21,12 +24,21 @@ log = logging.getLogger(__name__)
 PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
 
 
+def on_another_process(client: discord.Client, guild_id: int) -> bool:
+    """Whether the server belongs to a shard this process does not run."""
+    if not isinstance(client, discord.AutoShardedClient) or not client.shard_count:
+        return False
+    own = client.shard_ids or range(client.shard_count)
+    return (guild_id >> 22) % client.shard_count not in own
+
+
 async def configured_channel(client: discord.Client, guild_id: int, channel_id: int) -> discord.TextChannel:
     """The channel; only one Discord says is gone (or not a text channel) counts as a refusal."""
     guild = client.get_guild(guild_id)
-    if guild is None or guild.unavailable:
+    remote = guild is None and on_another_process(client, guild_id)
+    if not remote and (guild is None or guild.unavailable):
         raise ServerUnavailable(f"server {guild_id} is not available right now")
-    channel: object = guild.get_channel(channel_id)
+    channel: object = guild.get_channel(channel_id) if guild is not None else None
     if channel is None:
         try:
             channel = await client.fetch_channel(channel_id)
@@ -40,11 +52,14 @@ async def configured_channel(client: discord.Client, guild_id: int, channel_id: 
 def role_ping(
     channel: discord.abc.GuildChannel, role_id: int | None
 ) -> tuple[str | None, discord.AllowedMentions]:
-    """The configured role's mention, and the only mention the message allows (none without a role)."""
-    role = channel.guild.get_role(role_id) if role_id else None
+    """The configured role's mention, and the only mention the message allows (none without a role).
+    In a server of another process's shards (not in this one's cache) the role is taken by its id."""
+    role: discord.Role | discord.Object | None = channel.guild.get_role(role_id) if role_id else None
+    if role is None and role_id and channel.guild.unavailable:
+        role = discord.Object(role_id, type=discord.Role)
     if role is None:
         return None, discord.AllowedMentions.none()
-    return role.mention, discord.AllowedMentions(
+    return f"<@&{role.id}>", discord.AllowedMentions(
         everyone=False, users=False, roles=[role], replied_user=False
     )
 

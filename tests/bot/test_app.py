@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable
 
@@ -114,16 +115,29 @@ async def test_one_process_runs_every_shard_and_answers_in_servers_of_each(
     discord_server: FakeDiscord, make_config: Callable[..., Config]
 ) -> None:
     discord_server.guilds = [make_guild(f"Server {s}", guild_id=snowflake_on_shard(s, 2)) for s in (0, 1)]
+    discord_server.guilds.append(make_guild("Server 1b", guild_id=snowflake_on_shard(1, 2)))
 
     async with running(make_config(discord={"shard_count": 2}), discord_server) as bot:
         replies = [
             await (await discord_server.invoke("status", guild=g)).reply() for g in discord_server.guilds
         ]
         healthy = bot.is_healthy()
+        metrics = bot.telemetry.metrics_text().decode()
 
     assert [(shard, count) for shard, count, _ in discord_server.identified] == [(0, 2), (1, 2)]
-    assert [r.embeds[0]["title"] for r in replies] == ["Halo Speedrun Bot status"] * 2
     assert healthy
+    fields = [{f["name"]: f["value"] for f in reply.embeds[0]["fields"]} for reply in replies]
+    assert all(re.fullmatch(r"this process, since <t:\d+:f>", f["Poller"]) for f in fields)
+    shards = fields[0]["Shards (2 of 2)"].split("\n")
+    # Each heartbeat was acknowledged before READY: a latency is measured.
+    assert [re.sub(r"\d+ ms", "N ms", line) for line in shards] == [
+        "shard 0: N ms · 1 server",
+        "shard 1: N ms · 2 servers",
+    ]
+    assert 'halobot_commands_total{command="status",shard="1"} 2.0' in metrics
+    assert 'halobot_shard_servers{shard="1"} 2.0' in metrics
+    assert 'halobot_shard_connected{shard="0"} 1.0' in metrics
+    assert "halobot_poller 1.0" in metrics
 
 
 async def test_a_bot_in_2600_servers_connects_the_shards_discord_recommends(

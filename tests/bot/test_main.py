@@ -344,7 +344,7 @@ async def test_run_serves_status_and_stops_on_sigterm(
             assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
 
             metrics = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
-            assert 'halobot_commands_total{command="status"} 1.0' in metrics
+            assert 'halobot_commands_total{command="status",shard="0"} 1.0' in metrics
     finally:
         stopped_at = time.perf_counter()
         process.send_signal(signal.SIGTERM)
