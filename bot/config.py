@@ -14,7 +14,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, SettingsError
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
@@ -79,17 +88,19 @@ class DiscordConfig(_Section):
     # The shards this process runs ([]: every shard of shard_count).
     shard_ids: list[Annotated[int, Field(ge=0)]] = []
 
-    @model_validator(mode="after")
-    def _shards_of_the_count(self) -> DiscordConfig:
-        if not self.shard_ids:
-            return self
-        if self.shard_count == 0:
-            raise ValueError("shard_ids needs a shard_count (the shards of all processes together)")
-        if len(set(self.shard_ids)) != len(self.shard_ids):
-            raise ValueError("shard_ids lists a shard twice")
-        if max(self.shard_ids) >= self.shard_count:
-            raise ValueError(f"shard_ids must be below shard_count ({self.shard_count})")
-        return self
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_of_the_count(cls, shard_ids: list[int], info: ValidationInfo) -> list[int]:
+        count = info.data.get("shard_count")
+        if not shard_ids or count is None:  # none named, or the count is wrong itself
+            return shard_ids
+        if count == 0:
+            raise ValueError("needs a positive discord.shard_count (the shards of all processes together)")
+        if len(set(shard_ids)) != len(shard_ids):
+            raise ValueError("lists a shard twice")
+        if max(shard_ids) >= count:
+            raise ValueError(f"must be below discord.shard_count ({count})")
+        return shard_ids
 
     def limit_share(self) -> float:
         """This process's share of Discord's global limit: its shards among all (all of them, unless

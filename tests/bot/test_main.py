@@ -115,6 +115,7 @@ def local_config(
         ("[discord]\ngateway_url = 'https://gateway.discord.gg'\n", "discord.gateway_url:"),
         ("[haloruns]\nrecords_poll_seconds = 0\n", "haloruns.records_poll_seconds:"),
         ("[database]\nurl = 'mysql://localhost/db'\n", "database.url:"),
+        ("[discord]\nshard_count = 2\nshard_ids = [1, 2]\n", "discord.shard_ids: must be below"),
         (
             "[infinite]\nauthority = 'http://login.example'\n",
             "infinite.authority: must be an absolute https://",
