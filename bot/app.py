@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.command_sync import sync_commands
-from bot.runtime.discord_limit import GlobalLimit, IdentifyPace
+from bot.runtime.discord_limit import GlobalLimit, IdentifyPace, share
 from bot.runtime.jobs import Jobs
 from bot.runtime.leader import Poller
 from bot.runtime.telemetry import ShardHealth, Telemetry
@@ -52,6 +52,11 @@ class HaloBot(commands.AutoShardedBot):
         engine: AsyncEngine,
         sync_on_start: bool = True,
     ) -> None:
+        # Every REST call waits for its turn under this process's share of Discord's global limit:
+        # the poller's, once it is (bot/runtime/leader.py).
+        self.limit = GlobalLimit(
+            config.discord.api_base, share=share(config.discord.processes(), poller=False)
+        )
         intents = discord.Intents.none()
         intents.guilds = True  # channels and roles, for configuration; nothing privileged
         super().__init__(
@@ -65,10 +70,7 @@ class HaloBot(commands.AutoShardedBot):
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
             guild_ready_timeout=config.discord.guild_ready_seconds,
-            # Every REST call waits for its turn under this process's share of Discord's global limit.
-            http_trace=GlobalLimit(
-                config.discord.api_base, share=config.discord.limit_share()
-            ).trace_config(),
+            http_trace=self.limit.trace_config(),
             shard_count=config.discord.shard_count or None,  # None: as many as Discord recommends
             shard_ids=config.discord.shard_ids or None,  # type: ignore[arg-type]  # None (its default): every shard
         )
@@ -90,8 +92,8 @@ class HaloBot(commands.AutoShardedBot):
         self.poller = Poller(
             config.database.url,
             retry_seconds=config.database.poller_retry_seconds,
-            on_gain=self.jobs.start,
-            on_loss=self.jobs.pause,
+            on_gain=lambda: self._poll(poller=True),
+            on_loss=lambda: self._poll(poller=False),
         )
         self.telemetry.watch(self.shard_health, lambda: self.poller.is_poller)
 
@@ -103,6 +105,14 @@ class HaloBot(commands.AutoShardedBot):
 
     async def sync_commands(self, *, force: bool) -> list[str]:
         return await sync_commands(self.tree, self.state, self.config.discord.command_guild_ids, force=force)
+
+    def _poll(self, *, poller: bool) -> None:
+        """This process becomes the poller (or stops being it): the jobs, and its share of the limit."""
+        self.limit.keep_share(share(self.config.discord.processes(), poller=poller))
+        if poller:
+            self.jobs.start()
+        else:
+            self.jobs.pause()
 
     @property
     def own_shards(self) -> list[int]:

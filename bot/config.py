@@ -102,10 +102,10 @@ class DiscordConfig(_Section):
             raise ValueError(f"must be below discord.shard_count ({count})")
         return shard_ids
 
-    def limit_share(self) -> float:
-        """This process's share of Discord's global limit: its shards among all (all of them, unless
+    def processes(self) -> float:
+        """How many processes share the bot, as this one's part of the shards says (1 unless
         ``shard_ids`` names some)."""
-        return len(self.shard_ids) / self.shard_count if self.shard_ids else 1.0
+        return self.shard_count / len(self.shard_ids) if self.shard_ids else 1.0
 
 
 class DatabaseConfig(_Section):

@@ -9,8 +9,10 @@ than one second's worth through, so that requests reaching Discord slightly clos
 they left still fit. A global 429 all the same (another process using the same token) empties the
 bucket for the ``Retry-After`` it names.
 
-Several processes of one bot (each running some of its shards) share the limit: each keeps its
-``share`` of it, its shards among all of them.
+Several processes of one bot (each running some of its shards) share the limit. Nearly all of a
+bot's counted requests are posts, and only the poller posts (answers to commands are interaction
+callbacks, not counted): each other process keeps ``IDLE_SHARE`` of the limit, and the poller the
+rest (``share``).
 
 Gateway sessions have a limit of their own: Discord lets shards identify in buckets
 (``shard_id % max_concurrency``), one identify a bucket every five seconds. ``IdentifyPace`` keeps it
@@ -32,6 +34,14 @@ GLOBAL_LIMIT = 50.0  # requests a second, Discord's default for a bot
 BURST = 40  # requests let through at once: a fifth of a second short of the limit's second
 EXEMPT = ("/interactions/", "/webhooks/")  # interaction callbacks and followups: not counted
 IDENTIFY_SECONDS = 5.0  # one identify a bucket this often
+IDLE_SHARE = 0.05  # of the limit, for each process that is not the poller (2.5 requests a second)
+
+
+def share(processes: float, *, poller: bool) -> float:
+    """The part of the global limit a process keeps, of ``processes`` sharing the bot."""
+    if processes <= 1:
+        return 1.0
+    return max(IDLE_SHARE, 1 - (processes - 1) * IDLE_SHARE) if poller else IDLE_SHARE
 
 
 class GlobalLimit:
@@ -40,11 +50,19 @@ class GlobalLimit:
     ) -> None:
         """``share``: the part of the limit this process keeps (``rate`` and ``burst`` are the whole)."""
         self._api_base = api_base.rstrip("/") + "/"
-        self._rate = rate * share
-        self._burst = float(max(1, int(burst * share)))
+        self._whole = (rate, burst)
+        self._rate = self._burst = self._tokens = 0.0
+        self.keep_share(share)
         self._tokens = self._burst
         self._updated = time.monotonic()
         self._turn = asyncio.Lock()  # first come, first served
+
+    def keep_share(self, share: float) -> None:
+        """From now on, keep ``share`` of the limit."""
+        rate, burst = self._whole
+        self._rate = rate * share
+        self._burst = float(max(1, int(burst * share)))
+        self._tokens = min(self._tokens, self._burst)
 
     def counts(self, url: str) -> bool:
         """Whether a request to ``url`` counts against the global limit."""

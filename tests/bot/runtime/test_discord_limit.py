@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from bot.runtime.discord_limit import GLOBAL_LIMIT, GlobalLimit, IdentifyPace
+from bot.runtime.discord_limit import GLOBAL_LIMIT, GlobalLimit, IdentifyPace, share
 
 TURNS = 25
 
@@ -20,7 +20,14 @@ async def seconds_for_turns(limit: GlobalLimit) -> float:
     return time.monotonic() - started
 
 
-async def test_a_process_with_half_the_shards_keeps_half_the_global_limit() -> None:
+def test_the_poller_keeps_nearly_all_the_global_limit_and_the_other_processes_a_little() -> None:
+    assert share(1, poller=True) == 1.0
+    assert share(2, poller=True) == pytest.approx(0.95)
+    assert share(2, poller=False) == pytest.approx(0.05)
+    assert share(4, poller=True) + 3 * share(4, poller=False) == pytest.approx(1.0)
+
+
+async def test_a_process_keeps_its_share_of_the_global_limit() -> None:
     whole = await seconds_for_turns(GlobalLimit("http://discord.test/api/v10"))
     half = await seconds_for_turns(GlobalLimit("http://discord.test/api/v10", share=0.5))
 
