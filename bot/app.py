@@ -23,6 +23,7 @@ from bot.runtime.telemetry import ShardHealth, Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import GuildSettings
 from bot.storage.state import BotState
+from bot.ui.posting import RemoteChannels
 from bot.ui.tree import HaloTree
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ class HaloBot(commands.AutoShardedBot):
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
         self.settings = GuildSettings(engine)
         self.connected_shards: set[int] = set()
+        self.remote_channels = RemoteChannels()  # of servers on other processes' shards, for the poller
         self.identify_pace = IdentifyPace()
         self._sync_on_start = sync_on_start
         # Background jobs start once the bot is first ready (never during a bare `sync`), in the

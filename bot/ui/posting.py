@@ -5,15 +5,19 @@ discord.py's own retries ``SlowDown``; another 4xx ``PostRejected``; a server ou
 ``ServerUnavailable``. Anything else (5xx, network) is left as it is, to be retried.
 
 With several processes, the poller posts in servers of the others' shards too: those are not in
-its cache, so their channel is read over REST, and a role is pinged by its id.
+its cache, so their channel is read over REST once and kept (``RemoteChannels``, which the bot
+holds), and a role is pinged by its id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import Protocol, runtime_checkable
 
 import discord
 
@@ -22,6 +26,30 @@ from bot.services.delivery import DeliveryRefused, MessageGone, PostRejected, Se
 log = logging.getLogger(__name__)
 
 PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
+REMOTE_CHANNEL_SECONDS = 600.0
+
+
+class RemoteChannels:
+    """The channels of servers on other processes' shards, as read over REST, each kept for
+    ``REMOTE_CHANNEL_SECONDS`` (a channel changed meanwhile refuses a post, which is retried)."""
+
+    def __init__(self) -> None:
+        self._channels: dict[int, tuple[float, discord.TextChannel]] = {}
+
+    async def get(self, client: discord.Client, channel_id: int) -> discord.TextChannel:
+        read_at, channel = self._channels.get(channel_id, (-math.inf, None))
+        if channel is None or time.monotonic() - read_at > REMOTE_CHANNEL_SECONDS:
+            channel = await _fetch_text_channel(client, channel_id)
+            self._channels[channel_id] = (time.monotonic(), channel)
+        return channel
+
+
+@runtime_checkable
+class KeepsRemoteChannels(Protocol):
+    """A client that keeps the channels of other processes' servers (the bot does)."""
+
+    @property
+    def remote_channels(self) -> RemoteChannels: ...
 
 
 def on_another_process(client: discord.Client, guild_id: int) -> bool:
@@ -35,15 +63,25 @@ def on_another_process(client: discord.Client, guild_id: int) -> bool:
 async def configured_channel(client: discord.Client, guild_id: int, channel_id: int) -> discord.TextChannel:
     """The channel; only one Discord says is gone (or not a text channel) counts as a refusal."""
     guild = client.get_guild(guild_id)
-    remote = guild is None and on_another_process(client, guild_id)
-    if not remote and (guild is None or guild.unavailable):
+    if guild is None and on_another_process(client, guild_id):
+        if isinstance(client, KeepsRemoteChannels):
+            return await client.remote_channels.get(client, channel_id)
+        return await _fetch_text_channel(client, channel_id)
+    if guild is None or guild.unavailable:
         raise ServerUnavailable(f"server {guild_id} is not available right now")
-    channel: object = guild.get_channel(channel_id) if guild is not None else None
+    channel = guild.get_channel(channel_id)
     if channel is None:
-        try:
-            channel = await client.fetch_channel(channel_id)
-        except (discord.NotFound, discord.Forbidden):
-            raise DeliveryRefused("the channel no longer exists") from None
+        return await _fetch_text_channel(client, channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        raise DeliveryRefused("the channel is no longer a text channel")
+    return channel
+
+
+async def _fetch_text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel:
+    try:
+        channel = await client.fetch_channel(channel_id)
+    except (discord.NotFound, discord.Forbidden):
+        raise DeliveryRefused("the channel no longer exists") from None
     if not isinstance(channel, discord.TextChannel):
         raise DeliveryRefused("the channel is no longer a text channel")
     return channel

@@ -49,7 +49,7 @@ class Gateway(State):
         super().__init__()
         self.identifies = 0
         self.resumes = 0
-        self.ready = asyncio.Event()  # set when every shard of the last shard count is identified
+        self.ready = asyncio.Event()  # set when a session has been sent its guilds
         self.max_concurrency = 16  # session_start_limit.max_concurrency in GET /gateway/bot
         self.sessions: dict[int, Session] = {}  # by shard id
         self.identified: list[tuple[int, int, float]] = []  # (shard id, count, time.perf_counter())
@@ -172,8 +172,7 @@ class Gateway(State):
         )
         for guild in guilds:
             await self._send(session, "GUILD_CREATE", guild)
-        if all(s in self.sessions for s in range(shard_count)):
-            self.ready.set()
+        self.ready.set()
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict[str, Any]) -> None:
         old = self._by_session_id.get(data.get("session_id") or "")
