@@ -124,7 +124,10 @@ async def test_two_processes_share_the_shards_and_post_each_record_once_even_whe
         for guild, channel in zip(discord_server.guilds, channels, strict=True):
             configured = await (
                 await discord_server.invoke(
-                    "config announcements", {"channel": channel["id"]}, permissions=MANAGE_GUILD, guild=guild
+                    "config announcements",
+                    {"channel": channel["id"], "role": guild["roles"][1]["id"]},
+                    permissions=MANAGE_GUILD,
+                    guild=guild,
                 )
             ).reply()
             assert "<#" in configured.content
@@ -154,8 +157,14 @@ async def test_two_processes_share_the_shards_and_post_each_record_once_even_whe
 
     assert once == [1, 1]
     assert all(line.startswith("another process") for s, line in enumerate(pollers) if s != poller)
-    for channel in channels:
-        runners = [m.embeds[0]["description"].split(" by ")[1] for m in posts(discord_server, channel)]
-        assert runners == ["Fast Runner 1", "Fast Runner 2"]
+    for guild, channel in zip(discord_server.guilds, channels, strict=True):
+        made = posts(discord_server, channel)
+        assert [m.embeds[0]["description"].split(" by ")[1] for m in made] == [
+            "Fast Runner 1",
+            "Fast Runner 2",
+        ]
+        # The role pinged in the peer's servers too, where the poller knows it only by its id.
+        role = guild["roles"][1]["id"]
+        assert [(m.content, m.allowed_mentions["roles"]) for m in made] == [(f"<@&{role}>", [int(role)])] * 2
     survivor_poller = {f["name"]: f["value"] for f in survivor.embeds[0]["fields"]}["Poller"]
     assert survivor_poller.startswith("this process, since")
