@@ -120,6 +120,7 @@ class IdentifyPace:
 
     def __init__(self) -> None:
         self.max_concurrency: int | None = None
+        self.seconds = IDENTIFY_SECONDS  # between two identifies of one bucket
         self._last: dict[int, float] = {}  # by bucket: time.monotonic() of its last identify
         self._turns: dict[int, asyncio.Lock] = {}
 
@@ -131,6 +132,6 @@ class IdentifyPace:
         bucket = shard_id % (self.max_concurrency or 1)
         async with self._turns.setdefault(bucket, asyncio.Lock()):
             last = self._last.get(bucket)
-            if last is not None and (wait := last + IDENTIFY_SECONDS - time.monotonic()) > 0:
+            if last is not None and (wait := last + self.seconds - time.monotonic()) > 0:
                 await asyncio.sleep(wait)
             self._last[bucket] = time.monotonic()
