@@ -165,6 +165,8 @@ async def test_two_processes_share_the_shards_and_post_each_record_once_even_whe
         ]
         # The role pinged in the peer's servers too, where the poller knows it only by its id.
         role = guild["roles"][1]["id"]
-        assert [(m.content, m.allowed_mentions["roles"]) for m in made] == [(f"<@&{role}>", [int(role)])] * 2
+        assert [(m.content, (m.allowed_mentions or {}).get("roles")) for m in made] == [
+            (f"<@&{role}>", [int(role)])
+        ] * 2
     survivor_poller = {f["name"]: f["value"] for f in survivor.embeds[0]["fields"]}["Poller"]
     assert survivor_poller.startswith("this process, since")
