@@ -65,6 +65,30 @@ async def test_one_process_holds_the_poller_lock_and_another_takes_it_over() -> 
     assert second.since is not None
 
 
+@pytest.mark.postgres
+async def test_a_poller_that_loses_its_connection_stops_polling_until_it_holds_the_lock_again() -> None:
+    url = await fresh_postgres()
+    events: list[str] = []
+    first = poller(url, events, "first")
+    first.start()
+    await until(lambda: first.is_poller)
+    other = create_async_engine(url)
+    try:
+        async with other.connect() as connection:  # the server ends the poller's session
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE application_name = 'halobot poller' AND datname = current_database()"
+                )
+            )
+        await until(lambda: len(events) == 3)
+    finally:
+        await other.dispose()
+        await first.stop()
+
+    assert events == ["first polls", "first stops", "first polls"]
+
+
 def test_a_second_process_on_one_sqlite_file_refuses_to_start(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}"
     with single_process(url), pytest.raises(StartupError) as refused, single_process(url):
