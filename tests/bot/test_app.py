@@ -13,6 +13,7 @@ import pytest
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
+from bot.errors import StartupError
 from bot.runtime.health import health_server
 from tests.conftest import free_port, running
 from tests.fakes.discord import FakeDiscord, make_guild, snowflake_on_shard
@@ -153,3 +154,18 @@ async def test_a_bot_in_2600_servers_connects_the_shards_discord_recommends(
 
     assert [(shard, count) for shard, count, _ in discord_server.identified] == [(0, 3), (1, 3), (2, 3)]
     assert guilds == 2600
+
+
+async def test_too_many_servers_for_the_shards_configured_ends_the_start_with_one_line(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    discord_server.guilds += [{"id": str(snowflake_on_shard(0, 1))} for _ in range(2500)]
+
+    async with open_bot(make_config(discord={"shard_count": 1})) as bot:
+        with pytest.raises(StartupError) as refused:
+            await asyncio.wait_for(serve_until(bot, asyncio.Event()), 10)
+
+    assert str(refused.value) == (
+        "Discord closed shard 0: the bot is in too many servers for that many shards (Sharding "
+        "required); set discord.shard_count to 0 (Discord's recommendation) or higher"
+    )
