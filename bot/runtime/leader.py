@@ -32,6 +32,7 @@ from bot.errors import StartupError
 log = logging.getLogger(__name__)
 
 POLLER_LOCK = 0x68616C6F626F74  # "halobot": the advisory lock's key, the same in every process
+ANSWER_SECONDS = 2.0  # at least this long for the database to answer a try or a check
 # The server ends the session of a client gone silent after 5 + 3 * 5 s.
 KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "5", "tcp_keepalives_count": "3"}
 
@@ -105,7 +106,7 @@ class Poller:
         try:
             while True:
                 try:
-                    async with asyncio.timeout(self._retry):
+                    async with asyncio.timeout(max(self._retry, ANSWER_SECONDS)):
                         await (self._check() if self.is_poller else self._try(engine))
                 except (SQLAlchemyError, OSError, TimeoutError) as error:
                     await self._lost(error)
