@@ -108,7 +108,7 @@ class Poller:
                 try:
                     async with asyncio.timeout(max(self._retry, ANSWER_SECONDS)):
                         await (self._check() if self.is_poller else self._try(engine))
-                except (SQLAlchemyError, OSError, TimeoutError) as error:
+                except Exception as error:  # the database is out of reach: try again, never give up
                     await self._lost(error)
                 await asyncio.sleep(self._retry)
         finally:
@@ -117,8 +117,14 @@ class Poller:
 
     async def _try(self, engine: AsyncEngine) -> None:
         connection = await engine.connect()
-        await connection.execution_options(isolation_level="AUTOCOMMIT")
-        if await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": POLLER_LOCK}):
+        try:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            held = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": POLLER_LOCK})
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await connection.close()
+            raise
+        if held:
             self._connection = connection
             self._gain()
         else:
