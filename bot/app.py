@@ -6,6 +6,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Sequence
+from typing import get_args
 
 import aiohttp
 import discord
@@ -21,7 +22,7 @@ from bot.runtime.jobs import Jobs
 from bot.runtime.leader import Poller
 from bot.runtime.telemetry import ShardHealth, Telemetry
 from bot.services.haloruns.service import HaloRuns
-from bot.storage.settings import GuildSettings
+from bot.storage.settings import Feature, GuildSettings
 from bot.storage.state import BotState
 from bot.ui.posting import RemoteChannels
 from bot.ui.tree import HaloTree
@@ -42,6 +43,8 @@ COGS: Sequence[str] = (
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 JOB_GRACE_SECONDS = 5.0
+PEER_CHANNELS = "peer-channels"
+PEER_CHANNELS_SECONDS = 3600  # a channel made an announcement channel since is published in from then
 
 
 class HaloBot(commands.AutoShardedBot):
@@ -98,6 +101,8 @@ class HaloBot(commands.AutoShardedBot):
             on_loss=lambda: self._poll(poller=False),
         )
         self.telemetry.watch(self.shard_health, lambda: self.poller.is_poller)
+        if config.discord.shard_ids:  # other processes run the other shards: the poller posts there too
+            self.jobs.every(PEER_CHANNELS_SECONDS, self.read_peer_channels, name=PEER_CHANNELS)
 
     async def setup_hook(self) -> None:
         for extension in COGS:
@@ -107,6 +112,13 @@ class HaloBot(commands.AutoShardedBot):
 
     async def sync_commands(self, *, force: bool) -> list[str]:
         return await sync_commands(self.tree, self.state, self.config.discord.command_guild_ids, force=force)
+
+    async def read_peer_channels(self) -> None:
+        """The channels configured in servers of other processes' shards, read ahead of the posts
+        (a fan-out then makes one request a server, not two)."""
+        configured = [s for feature in get_args(Feature) for s in await self.settings.enabled(feature)]
+        kept = await self.remote_channels.read(self, [(s.guild_id, s.channel_id) for s in configured])
+        log.info("Read %d channels of the other processes' servers", kept)
 
     def _poll(self, *, poller: bool) -> None:
         """This process becomes the poller (or stops being it): the jobs, and its share of the limit."""

@@ -5,17 +5,15 @@ discord.py's own retries ``SlowDown``; another 4xx ``PostRejected``; a server ou
 ``ServerUnavailable``. Anything else (5xx, network) is left as it is, to be retried.
 
 With several processes, the poller posts in servers of the others' shards too: those are not in
-its cache, so their channel is read over REST once and kept (``RemoteChannels``, which the bot
-holds), and a role is pinged by its id.
+its cache, so their channels are read over REST and kept (``RemoteChannels``, which the bot holds
+and reads ahead of the posts), and a role is pinged by its id.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, runtime_checkable
 
@@ -26,22 +24,33 @@ from bot.services.delivery import DeliveryRefused, MessageGone, PostRejected, Se
 log = logging.getLogger(__name__)
 
 PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
-REMOTE_CHANNEL_SECONDS = 600.0
 
 
 class RemoteChannels:
-    """The channels of servers on other processes' shards, as read over REST, each kept for
-    ``REMOTE_CHANNEL_SECONDS`` (a channel changed meanwhile refuses a post, which is retried)."""
+    """The channels of servers on other processes' shards, as read over REST: by the first post
+    in one, or ahead of the posts by ``read`` (the poller's job, bot/app.py)."""
 
     def __init__(self) -> None:
-        self._channels: dict[int, tuple[float, discord.TextChannel]] = {}
+        self._channels: dict[int, discord.TextChannel] = {}
 
     async def get(self, client: discord.Client, channel_id: int) -> discord.TextChannel:
-        read_at, channel = self._channels.get(channel_id, (-math.inf, None))
-        if channel is None or time.monotonic() - read_at > REMOTE_CHANNEL_SECONDS:
-            channel = await _fetch_text_channel(client, channel_id)
-            self._channels[channel_id] = (time.monotonic(), channel)
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = self._channels[channel_id] = await _fetch_text_channel(client, channel_id)
         return channel
+
+    async def read(self, client: discord.Client, configured: Iterable[tuple[int, int]]) -> int:
+        """Reads again the channels of the ``(server, channel)`` pairs on other processes' shards,
+        and forgets the rest; a channel refused is left to its next post. Returns how many it keeps."""
+        channels: dict[int, discord.TextChannel] = {}
+        for guild_id, channel_id in configured:
+            if on_another_process(client, guild_id) and channel_id not in channels:
+                try:
+                    channels[channel_id] = await _fetch_text_channel(client, channel_id)
+                except (DeliveryRefused, discord.HTTPException) as error:
+                    log.info("Channel %s of server %s not read ahead: %s", channel_id, guild_id, error)
+        self._channels = channels
+        return len(channels)
 
 
 @runtime_checkable

@@ -14,9 +14,15 @@ from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.config import Config
 from bot.errors import StartupError
+from bot.models.settings import AnnouncementFilters
 from bot.runtime.health import health_server
-from tests.conftest import free_port, running
+from bot.storage.database import open_database
+from bot.storage.settings import FeatureSetting, GuildSettings
+from cogs.announcements import JOB as ANNOUNCEMENTS
+from tests.cogs.test_announcements import new_record, publish
+from tests.conftest import free_port, poll, running
 from tests.fakes.discord import FakeDiscord, make_guild, snowflake_on_shard
+from tests.fakes.haloruns_server import FakeHaloRuns
 
 
 async def healthz(http: aiohttp.ClientSession, port: int) -> int:
@@ -169,3 +175,32 @@ async def test_too_many_servers_for_the_shards_configured_ends_the_start_with_on
         "Discord closed shard 0: the bot is in too many servers for that many shards (Sharding "
         "required); set discord.shard_count to 0 (Discord's recommendation) or higher"
     )
+
+
+async def test_the_poller_of_several_processes_posts_in_its_peers_servers_reading_their_channels_ahead(
+    discord_server: FakeDiscord, haloruns_server: FakeHaloRuns, make_config: Callable[..., Config]
+) -> None:
+    ours, peers = (make_guild(f"Server {s}", guild_id=snowflake_on_shard(s, 2)) for s in (0, 1))
+    discord_server.guilds = [ours, peers]
+    channels = [next(c for c in g["channels"] if c["name"] == "world-records") for g in (ours, peers)]
+    config = make_config(
+        discord={"shard_count": 2, "shard_ids": [0]}, haloruns={"records_poll_seconds": 3600}
+    )
+    engine = await open_database(config.database.url)
+    for guild, channel in zip((ours, peers), channels, strict=True):
+        await GuildSettings(engine).save(
+            FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None, AnnouncementFilters())
+        )
+    await engine.dispose()
+
+    async with running(config, discord_server) as bot:  # its first runs of the jobs are over
+        read_ahead = [r.path for r in discord_server.requests if r.method == "GET" and "/channels/" in r.path]
+        publish(haloruns_server, new_record(1))
+        await poll(bot, ANNOUNCEMENTS)
+
+    assert bot.get_guild(int(peers["id"])) is None, "the peer's server is not on this process's shard"
+    assert read_ahead == [f"/channels/{channels[1]['id']}"]
+    assert [
+        r.path for r in discord_server.requests if r.method == "GET" and "/channels/" in r.path
+    ] == read_ahead
+    assert [len(discord_server.channel_messages(c["id"])) for c in channels] == [1, 1]
