@@ -34,7 +34,7 @@ GLOBAL_LIMIT = 50.0  # requests a second, Discord's default for a bot
 BURST = 40  # requests let through at once: a fifth of a second short of the limit's second
 EXEMPT = ("/interactions/", "/webhooks/")  # interaction callbacks and followups: not counted
 IDENTIFY_SECONDS = 5.0  # one identify a bucket this often
-IDLE_SHARE = 0.05  # of the limit, for each process that is not the poller (2.5 requests a second)
+IDLE_SHARE = 0.02  # of the limit, for each process that is not the poller (1 request a second)
 
 
 def share(processes: float, *, poller: bool) -> float:
