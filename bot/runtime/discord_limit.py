@@ -35,6 +35,7 @@ BURST = 40  # requests let through at once: a fifth of a second short of the lim
 EXEMPT = ("/interactions/", "/webhooks/")  # interaction callbacks and followups: not counted
 IDENTIFY_SECONDS = 5.0  # one identify a bucket this often
 IDLE_SHARE = 0.02  # of the limit, for each process that is not the poller (1 request a second)
+SMALLEST_BURST = 5  # a start's few requests (login, commands, gateway) go at once, whatever the share
 
 
 def share(processes: float, *, poller: bool) -> float:
@@ -61,7 +62,7 @@ class GlobalLimit:
         """From now on, keep ``share`` of the limit."""
         rate, burst = self._whole
         self._rate = rate * share
-        self._burst = float(max(1, int(burst * share)))
+        self._burst = float(max(SMALLEST_BURST, int(burst * share)))
         self._tokens = min(self._tokens, self._burst)
 
     def counts(self, url: str) -> bool:
