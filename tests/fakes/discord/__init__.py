@@ -1,9 +1,10 @@
 """A local Discord-compatible server (``FakeDiscord``), with the builders and records tests use.
 
 One module a concern: ``payloads`` builds Discord's JSON objects, ``records`` holds what the server
-keeps, ``state`` what its parts share, ``gateway`` the websocket, ``rest`` the HTTP API, ``limits``
-rate limits and injected failures, ``interactions`` what a test sends and the bot answers, ``spec``
-the checks against Discord's OpenAPI description, and ``server`` puts them together.
+keeps, ``state`` what its parts share, ``gateway`` the websocket (sharded as Discord shards it),
+``rest`` the HTTP API, ``limits`` rate limits and injected failures, ``interactions`` what a test
+sends and the bot answers, ``spec`` the checks against Discord's OpenAPI description, and
+``server`` puts them together.
 """
 
 from tests.fakes.discord.limits import EMBED_TOTAL_LIMIT, embed_limit_problems
@@ -20,6 +21,7 @@ from tests.fakes.discord.payloads import (
     make_channel,
     make_guild,
     snowflake,
+    snowflake_on_shard,
     user_payload,
 )
 from tests.fakes.discord.records import Interaction, Message, Request, component
@@ -48,5 +50,6 @@ __all__ = [
     "make_channel",
     "make_guild",
     "snowflake",
+    "snowflake_on_shard",
     "user_payload",
 ]

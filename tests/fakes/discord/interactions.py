@@ -197,7 +197,7 @@ class Interactions(Gateway, Rest):
             payload["message"] = message
         interaction = Interaction(payload, sent_at=time.perf_counter())
         self.interactions[interaction.id] = interaction
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=guild["id"])
         return interaction
 
     def _options(
