@@ -12,6 +12,13 @@ The database statements of that poll and of an idle poll (nothing new) are count
 every world-records channel is checked for exactly one post, and a /status every half second
 meanwhile shows whether commands are still answered within Discord's 3 s. The floor is the
 global limit's: 1,000 posts take at least 20 s.
+
+``--processes 2`` measures the fan-out from the poller of two processes: the servers are spread over
+2 shards, the bot runs shard 0 (the other process's shard 1 is left unconnected: it would post
+nothing), keeps the poller's share of the global limit, and reaches the servers of shard 1 over
+REST. Their settings were made long before a record, in practice: the bot has read their channels
+ahead (its peer-channels job, run once the settings are made, before the record); a second record
+is timed too.
 """
 
 from __future__ import annotations
@@ -32,15 +39,15 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.figures import print_figures
-from bot.app import HaloBot
+from bot.app import PEER_CHANNELS, HaloBot
 from bot.config import Config
 from bot.models.settings import AnnouncementFilters
 from bot.runtime.logging_setup import setup_logging
 from bot.services.announcements import FEED_STATE, Announcements
-from bot.storage.settings import FeatureSetting
+from bot.storage.settings import FeatureSetting, GuildSettings
 from tests.cogs.test_announcements import new_record, publish
 from tests.conftest import running
-from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
+from tests.fakes.discord import FakeDiscord, discord_spec, make_guild, snowflake_on_shard
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.local_config import local_settings
 
@@ -76,21 +83,49 @@ class Statements:
         figures["ms"] = (self.seconds - seconds) * 1000
 
 
-async def fan_out(servers: int, data_dir: Path) -> list[tuple[str, str]]:
-    """The figures of one new record announced in ``servers`` servers."""
-    discord = FakeDiscord(guilds=[make_guild(f"Guild {i}") for i in range(servers)])
+async def fan_out(servers: int, data_dir: Path, processes: int = 1) -> list[tuple[str, str]]:
+    """The figures of one new record announced in ``servers`` servers, by the poller of
+    ``processes`` (each of one shard)."""
+    guilds = [
+        make_guild(f"Guild {i}", guild_id=snowflake_on_shard(i % processes, processes))
+        for i in range(servers)
+    ]
+    discord = FakeDiscord(guilds=guilds)
     haloruns = FakeHaloRuns()
     await discord.start()
     await haloruns.start()
     settings = local_settings(discord, data_dir, haloruns)
-    config = Config(**settings | {"haloruns": settings["haloruns"] | {"records_poll_seconds": 3600}})
+    sharded = {"shard_count": processes, "shard_ids": [0]} if processes > 1 else {}
+    config = Config(
+        **settings
+        | {
+            "haloruns": settings["haloruns"] | {"records_poll_seconds": 3600},
+            "discord": settings["discord"] | sharded,
+        }
+    )
     try:
         async with running(config, discord) as bot:
             await bot.wait_until_ready()
-            return await measure(bot, discord, haloruns, servers)
+            rows = await measure(bot, discord, haloruns, servers)
+            if processes > 1:
+                rows += await next_record(bot, discord, haloruns, servers)
+            of = f" from 1 of {processes} processes" if processes > 1 else ""
+            return [(name.replace(":", f"{of}:", 1), value) for name, value in rows]
     finally:
         await haloruns.stop()
         await discord.stop()
+
+
+async def announcements_everywhere(discord: FakeDiscord, settings: GuildSettings) -> set[str]:
+    """Turns announcements on in every server's world-records channel; their ids."""
+    channels = set()
+    for guild in discord.guilds:
+        channel = next(c for c in guild["channels"] if c["name"] == "world-records")
+        channels.add(channel["id"])
+        await settings.save(
+            FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None, AnnouncementFilters())
+        )
+    return channels
 
 
 async def commands_meanwhile(discord: FakeDiscord, answered: list[float]) -> None:
@@ -110,13 +145,9 @@ async def measure(
     async with asyncio.timeout(30):
         while await bot.state.get(FEED_STATE) is None:  # noqa: ASYNC110 - the job's first look, in the database
             await asyncio.sleep(0.05)
-    channels = set()
-    for guild in discord.guilds:
-        channel = next(c for c in guild["channels"] if c["name"] == "world-records")
-        channels.add(channel["id"])
-        await bot.settings.save(
-            FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None, AnnouncementFilters())
-        )
+    channels = await announcements_everywhere(discord, bot.settings)
+    if PEER_CHANNELS in bot.jobs.names:  # the poller of several processes
+        await bot.jobs.run_now(PEER_CHANNELS)
     # The cog's module is loaded by discord.py as its own copy: reach its feed by attribute.
     feed = getattr(bot.get_cog("Announcements"), "feed", None)
     if not isinstance(feed, Announcements):
@@ -170,18 +201,38 @@ async def measure(
     ]
 
 
+async def next_record(
+    bot: HaloBot, discord: FakeDiscord, haloruns: FakeHaloRuns, servers: int
+) -> list[tuple[str, str]]:
+    """A second record, once the first was posted everywhere: the channels are known by then."""
+    feed = getattr(bot.get_cog("Announcements"), "feed", None)
+    assert isinstance(feed, Announcements)
+    publish(haloruns, new_record(1), new_record(2))
+    started = time.perf_counter()
+    result = await feed.poll()
+    elapsed = time.perf_counter() - started
+    if result.posted != servers:
+        raise RuntimeError(f"{result.posted} posted by the bot, {servers} expected")
+    floor = servers / DISCORD_GLOBAL_LIMIT
+    return [
+        (f"{servers:,} servers: next record → last post", f"{elapsed:.2f} s"),
+        (f"{servers:,} servers: next record, x the floor", f"{elapsed / floor:.3f}"),
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         prog="python -m bench.announcements", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--servers", type=int, action="append", help="default: 1 and 1000")
+    parser.add_argument("--processes", type=int, default=1, help="the poller of this many (default 1)")
     args = parser.parse_args()
     setup_logging("WARNING", [])
     discord_spec()
     rows = []
     with tempfile.TemporaryDirectory(prefix="halobot-bench-") as tmp:
         for servers in args.servers or [1, 1000]:
-            rows += asyncio.run(fan_out(servers, Path(tmp) / str(servers)))
+            rows += asyncio.run(fan_out(servers, Path(tmp) / str(servers), args.processes))
             print(f"{servers} servers: done", flush=True)
     print_figures(rows)
 

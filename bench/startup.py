@@ -16,7 +16,8 @@ the bare bot (A) is ``bench.bare_bot``. For each:
 - CPU used by ready: user + system CPU seconds of the process when it says it is ready (discord.py's
   ``on_ready``, ``guild_ready_timeout`` = 2 s after the last server);
 - resident memory, settled: the process's RSS ``SETTLE`` seconds after ready, with 1 server (median
-  of the restarts) and with 10,000 servers;
+  of the restarts) and with 10,000 servers in ``MANY_SHARDS`` shards (both bots sharded alike);
+- spawn → ready, with 10,000 servers in ``MANY_SHARDS`` shards: until the process says it is ready;
 - /status p50 / p99: ``STATUS_CALLS`` sequential /status, from INTERACTION_CREATE sent to the
   interaction callback received, less the local Discord's check of the callback's body.
 """
@@ -39,13 +40,14 @@ import psutil
 
 from bench.announcements import fan_out
 from bench.figures import print_figures
-from tests.fakes.discord import FakeDiscord, discord_spec, make_guild
+from tests.fakes.discord import FakeDiscord, discord_spec, make_guild, snowflake_on_shard
 from tests.fakes.haloruns_server import FakeHaloRuns
 
 RESTARTS = 3
 STATUS_CALLS = 500
 STATUS_WARMUP = 10
 MANY_GUILDS = 10_000
+MANY_SHARDS = 4  # 2,500 servers a shard: the most Discord lets one session hold
 SETTLE = 1.5  # seconds after ready before the memory is read
 READY_TIMEOUT = 120.0  # seconds; 10,000 GUILD_CREATEs included
 STOP_TIMEOUT = 10.0
@@ -59,12 +61,14 @@ READY_LINE = "Ready as"  # what both bots print once discord.py is ready
 @dataclass
 class Start:
     gateway: float  # seconds from spawn to the gateway websocket accepted
+    ready: float  # seconds from spawn to ready
     cpu: float  # CPU seconds the process used by ready
     rss: float  # MiB, settled after ready
 
 
-# A bot under measure: how to spawn it (argv, environment) against a local Discord and a data dir.
-Command = Callable[[FakeDiscord, FakeHaloRuns, Path], tuple[list[str], dict[str, str]]]
+# A bot under measure: how to spawn it (argv, environment) against a local Discord and a data dir,
+# with that many shards (0: as many as Discord recommends).
+Command = Callable[[FakeDiscord, FakeHaloRuns, Path, int], tuple[list[str], dict[str, str]]]
 
 
 def compiled(env: dict[str, str], data: Path) -> dict[str, str]:
@@ -74,23 +78,29 @@ def compiled(env: dict[str, str], data: Path) -> dict[str, str]:
     return env | {"PYTHONPYCACHEPREFIX": str(data / "pycache")}
 
 
-def bare_bot(server: FakeDiscord, haloruns: FakeHaloRuns, data: Path) -> tuple[list[str], dict[str, str]]:
+def bare_bot(
+    server: FakeDiscord, haloruns: FakeHaloRuns, data: Path, shards: int
+) -> tuple[list[str], dict[str, str]]:
     env = {
         **os.environ,
         "BARE_API_BASE": server.api_base,
         "BARE_GATEWAY_URL": server.gateway_url,
         "BARE_TOKEN": server.token,
+        "BARE_SHARD_COUNT": str(shards),
         "PYTHONPATH": str(REPO),
     }
     return [sys.executable, "-m", "bench.bare_bot"], compiled(env, data)
 
 
-def this_bot(server: FakeDiscord, haloruns: FakeHaloRuns, data: Path) -> tuple[list[str], dict[str, str]]:
+def this_bot(
+    server: FakeDiscord, haloruns: FakeHaloRuns, data: Path, shards: int
+) -> tuple[list[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HALOBOT_") and k != "DISCORD_TOKEN"}
     env |= {
         "HALOBOT_DISCORD__TOKEN": server.token,
         "HALOBOT_DISCORD__API_BASE": server.api_base,
         "HALOBOT_DISCORD__GATEWAY_URL": server.gateway_url,
+        "HALOBOT_DISCORD__SHARD_COUNT": str(shards),
         "HALOBOT_DATABASE__URL": f"sqlite+aiosqlite:///{data / 'halobot.db'}",
         "HALOBOT_HALORUNS__BASE_URL": haloruns.base_url,
         # No local speedrun.com: an address nothing listens on, so a call fails at once.
@@ -104,10 +114,10 @@ def this_bot(server: FakeDiscord, haloruns: FakeHaloRuns, data: Path) -> tuple[l
 
 @contextlib.asynccontextmanager
 async def spawned(
-    command: Command, server: FakeDiscord, haloruns: FakeHaloRuns, data: Path
+    command: Command, server: FakeDiscord, haloruns: FakeHaloRuns, data: Path, shards: int = 0
 ) -> AsyncIterator[Start]:
     """The bot's process, ready and settled; terminated when the block ends."""
-    argv, env = command(server, haloruns, data)
+    argv, env = command(server, haloruns, data, shards)
     connections = len(server.gateway_opened)
     spawn = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
@@ -131,11 +141,12 @@ async def spawned(
             )
         if not ready.is_set():
             raise RuntimeError(f"{argv} stopped before it was ready:\n" + "\n".join(output[-20:]))
+        ready_at = time.perf_counter() - spawn
         figures = psutil.Process(process.pid)
         cpu = figures.cpu_times()
         await asyncio.sleep(SETTLE)
         rss = figures.memory_info().rss / MIB
-        yield Start(server.gateway_opened[connections] - spawn, cpu.user + cpu.system, rss)
+        yield Start(server.gateway_opened[connections] - spawn, ready_at, cpu.user + cpu.system, rss)
     finally:
         if process.returncode is None:
             process.terminate()
@@ -148,8 +159,13 @@ async def spawned(
 
 
 @contextlib.asynccontextmanager
-async def local_servers(guilds: int) -> AsyncIterator[tuple[FakeDiscord, FakeHaloRuns]]:
-    server = FakeDiscord(guilds=[make_guild(f"Guild {i}") for i in range(guilds)])
+async def local_servers(guilds: int, shards: int = 1) -> AsyncIterator[tuple[FakeDiscord, FakeHaloRuns]]:
+    """The local Discord with ``guilds`` servers, spread evenly over ``shards``, and HaloRuns."""
+    server = FakeDiscord(
+        guilds=[
+            make_guild(f"Guild {i}", guild_id=snowflake_on_shard(i % shards, shards)) for i in range(guilds)
+        ]
+    )
     haloruns = FakeHaloRuns()
     await server.start()
     await haloruns.start()
@@ -214,15 +230,16 @@ async def measure(name: str, command: Command, data: Path) -> Figures:
                 if run == RESTARTS - 1:
                     status = await status_latency(server)
     async with (
-        local_servers(MANY_GUILDS) as (server, haloruns),
-        spawned(command, server, haloruns, data) as many,
+        local_servers(MANY_GUILDS, MANY_SHARDS) as (server, haloruns),
+        spawned(command, server, haloruns, data, MANY_SHARDS) as many,
     ):
         pass
     figures = Figures(first, restarts, many, status)
     print(
         f"{name}: gateway {figures.restart(lambda s: s.gateway):.2f} s, CPU"
         f" {figures.restart(lambda s: s.cpu):.2f} s, {figures.restart(lambda s: s.rss):.1f} MiB,"
-        f" {many.rss:.1f} MiB with {MANY_GUILDS:,} servers",
+        f" {many.rss:.1f} MiB and ready in {many.ready:.2f} s with {MANY_GUILDS:,} servers in"
+        f" {MANY_SHARDS} shards",
         flush=True,
     )
     return figures
@@ -240,7 +257,16 @@ def table(a: Figures, b: Figures) -> list[tuple[str, str]]:
             "MiB",
             1,
         ),
-        row(f"resident memory, settled, {MANY_GUILDS:,} servers", a.many.rss, b.many.rss, "MiB", 1),
+        row(
+            f"resident memory, settled, {MANY_GUILDS:,} servers in {MANY_SHARDS} shards",
+            a.many.rss,
+            b.many.rss,
+            "MiB",
+            1,
+        ),
+        row(
+            f"spawn → ready, {MANY_GUILDS:,} servers in {MANY_SHARDS} shards", a.many.ready, b.many.ready, "s"
+        ),
         row("spawn → gateway opened", a.restart(lambda s: s.gateway), b.restart(lambda s: s.gateway), "s"),
         row("CPU used by ready", a.restart(lambda s: s.cpu), b.restart(lambda s: s.cpu), "s"),
         row(f"/status p50 (n={STATUS_CALLS})", a.status_percentile(50), b.status_percentile(50), "ms"),

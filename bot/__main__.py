@@ -26,6 +26,7 @@ from bot.config import Config, ConfigError, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
 from bot.runtime.health import health_server
+from bot.runtime.leader import single_process
 from bot.runtime.logging_setup import masked, setup_logging
 from bot.storage.database import open_database
 
@@ -36,6 +37,12 @@ EXIT_FAILURE = 1
 EXIT_BAD_CONFIG = 2
 SHUTDOWN_GRACE_SECONDS = 1.0
 HOW_TO_LOG_IN = "set DISCORD_TOKEN (or discord.token in the config)"
+# Gateway closes that no reconnect can mend: the shards configured are not ones Discord accepts.
+SHARDING_CLOSES = {
+    4010: "the shard is not valid for discord.shard_count (Invalid shard)",
+    4011: "the bot is in too many servers for that many shards (Sharding required); "
+    "set discord.shard_count to 0 (Discord's recommendation) or higher",
+}
 
 
 @asynccontextmanager
@@ -109,6 +116,12 @@ async def _connect(bot: HaloBot) -> None:
         if first_connection.expired():
             raise StartupError(_no_answer(bot, discord_config.gateway_url)) from None
         raise
+    except discord.ConnectionClosed as closed:
+        if closed.code in SHARDING_CLOSES:
+            raise StartupError(
+                f"Discord closed shard {closed.shard_id}: {SHARDING_CLOSES[closed.code]}"
+            ) from None
+        raise
     finally:
         bot.remove_listener(connected, "on_connect")
 
@@ -128,8 +141,9 @@ async def run(config: Config) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
-        await serve_until(bot, stop)
+    with single_process(config.database.url):
+        async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
+            await serve_until(bot, stop)
 
 
 async def sync(config: Config) -> list[str]:

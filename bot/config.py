@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, get_args, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 CONFIG_PATH_ENV = "HALOBOT_CONFIG"
@@ -74,10 +83,35 @@ class DiscordConfig(_Section):
     # discord.py's guild_ready_timeout: at connect, ready this long after the last server arrived.
     guild_ready_seconds: Annotated[float, Field(gt=0, le=60)] = 2.0
     connect_timeout_seconds: Annotated[float, Field(gt=0)] = 30
+    # 0: as many shards as Discord recommends (GET /gateway/bot); a guild is on shard (id >> 22) % count.
+    shard_count: Annotated[int, Field(ge=0)] = 0
+    # The shards this process runs ([]: every shard of shard_count).
+    shard_ids: list[Annotated[int, Field(ge=0)]] = []
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shards_of_the_count(cls, shard_ids: list[int], info: ValidationInfo) -> list[int]:
+        count = info.data.get("shard_count")
+        if not shard_ids or count is None:  # none named, or the count is wrong itself
+            return shard_ids
+        if count == 0:
+            raise ValueError("needs a positive discord.shard_count (the shards of all processes together)")
+        if len(set(shard_ids)) != len(shard_ids):
+            raise ValueError("lists a shard twice")
+        if max(shard_ids) >= count:
+            raise ValueError(f"must be below discord.shard_count ({count})")
+        return shard_ids
+
+    def processes(self) -> float:
+        """How many processes share the bot, as this one's part of the shards says (1 unless
+        ``shard_ids`` names some)."""
+        return self.shard_count / len(self.shard_ids) if self.shard_ids else 1.0
 
 
 class DatabaseConfig(_Section):
     url: DatabaseUrl = "sqlite+aiosqlite:///data/halobot.db"
+    # On PostgreSQL, how often a process that is not the poller tries to become it.
+    poller_retry_seconds: Annotated[float, Field(gt=0, le=20)] = 10
 
 
 class HaloRunsConfig(_Section):

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot import __version__
 from bot.app import HaloBot
 from bot.runtime.jobs import JobHealth
-from bot.runtime.telemetry import ServiceHealth
+from bot.runtime.telemetry import ServiceHealth, ShardHealth
 from bot.ui.replies import send_reply
 from bot.utils.rendering import FIELD_LIMIT, clip, duration, plain, timestamp
 
@@ -40,10 +40,27 @@ def job_line(health: JobHealth) -> str:
     return f"**{health.name}**: " + " · ".join(parts)
 
 
+def shard_line(health: ShardHealth) -> str:
+    """``shard 1: 42 ms · 1,234 servers``, or that it is not connected."""
+    if not health.connected:
+        state = "not connected"
+    elif health.latency is None:
+        state = "latency not measured yet"
+    else:
+        state = f"{health.latency * 1000:.0f} ms"
+    return f"shard {health.shard_id}: {state} · {health.servers:,} server{'' if health.servers == 1 else 's'}"
+
+
+def poller_line(since: datetime | None) -> str:
+    if since is None:
+        return "another process runs the pollers; this one takes over if it stops"
+    return f"this process, since {timestamp(since, 'f')}"
+
+
 def status_embed(bot: HaloBot) -> discord.Embed:
     now = datetime.now(UTC)
     telemetry = bot.telemetry
-    latency = "not measured yet" if math.isinf(bot.latency) else f"{bot.latency * 1000:.0f} ms"
+    latency = "not measured yet" if not math.isfinite(bot.latency) else f"{bot.latency * 1000:.0f} ms"
     embed = discord.Embed(title="Halo Speedrun Bot status", colour=discord.Colour.green(), timestamp=now)
     embed.add_field(name="Version", value=__version__)
     embed.add_field(
@@ -51,6 +68,13 @@ def status_embed(bot: HaloBot) -> discord.Embed:
         value=f"{duration(now - telemetry.started)} (since {timestamp(telemetry.started, 'f')})",
     )
     embed.add_field(name="Gateway latency", value=latency)
+    shards = [shard_line(shard) for shard in bot.shard_health()]
+    embed.add_field(
+        name=f"Shards ({len(shards)} of {bot.shard_count or 0})",
+        value=clip("\n".join(shards) or "not connected yet", FIELD_LIMIT),
+        inline=False,
+    )
+    embed.add_field(name="Poller", value=poller_line(bot.poller.since), inline=False)
     for health in telemetry.services.values():
         embed.add_field(name=health.name, value=service_line(health), inline=False)
     jobs = [job_line(job) for job in bot.jobs.health()]
@@ -67,7 +91,7 @@ class StatusCog(commands.Cog, name="Status"):
 
     @app_commands.command()
     async def status(self, interaction: discord.Interaction) -> None:
-        """Version, uptime, gateway latency, how each upstream service and each poller is doing."""
+        """Version, uptime, this process's shards and whether it polls, each service and poller."""
         await send_reply(interaction, embed=status_embed(self.bot))
 
 

@@ -8,6 +8,15 @@ So every request it sends waits here for its turn first, through an aiohttp trac
 than one second's worth through, so that requests reaching Discord slightly closer together than
 they left still fit. A global 429 all the same (another process using the same token) empties the
 bucket for the ``Retry-After`` it names.
+
+Several processes of one bot (each running some of its shards) share the limit. Nearly all of a
+bot's counted requests are posts, and only the poller posts (answers to commands are interaction
+callbacks, not counted): each other process keeps ``IDLE_SHARE`` of the limit, and the poller the
+rest (``share``).
+
+Gateway sessions have a limit of their own: Discord lets shards identify in buckets
+(``shard_id % max_concurrency``), one identify a bucket every five seconds. ``IdentifyPace`` keeps it
+for the shards of this process.
 """
 
 from __future__ import annotations
@@ -24,16 +33,37 @@ log = logging.getLogger(__name__)
 GLOBAL_LIMIT = 50.0  # requests a second, Discord's default for a bot
 BURST = 40  # requests let through at once: a fifth of a second short of the limit's second
 EXEMPT = ("/interactions/", "/webhooks/")  # interaction callbacks and followups: not counted
+IDENTIFY_SECONDS = 5.0  # one identify a bucket this often
+IDLE_SHARE = 0.02  # of the limit, for each process that is not the poller (1 request a second)
+SMALLEST_BURST = 5  # a start's few requests (login, commands, gateway) go at once, whatever the share
+
+
+def share(processes: float, *, poller: bool) -> float:
+    """The part of the global limit a process keeps, of ``processes`` sharing the bot."""
+    if processes <= 1:
+        return 1.0
+    return max(IDLE_SHARE, 1 - (processes - 1) * IDLE_SHARE) if poller else IDLE_SHARE
 
 
 class GlobalLimit:
-    def __init__(self, api_base: str, *, rate: float = GLOBAL_LIMIT, burst: int = BURST) -> None:
+    def __init__(
+        self, api_base: str, *, rate: float = GLOBAL_LIMIT, burst: int = BURST, share: float = 1.0
+    ) -> None:
+        """``share``: the part of the limit this process keeps (``rate`` and ``burst`` are the whole)."""
         self._api_base = api_base.rstrip("/") + "/"
-        self._rate = rate
-        self._burst = float(burst)
+        self._whole = (rate, burst)
+        self._rate = self._burst = self._tokens = 0.0
+        self.keep_share(share)
         self._tokens = self._burst
         self._updated = time.monotonic()
         self._turn = asyncio.Lock()  # first come, first served
+
+    def keep_share(self, share: float) -> None:
+        """From now on, keep ``share`` of the limit."""
+        rate, burst = self._whole
+        self._rate = rate * share
+        self._burst = float(max(SMALLEST_BURST, int(burst * share)))
+        self._tokens = min(self._tokens, self._burst)
 
     def counts(self, url: str) -> bool:
         """Whether a request to ``url`` counts against the global limit."""
@@ -83,3 +113,26 @@ class GlobalLimit:
             self._tokens -= 1
             return 0.0
         return (1 - self._tokens) / self._rate
+
+
+class IdentifyPace:
+    """Gateway identifies paced as ``session_start_limit.max_concurrency`` allows (``allow`` it first;
+    until then, one at a time)."""
+
+    def __init__(self) -> None:
+        self.max_concurrency: int | None = None
+        self.seconds = IDENTIFY_SECONDS  # between two identifies of one bucket
+        self._last: dict[int, float] = {}  # by bucket: time.monotonic() of its last identify
+        self._turns: dict[int, asyncio.Lock] = {}
+
+    def allow(self, max_concurrency: int) -> None:
+        self.max_concurrency = max(1, max_concurrency)
+
+    async def wait(self, shard_id: int) -> None:
+        """Returns when shard ``shard_id`` may identify."""
+        bucket = shard_id % (self.max_concurrency or 1)
+        async with self._turns.setdefault(bucket, asyncio.Lock()):
+            last = self._last.get(bucket)
+            if last is not None and (wait := last + self.seconds - time.monotonic()) > 0:
+                await asyncio.sleep(wait)
+            self._last[bucket] = time.monotonic()

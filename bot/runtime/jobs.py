@@ -1,4 +1,5 @@
-"""The bot's background jobs (the pollers and the Halo Waypoint sign-in renewal).
+"""The bot's background jobs (the pollers and the Halo Waypoint sign-in renewal), run by the one
+process that is the poller (bot/runtime/leader.py).
 
 Each job runs every N seconds once started, never two runs of one job at a time, a failure logged
 and the job kept. Each job's health is kept for /status: when it last ran well (a poller's run
@@ -108,8 +109,16 @@ class Jobs:
             self._scheduler.remove_job(name)
 
     def start(self) -> None:
+        """Starts the jobs, or resumes them after ``pause``."""
         if not self._scheduler.running:
             self._scheduler.start()
+        else:
+            self._scheduler.resume()
+
+    def pause(self) -> None:
+        """No new runs until ``start``; a run under way goes on (another process polls now)."""
+        if self._scheduler.running:
+            self._scheduler.pause()
 
     @property
     def names(self) -> list[str]:

@@ -6,7 +6,10 @@ every request the bot makes (posts, publications, edits, lookups), paced from wh
 
 Deliveries are made oldest first within each channel of a server (one post per channel, for
 every setting there that wants the run, pinging each of their roles), channels side by side, and
-each is marked posted only once Discord accepted it. A refusal that only the server's admins can
+each is marked posted only once Discord accepted it. A poll claims the deliveries it makes in the
+database for ``CLAIM_SECONDS`` (and gives back the ones it did not make): should its process die,
+the next poller makes them once that ran out, with the same nonce, so a post Discord already
+accepted is matched to its message, not made twice. A refusal that only the server's admins can
 fix (channel gone, permission removed) is counted, and at ``FAILURE_LIMIT`` in a row the settings
 on that channel are turned off; other failures are retried at later polls, up to
 ``ATTEMPTS_LIMIT``. The Discord side of one post is bot/ui/posting.py.
@@ -29,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Literal, TypeVar
 
 from bot.models.speedrun import SAME_TIME
-from bot.storage.ledger import EDITED, GONE, NOT_A_RECORD, Delivery, E, Posted, RunLedger
+from bot.storage.ledger import EDITED, GONE, NOT_A_RECORD, Delivery, E, Posted, RunLedger, this_process
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 RATE_LIMITED_TRIES = 5
@@ -78,6 +81,7 @@ async def paced(attempt: Callable[[], Awaitable[T]]) -> T:
 ATTEMPTS_LIMIT = 10  # polls a post is retried after other failures before it is given up
 SETTINGS_AT_ONCE = 50
 KEEP_DELIVERIES = timedelta(days=30)
+CLAIM_SECONDS = 60.0  # well within the minutes Discord matches a nonce
 PRUNE_EVERY = 24 * 3600.0
 
 
@@ -156,12 +160,14 @@ class FeedDelivery(Generic[E]):
         follow: Follower[E],
         succession: Callable[[Posted[E], Posted[E]], Succession | None],
         stopping: Callable[[], bool],
+        claimant: str | None = None,
     ) -> None:
         """``wanted(setting, run)``: whether the setting is for the run; ``post(target, run,
         previous, nonce)`` posts it (linking back to ``previous``) and returns the message id;
         ``succession(earlier, later)`` tells how the later post's record followed the earlier's
         (``None``: it is not the record of the same board after all), and ``follow`` edits the
-        earlier post to say so (``MessageGone`` if it is not there)."""
+        earlier post to say so (``MessageGone`` if it is not there); ``claimant`` names this process
+        in the claims (by default its host and process id)."""
         self._ledger = ledger
         self._settings = settings
         self._feature = feature
@@ -170,6 +176,7 @@ class FeedDelivery(Generic[E]):
         self._follow = follow
         self._succession = succession
         self._stopping = stopping
+        self._claimant = claimant or this_process()
         self._at_once = asyncio.Semaphore(SETTINGS_AT_ONCE)
         self._pruned = 0.0
         # The posts of records still standing, by server and board, in this delivery round.
@@ -184,9 +191,23 @@ class FeedDelivery(Generic[E]):
         return await self._ledger.owed()
 
     async def deliver(self) -> tuple[int, int, int]:
-        """Every pending post, then every follow-up owed; returns (posted, failed, edited)."""
+        """Every pending post no other process is making, then every follow-up owed; returns
+        (posted, failed, edited)."""
+        claimed = await self._ledger.claim(self._claimant, seconds=CLAIM_SECONDS)
+        try:
+            results = await self._deliver_claimed(claimed) if claimed else []
+        finally:
+            if claimed:
+                await self._ledger.release(self._claimant)
+        edited = await self._follow_up()
+        if time.monotonic() - self._pruned > PRUNE_EVERY:
+            self._pruned = time.monotonic()
+            await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
+        return sum(r[0] for r in results), sum(r[1] for r in results), edited
+
+    async def _deliver_claimed(self, claimed: list[Delivery[E]]) -> list[tuple[int, int]]:
         queues: dict[tuple[int, int], list[Delivery[E]]] = {}
-        for delivery in await self._ledger.pending():
+        for delivery in claimed:
             queues.setdefault((delivery.guild_id, delivery.channel_id), []).append(delivery)
         on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
         for setting in await self._settings.enabled(self._feature):
@@ -205,12 +226,7 @@ class FeedDelivery(Generic[E]):
             self._standing = {}
             for post in await self._ledger.standing(d.run for d in kept):
                 self._standing.setdefault((post.guild_id, self._ledger.board(post.run)), []).append(post)
-        results = await asyncio.gather(*work)
-        edited = await self._follow_up()
-        if time.monotonic() - self._pruned > PRUNE_EVERY:
-            self._pruned = time.monotonic()
-            await self._ledger.prune(datetime.now(UTC) - KEEP_DELIVERIES)
-        return sum(r[0] for r in results), sum(r[1] for r in results), edited
+        return await asyncio.gather(*work)
 
     async def _deliver_to(
         self, guild_id: int, channel_id: int, settings: list[FeatureSetting[Any]], queue: list[Delivery[E]]

@@ -12,7 +12,7 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any, overload
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, make_url, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from bot.storage.migrations import MIGRATIONS, head_revision
@@ -20,6 +20,8 @@ from bot.storage.migrations import MIGRATIONS, head_revision
 log = logging.getLogger(__name__)
 
 __all__ = ["MIGRATIONS", "open_database", "upsert", "utc"]
+
+MIGRATION_LOCK = 0x68616C6F6D6967  # "halomig": the advisory lock migrations are made under
 
 # Alembic's own table, as it keeps it: the revision the database is at.
 _ALEMBIC_VERSION = Table("alembic_version", MetaData(), Column("version_num", String(32), primary_key=True))
@@ -52,7 +54,10 @@ async def open_database(url: str) -> AsyncEngine:
 
 
 def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
-    """Applies the migrations not applied yet; the revisions before and after."""
+    """Applies the migrations not applied yet; the revisions before and after. On PostgreSQL,
+    processes starting at once migrate one after the other (a lock until the transaction ends)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     before = _current_revision(connection)
     if before == head_revision():
         return before, before

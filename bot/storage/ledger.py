@@ -3,6 +3,9 @@ whether it was posted.
 
 A run is marked posted for a server only after Discord accepted the message, so a crash or a
 failure between the two posts it again later (the post's nonce keeps a quick retry from doubling).
+Several processes may share the database: the one delivering claims the deliveries it is making
+(``claim``), and a claim left by a process that died runs out after its seconds, well within the
+minutes Discord matches a nonce, so that the next poller finishes that post once.
 Each feed (HaloRuns records, speedrun.com verified runs) keeps its own runs under its name; keys
 are unique across feeds (a feed's own keys carry a prefix of their own, such as ``src/``).
 
@@ -15,9 +18,11 @@ post the new one links back to), and its follow-up (the edit of its post) is owe
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
@@ -33,6 +38,11 @@ PENDING, POSTED, DROPPED = "pending", "posted", "dropped"
 FOLLOW_OWED, EDITED, GONE = "pending", "edited", "gone"  # a superseded post's follow-up
 NOT_A_RECORD = ""  # the board of a run that is no world record
 CHUNK = 500  # rows named in one statement
+
+
+def this_process() -> str:
+    """The name claims give this process: its host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class Entry(Protocol):
@@ -146,8 +156,9 @@ class RunLedger(Generic[E]):
                 log.warning("Run %s of the %s feed left out: %s", row.id, self._feed, error)
         return runs
 
-    async def pending(self) -> list[Delivery[E]]:
-        """Every delivery of this feed still to make, oldest run first."""
+    async def pending(self, claimant: str | None = None) -> list[Delivery[E]]:
+        """Every delivery of this feed still to make (those ``claimant`` claimed, if named), oldest
+        run first."""
         query = (
             select(
                 feed_deliveries.c.record_id,
@@ -160,6 +171,8 @@ class RunLedger(Generic[E]):
             .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
             .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id, feed_deliveries.c.channel_id)
         )
+        if claimant is not None:
+            query = query.where(feed_deliveries.c.claimed_by == claimant)
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
@@ -172,6 +185,39 @@ class RunLedger(Generic[E]):
                 )
                 for row in rows
             ]
+
+    async def claim(self, claimant: str, *, seconds: float) -> list[Delivery[E]]:
+        """The deliveries still to make that no other process is making, each claimed for
+        ``claimant`` for ``seconds`` (until ``release``), oldest run first."""
+        now = datetime.now(UTC)
+        free = (
+            feed_deliveries.c.claimed_until.is_(None)
+            | (feed_deliveries.c.claimed_until < now)
+            | (feed_deliveries.c.claimed_by == claimant)
+        )
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                feed_deliveries.update()
+                .where((feed_deliveries.c.status == PENDING) & self._of_this_feed() & free)
+                .values(claimed_by=claimant, claimed_until=now + timedelta(seconds=seconds))
+            )
+        return await self.pending(claimant)
+
+    async def release(self, claimant: str) -> None:
+        """Gives up ``claimant``'s claims on the deliveries still to make (it made what it could)."""
+        async with self._engine.begin() as connection:
+            await connection.execute(
+                feed_deliveries.update()
+                .where(
+                    (feed_deliveries.c.status == PENDING)
+                    & (feed_deliveries.c.claimed_by == claimant)
+                    & self._of_this_feed()
+                )
+                .values(claimed_by=None, claimed_until=None)
+            )
+
+    def _of_this_feed(self) -> ColumnElement[bool]:
+        return feed_deliveries.c.record_id.in_(select(feed_runs.c.id).where(feed_runs.c.feed == self._feed))
 
     async def owed(self) -> int:
         """How many deliveries of this feed are still to make."""
@@ -297,7 +343,6 @@ class RunLedger(Generic[E]):
         the posts of records still standing and those whose follow-up is owed (runs stay, so that
         one still in the feed is never taken for new)."""
         async with self._engine.begin() as connection:
-            this_feed = select(feed_runs.c.id).where(feed_runs.c.feed == self._feed)
             records = select(feed_runs.c.id).where(
                 (feed_runs.c.feed == self._feed)
                 & or_(feed_runs.c.board.is_(None), feed_runs.c.board != NOT_A_RECORD)
@@ -311,7 +356,7 @@ class RunLedger(Generic[E]):
                 feed_deliveries.delete().where(
                     (feed_deliveries.c.status != PENDING)
                     & (feed_deliveries.c.updated_at < before)
-                    & feed_deliveries.c.record_id.in_(this_feed)
+                    & self._of_this_feed()
                     & ~standing
                     & or_(feed_deliveries.c.follow.is_(None), feed_deliveries.c.follow != FOLLOW_OWED)
                 )

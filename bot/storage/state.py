@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.database import upsert
 from bot.storage.tables import bot_state
 
 
@@ -20,13 +21,9 @@ class BotState:
         return value
 
     async def set(self, key: str, value: str) -> None:
-        now = datetime.now(UTC)
-        async with self._engine.begin() as connection:
-            updated = await connection.execute(
-                bot_state.update().where(bot_state.c.key == key).values(value=value, updated_at=now)
-            )
-            if updated.rowcount == 0:
-                await connection.execute(bot_state.insert().values(key=key, value=value, updated_at=now))
+        row = {"key": key, "value": value, "updated_at": datetime.now(UTC)}
+        async with self._engine.begin() as connection:  # processes setting it at once cannot clash
+            await upsert(connection, bot_state, row, ["key"])
 
     async def forget_before(self, prefix: str, moment: datetime) -> None:
         """Forgets the keys starting with ``prefix`` last set before ``moment``."""

@@ -77,6 +77,9 @@ feed_deliveries = Table(
     Column("follow", String(16), nullable=True),
     Column("previous_channel", BigInteger, nullable=True),  # the post this one links back to
     Column("previous_message", BigInteger, nullable=True),
+    # The process making the post (host:pid), and until when: another takes it over after that.
+    Column("claimed_by", String(100), nullable=True),
+    Column("claimed_until", DateTime(timezone=True), nullable=True),
     Index("feed_deliveries_pending", "status", "record_id"),
 )
 

@@ -3,6 +3,10 @@
 A refusal only the server's admins can fix becomes ``DeliveryRefused``; a rate limit beyond
 discord.py's own retries ``SlowDown``; another 4xx ``PostRejected``; a server out of reach
 ``ServerUnavailable``. Anything else (5xx, network) is left as it is, to be retried.
+
+With several processes, the poller posts in servers of the others' shards too: those are not in
+its cache, so their channels are read over REST and kept (``RemoteChannels``, which the bot holds
+and reads ahead of the posts), and a role is pinged by its id.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import discord
 
@@ -35,17 +39,71 @@ log = logging.getLogger(__name__)
 PUBLISH_SECONDS = 5.0  # Discord allows about 10 publications a channel an hour: never wait long
 
 
+class RemoteChannels:
+    """The channels of servers on other processes' shards, as read over REST: by the first post
+    in one, or ahead of the posts by ``read`` (the poller's job, bot/app.py)."""
+
+    def __init__(self) -> None:
+        self._channels: dict[int, discord.TextChannel] = {}
+
+    async def get(self, client: discord.Client, channel_id: int) -> discord.TextChannel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = self._channels[channel_id] = await _fetch_text_channel(client, channel_id)
+        return channel
+
+    async def read(self, client: discord.Client, configured: Iterable[tuple[int, int]]) -> int:
+        """Reads again the channels of the ``(server, channel)`` pairs on other processes' shards,
+        and forgets the rest; a channel refused is left to its next post. Returns how many it keeps."""
+        channels: dict[int, discord.TextChannel] = {}
+        for guild_id, channel_id in configured:
+            if on_another_process(client, guild_id) and channel_id not in channels:
+                try:
+                    channels[channel_id] = await _fetch_text_channel(client, channel_id)
+                except (DeliveryRefused, discord.HTTPException) as error:
+                    log.info("Channel %s of server %s not read ahead: %s", channel_id, guild_id, error)
+        self._channels = channels
+        return len(channels)
+
+
+@runtime_checkable
+class KeepsRemoteChannels(Protocol):
+    """A client that keeps the channels of other processes' servers (the bot does)."""
+
+    @property
+    def remote_channels(self) -> RemoteChannels: ...
+
+
+def on_another_process(client: discord.Client, guild_id: int) -> bool:
+    """Whether the server belongs to a shard this process does not run."""
+    if not isinstance(client, discord.AutoShardedClient) or not client.shard_count:
+        return False
+    own = client.shard_ids or range(client.shard_count)
+    return (guild_id >> 22) % client.shard_count not in own
+
+
 async def configured_channel(client: discord.Client, guild_id: int, channel_id: int) -> discord.TextChannel:
     """The channel; only one Discord says is gone (or not a text channel) counts as a refusal."""
     guild = client.get_guild(guild_id)
+    if guild is None and on_another_process(client, guild_id):
+        if isinstance(client, KeepsRemoteChannels):
+            return await client.remote_channels.get(client, channel_id)
+        return await _fetch_text_channel(client, channel_id)
     if guild is None or guild.unavailable:
         raise ServerUnavailable(f"server {guild_id} is not available right now")
-    channel: object = guild.get_channel(channel_id)
+    channel = guild.get_channel(channel_id)
     if channel is None:
-        try:
-            channel = await client.fetch_channel(channel_id)
-        except (discord.NotFound, discord.Forbidden):
-            raise DeliveryRefused("the channel no longer exists") from None
+        return await _fetch_text_channel(client, channel_id)
+    if not isinstance(channel, discord.TextChannel):
+        raise DeliveryRefused("the channel is no longer a text channel")
+    return channel
+
+
+async def _fetch_text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel:
+    try:
+        channel = await client.fetch_channel(channel_id)
+    except (discord.NotFound, discord.Forbidden):
+        raise DeliveryRefused("the channel no longer exists") from None
     if not isinstance(channel, discord.TextChannel):
         raise DeliveryRefused("the channel is no longer a text channel")
     return channel
@@ -54,13 +112,18 @@ async def configured_channel(client: discord.Client, guild_id: int, channel_id: 
 def role_ping(
     channel: discord.abc.GuildChannel, role_ids: Iterable[int | None]
 ) -> tuple[str | None, discord.AllowedMentions]:
-    """The configured roles' mentions, and the only mentions the message allows (none without a role)."""
-    roles = [
-        role for role_id in dict.fromkeys(role_ids) if role_id and (role := channel.guild.get_role(role_id))
-    ]
+    """The configured roles' mentions, and the only mentions the message allows (none without a
+    role). In a server of another process's shards (not in this one's cache) a role is taken by its id."""
+    roles: list[discord.Role | discord.Object] = []
+    for role_id in dict.fromkeys(role_ids):
+        role: discord.Role | discord.Object | None = channel.guild.get_role(role_id) if role_id else None
+        if role is None and role_id and channel.guild.unavailable:
+            role = discord.Object(role_id, type=discord.Role)
+        if role is not None:
+            roles.append(role)
     if not roles:
         return None, discord.AllowedMentions.none()
-    return " ".join(role.mention for role in roles), discord.AllowedMentions(
+    return " ".join(f"<@&{role.id}>" for role in roles), discord.AllowedMentions(
         everyone=False, users=False, roles=roles, replied_user=False
     )
 

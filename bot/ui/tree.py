@@ -25,10 +25,16 @@ def apology(error_id: str) -> str:
     return f"Sorry, something went wrong on our side. It has been logged as error `{error_id}`."
 
 
+def shard_of(interaction: discord.Interaction[HaloBot]) -> int:
+    """The shard the interaction came on (direct messages come on shard 0)."""
+    count = interaction.client.shard_count or 1
+    return (interaction.guild_id >> 22) % count if interaction.guild_id else 0
+
+
 class HaloTree(app_commands.CommandTree["HaloBot"]):
     async def interaction_check(self, interaction: discord.Interaction[HaloBot]) -> bool:
         if interaction.type is discord.InteractionType.application_command and interaction.command:
-            self.client.telemetry.command_served(interaction.command.qualified_name)
+            self.client.telemetry.command_served(interaction.command.qualified_name, shard_of(interaction))
         return True
 
     async def on_error(
@@ -51,7 +57,7 @@ async def report_error(interaction: discord.Interaction[HaloBot], error: BaseExc
         kind, error_id = "internal", secrets.token_hex(4)
         message = apology(error_id)
         log.error("/%s failed, error id %s", name, error_id, exc_info=error)
-    interaction.client.telemetry.command_failed(name, kind)
+    interaction.client.telemetry.command_failed(name, kind, shard_of(interaction))
     if interaction.type is discord.InteractionType.autocomplete:
         return  # an autocomplete can only answer with choices
     try:

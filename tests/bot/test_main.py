@@ -115,6 +115,7 @@ def local_config(
         ("[discord]\ngateway_url = 'https://gateway.discord.gg'\n", "discord.gateway_url:"),
         ("[haloruns]\nrecords_poll_seconds = 0\n", "haloruns.records_poll_seconds:"),
         ("[database]\nurl = 'mysql://localhost/db'\n", "database.url:"),
+        ("[discord]\nshard_count = 2\nshard_ids = [1, 2]\n", "discord.shard_ids: must be below"),
         (
             "[infinite]\nauthority = 'http://login.example'\n",
             "infinite.authority: must be an absolute https://",
@@ -344,7 +345,7 @@ async def test_run_serves_status_and_stops_on_sigterm(
             assert reply.embeds[0]["title"] == "Halo Speedrun Bot status"
 
             metrics = await (await http.get(f"http://127.0.0.1:{port}/metrics")).text()
-            assert 'halobot_commands_total{command="status"} 1.0' in metrics
+            assert 'halobot_commands_total{command="status",shard="0"} 1.0' in metrics
     finally:
         stopped_at = time.perf_counter()
         process.send_signal(signal.SIGTERM)

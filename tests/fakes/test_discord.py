@@ -3,15 +3,18 @@ channel messages with nonces, and a refusal of bodies Discord would reject."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import aiohttp
 import discord
 import pytest
 from discord import app_commands
 
 from bot.app import HaloBot
-from tests.fakes.discord import FakeDiscord, make_guild
+from tests.fakes.discord import FakeDiscord, make_guild, snowflake_on_shard
 
+AUTH = {"Authorization": "Bot test-bot-token"}
 LEVELS = ["Tip of the Spear", "The Pillar of Autumn", "Tsavo Highway", "Truth and Reconciliation"]
 
 
@@ -244,3 +247,39 @@ async def test_a_webhook_posts_a_layout_only_with_components_asked_for(
         ["A layout through a webhook"]
     ]
     assert (plain.status, refused["code"]) == (400, 50006), "without with_components the layout is left out"
+
+
+async def identify(server: FakeDiscord, shard: list[int]) -> tuple[aiohttp.WSMessage, list[dict[str, Any]]]:
+    """Identifies a raw session as ``shard``; the close frame (or READY) and the events that came."""
+    events: list[dict[str, Any]] = []
+    async with aiohttp.ClientSession() as http, http.ws_connect(server.gateway_url) as ws:
+        await ws.receive_json()  # hello
+        await ws.send_json({"op": 2, "d": {"token": server.token, "intents": 1, "shard": shard}})
+        while (frame := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            events.append(json.loads(frame.data))
+            if events[-1]["t"] == "GUILD_CREATE" or not server.guilds_of(*shard):
+                break
+        return frame, events
+
+
+async def test_sessions_are_sharded_as_discord_shards_them(discord_server: FakeDiscord) -> None:
+    discord_server.guilds = [{"id": str(snowflake_on_shard(shard, 3))} for shard in (0, 1, 1, 2)]
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{discord_server.api_base}/gateway/bot", headers=AUTH) as answer:
+            gateway = await answer.json()
+        discord_server.guilds *= 700  # 2,800 in all, 1,400 on shard 1
+        async with http.get(f"{discord_server.api_base}/gateway/bot", headers=AUTH) as answer:
+            recommended = (await answer.json())["shards"]
+
+    _, [ready, *_] = await identify(discord_server, [1, 3])
+    invalid, _ = await identify(discord_server, [3, 3])
+    too_big, _ = await identify(discord_server, [0, 1])
+
+    assert gateway["shards"] == 1
+    assert gateway["session_start_limit"]["max_concurrency"] == 16
+    assert recommended == 3
+    assert ready["t"] == "READY"
+    assert ready["d"]["shard"] == [1, 3]
+    assert len(ready["d"]["guilds"]) == 1400
+    assert (invalid.type, invalid.data) == (aiohttp.WSMsgType.CLOSE, 4010)
+    assert (too_big.type, too_big.data) == (aiohttp.WSMsgType.CLOSE, 4011)

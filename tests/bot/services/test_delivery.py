@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.embeds.announcements import succession_text
@@ -82,7 +82,10 @@ def ledger(engine: AsyncEngine) -> RunLedger[Run]:
 
 
 def delivery(
-    engine: AsyncEngine, discord: Discord, stopping: Callable[[], bool] = lambda: False
+    engine: AsyncEngine,
+    discord: Discord,
+    stopping: Callable[[], bool] = lambda: False,
+    claimant: str | None = None,
 ) -> FeedDelivery[Run]:
     return FeedDelivery(
         ledger(engine),
@@ -93,6 +96,7 @@ def delivery(
         follow=discord.follow,
         succession=lambda earlier, later: None,
         stopping=stopping,
+        claimant=claimant,
     )
 
 
@@ -256,3 +260,27 @@ def test_a_later_record_ties_beats_or_supersedes_the_earlier_one() -> None:
         177.0: "Beaten by Sable \\* by 0:03 on <t:1717200000:D>: [new record](https://discord.com/x)",
         185.0: "Superseded by Sable \\* on <t:1717200000:D>: [new record](https://discord.com/x)",
     }, "a slower record follows one taken off the board"
+
+
+async def test_a_post_under_way_when_its_process_died_is_made_once_by_the_next_poller(
+    engine: AsyncEngine,
+) -> None:
+    await follow(engine, (1, "halo3"), (2, "halo3"))
+    await add(engine, [Run("a")], [1, 2])
+    # The poller that died had claimed both posts (and made the first, unmarked).
+    [made, _] = await ledger(engine).claim("dead-host:1", seconds=60)
+    discord = Discord()
+    next_poller = delivery(engine, discord, claimant="next-host:2")
+
+    while_claimed = await next_poller.deliver()
+    async with engine.begin() as connection:  # the claim runs out
+        await connection.execute(update(feed_deliveries).values(claimed_until=datetime.now(UTC)))
+    after = await next_poller.deliver()
+    again = await next_poller.deliver()
+
+    assert while_claimed == (0, 0, 0)
+    assert after == (2, 0, 0)
+    assert again == (0, 0, 0)
+    assert [(server, key) for server, _, key in discord.posted] == [(1, "a"), (2, "a")]
+    # The same nonce the dead poller posted with: Discord matches it to the message it made.
+    assert discord.attempts[0][2] == nonce("a", made.channel_id)

@@ -136,3 +136,20 @@ async def test_a_superseded_post_is_claimed_once_by_the_new_post_in_its_own_chan
         Posted(in_own_channel.record_id, 1, 10, 200, new, (10, 100)),
         Posted(in_own_channel.record_id, 1, 20, 201, new, (10, 100)),
     ], "both new posts stand, each linking back"
+
+
+async def test_a_delivery_claimed_by_one_process_is_not_made_by_another_until_released(
+    engine: AsyncEngine,
+) -> None:
+    ledger = records(engine)
+    await ledger.add([record("Nightfall", 600, "a")], lambda run: [(1, 10), (2, 20)])
+
+    mine = await ledger.claim("one:1", seconds=60)
+    theirs = await ledger.claim("two:2", seconds=60)
+    await ledger.posted(mine[0], message_id=9)
+    await ledger.release("one:1")
+    after_release = await ledger.claim("two:2", seconds=60)
+
+    assert [d.guild_id for d in mine] == [1, 2]
+    assert theirs == []
+    assert [d.guild_id for d in after_release] == [2]

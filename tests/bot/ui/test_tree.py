@@ -86,5 +86,5 @@ async def test_errors_are_counted_in_metrics(broken_bot: HaloBot, discord_server
     await (await discord_server.invoke("status")).reply()
 
     metrics = broken_bot.telemetry.metrics_text().decode()
-    assert 'halobot_command_errors_total{command="broken crash",kind="internal"} 1.0' in metrics
-    assert 'halobot_commands_total{command="status"} 1.0' in metrics
+    assert 'halobot_command_errors_total{command="broken crash",kind="internal",shard="0"} 1.0' in metrics
+    assert 'halobot_commands_total{command="status",shard="0"} 1.0' in metrics

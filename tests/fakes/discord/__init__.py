@@ -1,12 +1,12 @@
 """A local Discord-compatible server (``FakeDiscord``), with the builders and records tests use.
 
 One module a concern: ``payloads`` builds Discord's JSON objects, ``records`` holds what the server
-keeps, ``state`` what its parts share, ``gateway`` the websocket, ``rest`` the HTTP API, ``limits``
-rate limits and injected failures, ``components`` what Discord checks in a message's components
-(Components V2 layouts) and who a message pings, ``interactions`` what a test sends and the bot
-answers (in a server with the bot, or from a member's own install in a server without it, a DM or
-a group DM), ``spec`` the checks against Discord's OpenAPI description, and ``server`` puts them
-together.
+keeps, ``state`` what its parts share, ``gateway`` the websocket (sharded as Discord shards it),
+``rest`` the HTTP API, ``limits`` rate limits and injected failures, ``components`` what Discord
+checks in a message's components (Components V2 layouts) and who a message pings,
+``interactions`` what a test sends and the bot answers (in a server with the bot, or from a
+member's own install in a server without it, a DM or a group DM), ``spec`` the checks against
+Discord's OpenAPI description, and ``server`` puts them together.
 """
 
 from tests.fakes.discord.interactions import NotOffered, Place
@@ -25,6 +25,7 @@ from tests.fakes.discord.payloads import (
     make_channel,
     make_guild,
     snowflake,
+    snowflake_on_shard,
     user_payload,
 )
 from tests.fakes.discord.records import Interaction, Message, Request, component
@@ -56,5 +57,6 @@ __all__ = [
     "make_channel",
     "make_guild",
     "snowflake",
+    "snowflake_on_shard",
     "user_payload",
 ]

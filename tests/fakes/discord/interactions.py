@@ -296,7 +296,8 @@ class Interactions(Gateway, Rest):
             payload["message"] = message
         interaction = Interaction(payload, sent_at=time.perf_counter())
         self.interactions[interaction.id] = interaction
-        await self.dispatch("INTERACTION_CREATE", payload)
+        # On the session of its server's shard (shard 0's in a DM), as Discord sends it.
+        await self.dispatch("INTERACTION_CREATE", payload, guild_id=payload.get("guild_id"))
         return interaction
 
     def _options(

@@ -26,6 +26,13 @@ def snowflake() -> int:
     return ((int(time.time() * 1000) - DISCORD_EPOCH_MS) << 22) | (next(_ids) & 0x3FFFFF)
 
 
+def snowflake_on_shard(shard_id: int, shard_count: int) -> int:
+    """A fresh snowflake that, as a guild id, belongs to shard ``shard_id`` of ``shard_count``."""
+    flake = snowflake()
+    ms = (flake >> 22) // shard_count * shard_count + shard_id
+    return (ms << 22) | (flake & 0x3FFFFF)
+
+
 def iso_now() -> str:
     return datetime.now(UTC).isoformat()
 

@@ -46,6 +46,9 @@ def _judge(message: Message, body: Mapping[str, Any]) -> None:
 class Rest(Limits, State):
     """The REST API: every request is recorded, checked, then routed to its handler."""
 
+    def gateway_bot(self) -> dict[str, Any]:
+        raise NotImplementedError  # the gateway's (FakeDiscord puts them together)
+
     def __init__(self) -> None:
         super().__init__()
         self.owner = user_payload(snowflake(), "owner")
@@ -148,9 +151,13 @@ class Rest(Limits, State):
         async def application(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
             return json_response(self._application())
 
-        @route("GET", "/gateway(/bot)?")
+        @route("GET", "/gateway")
         async def gateway(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
-            return json_response({"url": self.gateway_url, "shards": 1})
+            return json_response({"url": self.gateway_url})
+
+        @route("GET", "/gateway/bot")
+        async def gateway_bot(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
+            return json_response(self.gateway_bot())
 
         @route("PUT", f"/applications/{app}/commands")
         async def put_global(request: web.Request, match: re.Match[str], body: Any) -> web.Response:
