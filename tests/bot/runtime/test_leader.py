@@ -194,13 +194,13 @@ async def test_two_processes_share_the_shards_and_post_each_record_once_even_whe
     assert all(line.startswith("another process") for s, line in enumerate(pollers) if s != poller)
     for guild, channel in zip(discord_server.guilds, channels, strict=True):
         made = posts(discord_server, channel)
-        assert [m.embeds[0]["description"].split(" by ")[1] for m in made] == [
+        assert [m.subtitle.split(" by ")[1] for m in made] == [
             "Fast Runner 1",
             "Fast Runner 2",
         ]
         # The role pinged in the peer's servers too, where the poller knows it only by its id.
         role = guild["roles"][1]["id"]
-        assert [(m.content, (m.allowed_mentions or {}).get("roles")) for m in made] == [
+        assert [(m.ping, (m.allowed_mentions or {}).get("roles")) for m in made] == [
             (f"<@&{role}>", [int(role)])
         ] * 2
     # The background jobs, the queue and the recap among them, run in the poller alone.
