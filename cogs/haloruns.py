@@ -28,6 +28,14 @@ log = logging.getLogger(__name__)
 Difficulty = Literal["easy", "normal", "heroic", "legendary"]
 Limit = app_commands.Range[int, 1, 50]
 
+LEVEL = "Level ID (0504), level name or pick from the list; full-game boards are levels too"
+# The options of a command about one board: Solo and Easy unless given.
+ONE_BOARD = {
+    "level": LEVEL,
+    "difficulty": "Difficulty (Easy unless given)",
+    "category": "Solo (unless given), Coop or an extension category",
+}
+
 
 class HaloRunsCog(commands.Cog, name="HaloRuns"):
     """Records, runs and runners from HaloRuns.com."""
@@ -74,7 +82,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
 
     @app_commands.command()
     @app_commands.describe(
-        level="Level ID (0504), level name or pick from the list; full-game boards are levels too",
+        level=LEVEL,
         difficulty="Only this difficulty",
         category="Solo, Coop or an extension category",
     )
@@ -93,11 +101,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         await send_reply(interaction, view=card_view(embeds.records_card(found, records)))
 
     @app_commands.command()
-    @app_commands.describe(
-        level="Level ID (0504), level name or pick from the list",
-        difficulty="Difficulty (Easy unless given)",
-        category="Solo (unless given), Coop or an extension category",
-    )
+    @app_commands.describe(**ONE_BOARD)
     @app_commands.autocomplete(level=_level_choices, category=_category_choices)
     async def vod(
         self,
@@ -113,11 +117,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
         await send_reply(interaction, embeds.vod_message(found, board_category, board_difficulty, link))
 
     @app_commands.command()
-    @app_commands.describe(
-        level="Level ID (0504), level name or pick from the list; full-game boards are levels too",
-        difficulty="Difficulty (Easy unless given)",
-        category="Solo (unless given), Coop or an extension category",
-    )
+    @app_commands.describe(**ONE_BOARD)
     @app_commands.autocomplete(level=_level_choices, category=_category_choices)
     async def history(
         self,
