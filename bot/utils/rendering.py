@@ -90,6 +90,8 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
     """``embed`` itself if it is within Discord's limits, else a copy cut to them: the last safety
     net under answers that are built within them."""
     original: dict[str, Any] = dict(embed.to_dict())
+    if _within_limits(original):
+        return embed  # the usual case: no copy to cut and compare
     data = copy.deepcopy(original)
     for key, limit in (("title", NAME_LIMIT), ("description", DESCRIPTION_LIMIT)):
         if key in data:
@@ -121,6 +123,24 @@ def fit_embed(embed: discord.Embed) -> discord.Embed:
         return embed
     log.warning("An embed over Discord's limits was cut to them")
     return discord.Embed.from_dict(data)
+
+
+def _within_limits(data: dict[str, Any]) -> bool:
+    """Whether ``fit_embed`` would leave the embed ``data`` as it is: every part within its limit,
+    no field with an empty name or value, all the text within the embed's total."""
+    fields = data.get("fields", [])
+    text = sum(len(data.get(key, "")) for key in ("title", "description"))
+    text += len(data.get("footer", {}).get("text", "")) + len(data.get("author", {}).get("name", ""))
+    return (
+        len(data.get("title", "")) <= NAME_LIMIT
+        and len(data.get("description", "")) <= DESCRIPTION_LIMIT
+        and len(data.get("footer", {}).get("text", "")) <= FOOTER_LIMIT
+        and len(data.get("author", {}).get("name", "")) <= NAME_LIMIT
+        and len(data.get("url", "")) <= URL_LIMIT
+        and len(fields) <= MAX_FIELDS
+        and all(0 < len(f["name"]) <= NAME_LIMIT and 0 < len(f["value"]) <= FIELD_LIMIT for f in fields)
+        and text + sum(len(f["name"]) + len(f["value"]) for f in fields) <= EMBED_TOTAL_LIMIT
+    )
 
 
 def pages_of(items: Sequence[str], *, per_page: int, budget: int, separator: str = "\n") -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import discord
 import pytest
 
@@ -50,6 +52,52 @@ def test_an_embed_over_every_limit_is_cut_to_what_discord_takes() -> None:
     assert discord_spec().violations("POST", "/channels/1/messages", body) == []
     assert embed_limit_problems(body) == []
     assert fitted["title"].endswith("…")
+
+
+def _one_over(limit: str) -> discord.Embed:
+    """An embed within every limit but ``limit``, which it passes by one."""
+    embed = discord.Embed(title="Title", description="text", url="https://e.example/")
+    embed.set_footer(text="footer").set_author(name="author").add_field(name="a", value="b")
+    over: dict[str, Callable[[], object]] = {
+        "title": lambda: setattr(embed, "title", "t" * 257),
+        "description": lambda: setattr(embed, "description", "d" * 4097),
+        "url": lambda: setattr(embed, "url", "https://e.example/" + "u" * 2031),
+        "footer": lambda: embed.set_footer(text="f" * 2049),
+        "author": lambda: embed.set_author(name="a" * 257),
+        "field count": lambda: [embed.add_field(name="n", value="v") for _ in range(25)],
+        "field name": lambda: embed.add_field(name="n" * 257, value="v"),
+        "field value": lambda: embed.add_field(name="n", value="v" * 1025),
+        "empty name": lambda: embed.add_field(name="", value="v"),
+        "empty value": lambda: embed.add_field(name="n", value=""),
+        "total": lambda: [embed.add_field(name="n", value="v" * 1000) for _ in range(6)],
+    }
+    over[limit]()
+    return embed
+
+
+@pytest.mark.parametrize(
+    "limit",
+    [
+        "title",
+        "description",
+        "url",
+        "footer",
+        "author",
+        "field count",
+        "field name",
+        "field value",
+        "empty name",
+        "empty value",
+        "total",
+    ],
+)
+def test_an_embed_over_one_limit_by_one_is_cut(limit: str) -> None:
+    embed = _one_over(limit)
+
+    fitted = fit_embed(embed)
+
+    assert fitted is not embed
+    assert embed_limit_problems({"embeds": [fitted.to_dict()]}) == []
 
 
 def test_fields_over_the_total_are_dropped_from_the_end() -> None:
