@@ -6,6 +6,11 @@ them to the bot; it turns the failures an operator can fix into one line and an 
 
 from __future__ import annotations
 
+import gc
+
+if __name__ == "__main__":  # the process starting, not an import: see collect_garbage_from_now()
+    gc.disable()
+
 import argparse
 import asyncio
 import logging
@@ -133,7 +138,22 @@ def _no_answer(bot: HaloBot, url: str) -> str:
 
 async def _login_and_connect(bot: HaloBot) -> None:
     await _login(bot)
+    collect_garbage_from_now()
     await _connect(bot)
+
+
+def collect_garbage_from_now() -> None:
+    """Start-up (the modules, the configuration, the cogs) makes some 200,000 objects that live as
+    long as the process does. Collecting garbage while they are made cost a fifth of the start-up's
+    CPU (0.25 s in 268 collections), and each later full collection would walk them all again.
+    So the process starts with the collector off, and here, logged in with every cog loaded (and
+    before the servers arrive), turns it on with what exists frozen (``gc.freeze``): later
+    collections walk only what came since. The start-up's own garbage (under 1 MiB) stays; the
+    other verbs, short, run with the collector off."""
+    if gc.isenabled():  # not started as ``python -m bot``
+        return
+    gc.freeze()
+    gc.enable()
 
 
 async def run(config: Config) -> None:

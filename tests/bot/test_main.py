@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import aiohttp
 import pytest
 from alembic.script import ScriptDirectory
 
-from bot.__main__ import main
+from bot.__main__ import collect_garbage_from_now, main
 from bot.storage.database import MIGRATIONS, open_database
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord import FakeDiscord
@@ -482,3 +483,15 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
     )
 
     assert loaded.stdout.split() == []
+
+
+def test_the_collector_off_at_start_comes_on_with_the_start_up_frozen() -> None:
+    gc.disable()
+    try:
+        collect_garbage_from_now()
+
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.enable()
