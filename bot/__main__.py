@@ -17,7 +17,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from pathlib import Path
 
 import aiohttp
@@ -27,10 +27,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot import __version__
 from bot.app import HaloBot
 from bot.clients.waypoint.signin_errors import SignedOut, SignInUnreachable
-from bot.config import Config, ConfigError, config_path, load_config
+from bot.config import Config, ConfigError, HealthConfig, config_path, load_config
 from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
-from bot.runtime.health import health_server
 from bot.runtime.leader import single_process
 from bot.runtime.logging_setup import masked, setup_logging
 from bot.storage.database import open_database
@@ -162,8 +161,17 @@ async def run(config: Config) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     with single_process(config.database.url):
-        async with open_bot(config) as bot, health_server(config.health, bot.is_healthy, bot.telemetry):
+        async with open_bot(config) as bot, _health(config.health, bot):
             await serve_until(bot, stop)
+
+
+def _health(config: HealthConfig, bot: HaloBot) -> AbstractAsyncContextManager[None]:
+    """The health endpoint, unless port 0 turns it off."""
+    if config.port == 0:
+        return nullcontext()
+    from bot.runtime import health  # the one place aiohttp's server (2 MiB) is loaded: with the endpoint
+
+    return health.health_server(config, bot.is_healthy, bot.telemetry)
 
 
 async def sync(config: Config) -> list[str]:

@@ -36,10 +36,7 @@ def health_app(is_healthy: Callable[[], bool], telemetry: Telemetry) -> web.Appl
 async def health_server(
     config: HealthConfig, is_healthy: Callable[[], bool], telemetry: Telemetry
 ) -> AsyncIterator[None]:
-    """Serves the endpoint for the duration of the block; port 0 turns it off."""
-    if config.port == 0:
-        yield
-        return
+    """Serves the endpoint for the duration of the block."""
     runner = web.AppRunner(health_app(is_healthy, telemetry), access_log=None)
     await runner.setup()
     try:

@@ -470,6 +470,7 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         "requests",
         "cryptography",
         "sqlalchemy.dialects.postgresql",
+        "aiohttp.web",
     ]
 
     loaded = subprocess.run(
