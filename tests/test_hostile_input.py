@@ -1,8 +1,10 @@
 """Hostile input: every slash command's options, as the command tree has them (so commands added
 later are covered too), fed long, empty, unicode, mention, markup, URL, injection-shaped and
-control-character values against one running bot. Every answer comes in time, within Discord's
-limits, escaped and without pinging; nothing breaks, nothing secret leaks, and the servers'
-settings and announcements are unharmed."""
+control-character values against one running bot, in a server with the bot and, for the commands
+a member's own install offers, in a server without the bot and in a DM. Every answer comes in
+time, within Discord's limits, escaped and without pinging; nothing breaks, nothing secret leaks,
+nothing is posted in a channel where the bot is not, and the servers' settings and announcements
+are unharmed."""
 
 from __future__ import annotations
 
@@ -28,6 +30,8 @@ from tests.fakes.discord import (
     MEMBER_PERMISSIONS,
     FakeDiscord,
     Interaction,
+    NotOffered,
+    Place,
     make_guild,
     snowflake,
     user_payload,
@@ -72,6 +76,9 @@ OPERATOR_KEY = "operator-speedrun-key-0123456789"
 ZETA = "48g10dr8"
 ANSWER_SECONDS = 3.0
 CONCURRENCY = 8
+# Where a member's own install is attacked too; each hostile kind reaches each command offered
+# there in one of these places (taking turns), to keep the test short.
+ELSEWHERE: tuple[Place, ...] = ("user", "dm")
 
 
 @dataclass
@@ -82,6 +89,13 @@ class Case:
     # Commands with text to attack run first; those without (/src key remove, /unlink) after, as
     # they take away what the first ones get to check.
     later: bool = False
+    place: Place = "server"
+
+
+def shared(place: Place, turn: int) -> bool:
+    """Whether the ``turn``-th hostile value of a command is sent in ``place``: always in a server
+    with the bot, in one of ``ELSEWHERE`` by turns."""
+    return place == "server" or ELSEWHERE[turn % len(ELSEWHERE)] == place
 
 
 @pytest.fixture
@@ -138,17 +152,20 @@ def is_hostile(param: app_commands.Parameter) -> bool:
 def cases(bot: HaloBot, server: FakeDiscord) -> Iterator[Case]:
     """For each command: every hostile kind in all its free-text options at once; then each of
     those options hostile alone (long, empty and URL) with the other required ones valid; then
-    the autocomplete of each option given hostile text; commands without free text, once."""
+    the autocomplete of each option given hostile text; commands without free text, once. In a
+    server without the bot and in a DM, the hostile kinds in all free-text options at once and the
+    autocompletes, shared out between the two; commands without free text, once in each."""
     turns = itertools.count()
-    for command in slash_commands(bot):
+    places: tuple[Place, ...] = ("server", *ELSEWHERE)
+    for index, command in enumerate(slash_commands(bot)):
         name = command.qualified_name
         params = command.parameters
         free = [p for p in params if is_hostile(p)]
         if not free:
             options = {p.display_name: valid_value(p, server, next(turns)) for p in params if p.required}
-            yield Case(name, options, later=True)
+            yield from (Case(name, options, later=True, place=place) for place in places)
             continue
-        for text in HOSTILE.values():
+        for turn, text in enumerate(HOSTILE.values(), index):
             options = {
                 p.display_name: valid_value(p, server, next(turns)) for p in params if not is_hostile(p)
             }
@@ -156,7 +173,7 @@ def cases(bot: HaloBot, server: FakeDiscord) -> Iterator[Case]:
                 typed = as_typed(text, p.min_value, p.max_value)
                 if typed is not None or p.required:
                     options[p.display_name] = typed if typed is not None else valid_value(p, server, 0)
-            yield Case(name, options)
+            yield from (Case(name, options, place=place) for place in places if shared(place, turn))
         for param in free:
             for kind in ("long", "empty", "url"):
                 value = as_typed(HOSTILE[kind], param.min_value, param.max_value)
@@ -169,13 +186,18 @@ def cases(bot: HaloBot, server: FakeDiscord) -> Iterator[Case]:
                 }
                 yield Case(name, others | {param.display_name: value})
         for param in (p for p in params if p.autocomplete):
-            for kind in ("long", "mention", "control"):
+            for turn, kind in enumerate(("long", "mention", "control"), index):
                 others = {
                     p.display_name: valid_value(p, server, next(turns))
                     for p in params
                     if p.required and p is not param
                 }
-                yield Case(name, others | {param.display_name: HOSTILE[kind]}, focused=param.display_name)
+                options = others | {param.display_name: HOSTILE[kind]}
+                yield from (
+                    Case(name, options, focused=param.display_name, place=place)
+                    for place in places
+                    if shared(place, turn)
+                )
 
 
 def answered(interaction: Interaction) -> bool:
@@ -245,27 +267,45 @@ async def set_up(bot: HaloBot, server: FakeDiscord, speedrun: FakeSpeedrun, halo
 
 async def attack(bot: HaloBot, server: FakeDiscord, admin: int) -> list[Interaction]:
     """Every case against the one bot, a few at a time; every form a command opens is filled in
-    with every hostile kind too. The interactions, once all are answered for good."""
+    with every hostile kind too (by turns outside a server with the bot). The interactions, once
+    all are answered for good."""
     all_cases = list(cases(bot, server))
     assert {c.command for c in all_cases} == {c.qualified_name for c in slash_commands(bot)}
     before = len(server.interactions)
     limit = asyncio.Semaphore(CONCURRENCY)
+    elsewhere = make_guild("A server without the bot", channels=("chat",))
 
-    async def one(case: Case) -> Interaction:
+    async def send(case: Case) -> Interaction:
+        where: dict[str, Any] = {"guild": elsewhere, "channel": "chat"} if case.place == "user" else {}
+        return await server.invoke(
+            case.command, case.options, permissions=admin, focused=case.focused, place=case.place, **where
+        )
+
+    async def one(case: Case) -> Interaction | None:
         async with limit:
-            sent = await server.invoke(case.command, case.options, permissions=admin, focused=case.focused)
+            try:
+                sent = await send(case)
+            except NotOffered:
+                return None
             await sent.wait_for(answered)
             return sent
 
     async with asyncio.timeout(60):
-        forms = []
+        forms: list[Case] = []
+        not_offered: set[tuple[Place, str]] = set()
         for later in (False, True):
             phase = [case for case in all_cases if case.later == later]
             sent = await asyncio.gather(*map(one, phase))
-            forms += [case for case, interaction in zip(phase, sent, strict=True) if interaction.modal]
+            for case, interaction in zip(phase, sent, strict=True):
+                if interaction is None:
+                    not_offered.add((case.place, case.command))
+                elif interaction.modal:
+                    forms.append(case)
         # One at a time, as a member does: the bot knows a form only once Discord has taken it.
-        for case, text in itertools.product(forms, HOSTILE.values()):
-            opened = await server.invoke(case.command, case.options, permissions=admin)
+        for case, (turn, text) in itertools.product(forms, enumerate(HOSTILE.values())):
+            if not shared(case.place, turn):
+                continue
+            opened = await send(case)
             await opened.wait_for(answered)
             assert opened.modal is not None
             values = form_values(opened.modal, text)
@@ -274,7 +314,10 @@ async def attack(bot: HaloBot, server: FakeDiscord, admin: int) -> list[Interact
         attacked = list(server.interactions.values())[before:]
         for interaction in attacked:  # "thinking…" is followed by the real answer
             await interaction.wait_for(settled)
-    assert len(attacked) > len(all_cases)
+    # A member's own install offers every command but the server settings.
+    settings = {c.qualified_name for c in slash_commands(bot) if (c.root_parent or c).name == "config"}
+    assert not_offered == {(place, name) for place in ELSEWHERE for name in settings}
+    assert len(attacked) > len([c for c in all_cases if (c.place, c.command) not in not_offered])
     return attacked
 
 
@@ -308,6 +351,16 @@ async def test_hostile_option_values_never_break_an_answer(
     setup = await set_up(bot, discord_server, speedrun_server, haloruns_server)
 
     attacked = await attack(bot, discord_server, setup.admin)
+
+    # Where the bot is not (a server without it, a DM), answers come through the interaction only:
+    # no request names a channel or server there.
+    bots = {g["id"] for g in discord_server.guilds} | {
+        c["id"] for g in discord_server.guilds for c in g["channels"]
+    }
+    outside = {i.payload["channel_id"] for i in attacked} - bots
+    outside |= {i.payload["guild_id"] for i in attacked if "guild_id" in i.payload} - bots
+    assert {i.payload["context"] for i in attacked if i.payload["channel_id"] in outside} == {0, 1}
+    assert [r.path for r in discord_server.requests if outside.intersection(r.path.split("/"))] == []
 
     # Every interaction is acknowledged in time and shows something; none meets the apology.
     late = [
