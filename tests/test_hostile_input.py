@@ -153,8 +153,9 @@ def cases(bot: HaloBot, server: FakeDiscord) -> Iterator[Case]:
     """For each command: every hostile kind in all its free-text options at once; then each of
     those options hostile alone (long, empty and URL) with the other required ones valid; then
     the autocomplete of each option given hostile text; commands without free text, once. In a
-    server without the bot and in a DM, the hostile kinds in all free-text options at once and the
-    autocompletes, shared out between the two; commands without free text, once in each."""
+    server without the bot and in a DM, the hostile kinds in all free-text options at once and one
+    autocomplete of each option, shared out between the two; commands without free text, once in
+    each."""
     turns = itertools.count()
     places: tuple[Place, ...] = ("server", *ELSEWHERE)
     for index, command in enumerate(slash_commands(bot)):
@@ -185,18 +186,21 @@ def cases(bot: HaloBot, server: FakeDiscord) -> Iterator[Case]:
                     if p.required and p is not param
                 }
                 yield Case(name, others | {param.display_name: value})
-        for param in (p for p in params if p.autocomplete):
-            for turn, kind in enumerate(("long", "mention", "control"), index):
+        typed_ahead = ("long", "mention", "control")
+        for at, param in enumerate((p for p in params if p.autocomplete), index):
+            for kind in typed_ahead:
                 others = {
                     p.display_name: valid_value(p, server, next(turns))
                     for p in params
                     if p.required and p is not param
                 }
                 options = others | {param.display_name: HOSTILE[kind]}
+                # Outside a server with the bot, one of these kinds an option, by turns.
+                where = places if kind == typed_ahead[at % len(typed_ahead)] else ("server",)
                 yield from (
                     Case(name, options, focused=param.display_name, place=place)
-                    for place in places
-                    if shared(place, turn)
+                    for place in where
+                    if shared(place, at)
                 )
 
 
