@@ -187,6 +187,14 @@ async def running(config: Config, server: FakeDiscord) -> AsyncIterator[HaloBot]
             await task
 
 
+async def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    """Returns once ``predicate()`` holds (checked every 10 ms), or fails after ``timeout`` seconds:
+    a test waits for what it waits for, not for a fixed time."""
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
 def speedrun_cog(bot: HaloBot) -> SpeedrunCog:
     """The loaded speedrun cog, for a test that sets up or reads the keys and forms it owns (by name:
     discord.py loads an extension as a module object of its own, so the class is not this one)."""

@@ -20,7 +20,7 @@ from bot.storage.database import open_database
 from bot.storage.settings import FeatureSetting, GuildSettings
 from cogs.announcements import JOB as ANNOUNCEMENTS
 from tests.cogs.test_announcements import new_record, publish
-from tests.conftest import free_port, poll, running
+from tests.conftest import free_port, poll, running, until
 from tests.fakes.discord import FakeDiscord, make_guild, snowflake_on_shard
 from tests.fakes.haloruns_server import FakeHaloRuns
 
@@ -28,12 +28,6 @@ from tests.fakes.haloruns_server import FakeHaloRuns
 async def healthz(http: aiohttp.ClientSession, port: int) -> int:
     async with http.get(f"http://127.0.0.1:{port}/healthz") as response:
         return response.status
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 10) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.02)
 
 
 async def test_healthz_follows_the_gateway_connection(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import io
 import json
@@ -15,7 +14,7 @@ from PIL import Image
 from bot.app import HaloBot
 from bot.config import Config
 from bot.services import history
-from tests.conftest import poll, running
+from tests.conftest import poll, running, until
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import DATA, FakeHaloRuns
 from tests.fakes.speedrun_server import FakeSpeedrun
@@ -137,9 +136,7 @@ async def test_src_history_of_a_board_past_the_apis_offset_limit_says_so(
     assert "history.png" in reply.files
     for page in (2, 3):
         await discord_server.click(reply, "Next")
-        async with asyncio.timeout(5):
-            while not reply.footer.endswith(f"Page {page}/3"):
-                await asyncio.sleep(0.02)
+        await until(lambda: reply.footer.endswith(f"Page {page}/3"), timeout=5)  # noqa: B023 (awaited at once)
     oldest = reply.card[1].split("\n")[-1]
     assert oldest.startswith("[**6:58**](https://www.speedrun.com/deadcells/run/zxkggp8m) by Zeta")
     assert " · first known record · stood " in oldest

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -11,7 +10,7 @@ import pytest
 
 from bot.config import Config
 from cogs.src_queue import JOB
-from tests.conftest import poll, running
+from tests.conftest import poll, running, until
 from tests.fakes.discord import MANAGE_GUILD, FakeDiscord, Message
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -183,9 +182,7 @@ async def test_src_queue_shows_the_whole_queue_oldest_first_in_pages(
     async with running(config(), discord_server):
         reply = await (await discord_server.invoke("src queue", {"game": "deadcells"})).reply()
         await discord_server.click(reply, "Next")
-        async with asyncio.timeout(5):
-            while reply.footer != "Page 2/21":
-                await asyncio.sleep(0.02)
+        await until(lambda: reply.footer == "Page 2/21", timeout=5)
 
     assert reply.title == "Dead Cells: verification queue"
     assert reply.subtitle == "**205 runs waiting**, the oldest for 3d 3h 24m"

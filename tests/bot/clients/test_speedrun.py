@@ -12,6 +12,7 @@ import aiohttp
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import SpeedrunConfig
 from bot.runtime.telemetry import Telemetry
+from tests.conftest import until
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 MINUTE = 2.0  # both sides count a shortened minute, so that a whole window is seen quickly
@@ -63,8 +64,7 @@ async def test_commands_go_before_the_poller_in_the_budget() -> None:
         ]
         # A burst of 3 with one place kept for commands: 2 poller requests go out, 4 wait in the
         # budget; once the server has the 2, the commands come while the 4 wait.
-        while len(server.requests) < 2:
-            await asyncio.sleep(0.005)
+        await until(lambda: len(server.requests) >= 2)
         commands = await asyncio.gather(*(client.run(run_id) for run_id in list(server.runs)[:6]))
         await asyncio.gather(*background)
 

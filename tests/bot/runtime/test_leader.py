@@ -3,10 +3,8 @@ goes, and a second process on one SQLite file refuses to start."""
 
 from __future__ import annotations
 
-import asyncio
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from bot.errors import StartupError
 from bot.runtime.leader import POLLER_LOCK, Poller, single_process
 from tests.bot.test_main import clean_env, wait_for_health
 from tests.cogs.test_announcements import new_record, publish
-from tests.conftest import free_port, fresh_postgres
+from tests.conftest import free_port, fresh_postgres, until
 from tests.fakes.discord import MANAGE_GUILD, FakeDiscord, Message, make_guild, snowflake_on_shard
 from tests.fakes.haloruns_server import FakeHaloRuns
 
@@ -31,12 +29,6 @@ def poller(url: str, events: list[str], name: str) -> Poller:
         on_gain=lambda: events.append(f"{name} polls"),
         on_loss=lambda: events.append(f"{name} stops"),
     )
-
-
-async def until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 @pytest.mark.postgres

@@ -11,7 +11,7 @@ import pytest
 
 from bot.app import HaloBot
 from bot.config import Config
-from tests.conftest import running
+from tests.conftest import running, until
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.speedrun_server import FakeSpeedrun
 
@@ -97,9 +97,7 @@ async def test_runs_of_a_game_page_with_buttons(bot: HaloBot, discord_server: Fa
     assert reply.footer == "The first 50 runs; narrow the search to see others. · Page 1/5"
     assert "**" in reply.body.split("\n")[0]
     await discord_server.click(reply, "Next")
-    async with asyncio.timeout(5):
-        while not reply.footer.endswith("Page 2/5"):
-            await asyncio.sleep(0.02)
+    await until(lambda: reply.footer.endswith("Page 2/5"), timeout=5)
 
 
 async def test_runs_of_one_user(bot: HaloBot, discord_server: FakeDiscord) -> None:
