@@ -10,7 +10,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.cards import card_view
 from bot.embeds.src_queue import queue_pages, queued_run_card
 from bot.models.src_queue import QueuedRun
 from bot.services.delivery import Target
@@ -19,7 +18,7 @@ from bot.storage.settings import scoped
 from bot.storage.src_queue import QueuePost
 from bot.ui.autocomplete import speedrun_games
 from bot.ui.pagination import send_pages
-from bot.ui.posting import configured_channel, on_message, post, role_ping
+from bot.ui.posting import configured_channel, edit_post, post, role_ping
 from bot.ui.replies import thinking_if_slow
 
 JOB = "speedrun-queue"
@@ -77,10 +76,8 @@ class SrcQueueCog(commands.Cog, name="SrcQueue"):
             scoped(FEATURE, queued.shown.run.game_id)
         )
         ping, mentions = role_ping(channel, [setting.role_id] if setting else [])
-        view = card_view(queued_run_card(queued.shown), ping=ping)
-        await on_message(
-            channel, queued.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
-        )
+        card = queued_run_card(queued.shown)
+        await edit_post(channel, queued.message_id, card, ping=ping, mentions=mentions)
 
 
 async def setup(bot: HaloBot) -> None:

@@ -8,14 +8,13 @@ import discord
 from discord.ext import commands
 
 from bot.app import HaloBot
-from bot.embeds.cards import card_view
 from bot.embeds.stream_alerts import stream_card
 from bot.models.haloruns import Stream
 from bot.models.settings import StreamAlertFilters
 from bot.services.stream_alerts import StreamAlerts
 from bot.storage.settings import FeatureSetting
 from bot.storage.stream_alerts import Alert, StreamAlertStore
-from bot.ui.posting import configured_channel, on_message, post, role_ping
+from bot.ui.posting import configured_channel, edit_post, on_message, post, role_ping
 
 JOB = "stream-alerts"
 
@@ -57,10 +56,8 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
         channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)
         setting = (await self.bot.settings.of_guild(alert.guild_id)).get("streams")
         ping, mentions = role_ping(channel, [setting.role_id] if setting else [])
-        view = card_view(stream_card(alert.stream, alert.live_since, alert.ended_at), ping=ping)
-        await on_message(
-            channel, alert.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
-        )
+        card = stream_card(alert.stream, alert.live_since, alert.ended_at)
+        await edit_post(channel, alert.message_id, card, ping=ping, mentions=mentions)
 
     async def delete(self, alert: Alert) -> None:
         channel = await configured_channel(self.bot, alert.guild_id, alert.channel_id)

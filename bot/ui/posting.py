@@ -194,8 +194,24 @@ async def follow_record(
     if earlier.previous is not None:
         card = with_previous(card, message_url(earlier.guild_id, *earlier.previous))
     ping, _ = role_ping(channel, target.role_ids)
-    view = card_view(with_succession(card, succession), ping=ping)
-    mentions = discord.AllowedMentions.none()
+    card = with_succession(card, succession)
+    await edit_post(channel, earlier.message_id, card, ping=ping, mentions=discord.AllowedMentions.none())
+
+
+async def edit_post(
+    channel: discord.TextChannel,
+    message_id: int,
+    card: Card,
+    *,
+    ping: str | None,
+    mentions: discord.AllowedMentions,
+) -> None:
+    """Shows ``card`` (``ping`` above it) in place of what the post showed: a post from before
+    cards loses its content and embed too, or Discord would refuse the layout beside them.
+    ``MessageGone`` if the post is not there any more."""
+    view = card_view(card, ping=ping)
     await on_message(
-        channel, earlier.message_id, lambda message: message.edit(view=view, allowed_mentions=mentions)
+        channel,
+        message_id,
+        lambda message: message.edit(content=None, embed=None, view=view, allowed_mentions=mentions),
     )
