@@ -148,13 +148,16 @@ class RunLedger(Generic[E]):
             query = query.where(feed_runs.c.seen_at >= since)
         async with self._engine.connect() as connection:
             rows = list(await connection.execute(query.order_by(feed_runs.c.id)))
-        runs = []
-        for row in rows:
-            try:
-                runs.append((utc(row.seen_at), self._shape.validate_json(row.run)))
-            except ValidationError as error:
-                log.warning("Run %s of the %s feed left out: %s", row.id, self._feed, error)
-        return runs
+        return [(utc(row.seen_at), run) for row in rows if (run := self._run(row.id, row.run)) is not None]
+
+    def _run(self, record_id: int, stored: str) -> E | None:
+        """The run stored in row ``record_id``; ``None`` (logged) if it no longer reads as one (the
+        model changed since, say): the row is left out, it never stops the feed."""
+        try:
+            return self._shape.validate_json(stored)
+        except ValidationError as error:
+            log.warning("Run %s of the %s feed left out: %s", record_id, self._feed, error)
+            return None
 
     async def pending(self, claimant: str | None = None) -> list[Delivery[E]]:
         """Every delivery of this feed still to make (those ``claimant`` claimed, if named), oldest
@@ -176,14 +179,9 @@ class RunLedger(Generic[E]):
         async with self._engine.connect() as connection:
             rows = await connection.execute(query)
             return [
-                Delivery(
-                    row.record_id,
-                    row.guild_id,
-                    row.channel_id,
-                    self._shape.validate_json(row.run),
-                    row.attempts,
-                )
+                Delivery(row.record_id, row.guild_id, row.channel_id, run, row.attempts)
                 for row in rows
+                if (run := self._run(row.record_id, row.run)) is not None
             ]
 
     async def claim(self, claimant: str, *, seconds: float) -> list[Delivery[E]]:
@@ -285,7 +283,7 @@ class RunLedger(Generic[E]):
                 )
                 .order_by(feed_deliveries.c.record_id.desc(), feed_deliveries.c.channel_id)
             )
-            return [self._posted(row) for row in rows]
+            return [post for row in rows if (post := self._posted(row)) is not None]
 
     async def follow_ups(self) -> list[tuple[Posted[E], Posted[E]]]:
         """The posts whose follow-up is owed, oldest first, each with the post that superseded it."""
@@ -311,15 +309,12 @@ class RunLedger(Generic[E]):
                     feed_runs.c.id.in_({row.followed_by for row in rows})
                 )
             )
-            runs = {row.id: self._shape.validate_json(row.run) for row in successors}
+            runs = {row.id: run for row in successors if (run := self._run(row.id, row.run)) is not None}
         return [
-            (
-                self._posted(row),
-                Posted(
-                    row.followed_by, row.guild_id, row.followed_in, row.later_message, runs[row.followed_by]
-                ),
-            )
+            (earlier, Posted(row.followed_by, row.guild_id, row.followed_in, row.later_message, successor))
             for row in rows
+            if (earlier := self._posted(row)) is not None
+            and (successor := runs.get(row.followed_by)) is not None
         ]
 
     async def followed(self, post: Posted[E], outcome: str) -> None:
@@ -380,16 +375,12 @@ class RunLedger(Generic[E]):
             .where((feed_runs.c.feed == self._feed) & feed_deliveries.c.message_id.is_not(None))
         )
 
-    def _posted(self, row: Any) -> Posted[E]:
+    def _posted(self, row: Any) -> Posted[E] | None:
+        run = self._run(row.record_id, row.run)
+        if run is None:
+            return None
         previous = (row.previous_channel, row.previous_message) if row.previous_message else None
-        return Posted(
-            row.record_id,
-            row.guild_id,
-            row.channel_id,
-            row.message_id,
-            self._shape.validate_json(row.run),
-            previous,
-        )
+        return Posted(row.record_id, row.guild_id, row.channel_id, row.message_id, run, previous)
 
     async def work_out_boards(self) -> None:
         """Works out the boards of the runs recorded before runs kept them (once, at the first call)."""
@@ -403,7 +394,8 @@ class RunLedger(Generic[E]):
             )
             boards: dict[str, list[int]] = {}
             for row in list(rows):
-                boards.setdefault(self._board_of(self._shape.validate_json(row.run)), []).append(row.id)
+                run = self._run(row.id, row.run)
+                boards.setdefault(NOT_A_RECORD if run is None else self._board_of(run), []).append(row.id)
             for board, ids in boards.items():
                 for start in range(0, len(ids), CHUNK):
                     await connection.execute(

@@ -14,6 +14,7 @@ from bot.models.settings import AnnouncementFilters, SrcAnnouncementFilters
 from bot.storage.database import open_database
 from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
+from bot.storage.tables import feed_runs
 
 
 @pytest.fixture
@@ -153,3 +154,19 @@ async def test_a_delivery_claimed_by_one_process_is_not_made_by_another_until_re
     assert [d.guild_id for d in mine] == [1, 2]
     assert theirs == []
     assert [d.guild_id for d in after_release] == [2]
+
+
+async def test_a_stored_run_that_no_longer_reads_is_left_out_and_the_rest_delivered(
+    engine: AsyncEngine,
+) -> None:
+    haloruns = records(engine)
+    broken, fine = record("Nightfall", 600, "a"), record("Exodus", 700, "b")
+    await haloruns.add([broken, fine], lambda run: [(1, 10)])
+    async with engine.begin() as connection:  # as if the model had changed since it was stored
+        await connection.execute(
+            feed_runs.update().where(feed_runs.c.run.contains("Nightfall")).values(run='{"game": 1}')
+        )
+
+    assert [d.run for d in await haloruns.pending()] == [fine]
+    assert [run for _, run in await haloruns.seen()] == [fine]
+    await haloruns.work_out_boards()  # the unreadable row gets no board, and stops nothing
