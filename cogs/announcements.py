@@ -28,7 +28,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             api=bot.config.haloruns.api,
             post=self.post,
             follow=self.follow,
-            stopping=lambda: bot.jobs.stopping,
+            stopping=lambda: bot.jobs.halted,
         )
 
     async def cog_load(self) -> None:

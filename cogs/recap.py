@@ -21,7 +21,7 @@ class RecapCog(commands.Cog, name="Recap"):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         self.recaps = WeeklyRecaps(
-            bot.engine, bot.settings, post=self.post, stopping=lambda: bot.jobs.stopping
+            bot.engine, bot.settings, post=self.post, stopping=lambda: bot.jobs.halted
         )
 
     async def cog_load(self) -> None:

@@ -27,7 +27,7 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
             bot.state,
             post=self.post,
             follow=self.follow,
-            stopping=lambda: bot.jobs.stopping,
+            stopping=lambda: bot.jobs.halted,
         )
 
     async def cog_load(self) -> None:

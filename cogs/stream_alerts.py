@@ -33,7 +33,7 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
             self,
             rejoin=timedelta(minutes=config.stream_rejoin_minutes),
             edit_every=timedelta(minutes=config.stream_edit_minutes),
-            stopping=lambda: bot.jobs.stopping,
+            stopping=lambda: bot.jobs.halted,
         )
 
     async def cog_load(self) -> None:

@@ -86,6 +86,7 @@ class Jobs:
         self._entries: dict[str, _Entry] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.stopping = False
+        self.paused = False  # another process is the poller now
 
     def every(self, seconds: int, job: Job, *, name: str) -> None:
         """Runs ``job`` every ``seconds``, the first time as soon as the jobs are started."""
@@ -110,15 +111,23 @@ class Jobs:
 
     def start(self) -> None:
         """Starts the jobs, or resumes them after ``pause``."""
+        self.paused = False
         if not self._scheduler.running:
             self._scheduler.start()
         else:
             self._scheduler.resume()
 
     def pause(self) -> None:
-        """No new runs until ``start``; a run under way goes on (another process polls now)."""
+        """No new runs until ``start``; a run under way stops at its next item (``halted``): another
+        process polls now, and takes over what this one had claimed."""
+        self.paused = True
         if self._scheduler.running:
             self._scheduler.pause()
+
+    @property
+    def halted(self) -> bool:
+        """Whether a run under way should stop at its next item: shutting down, or paused."""
+        return self.stopping or self.paused
 
     @property
     def names(self) -> list[str]:
