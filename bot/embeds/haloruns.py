@@ -28,7 +28,6 @@ RUNS_PER_PAGE = 10
 NAMES_PER_PAGE = 60
 STREAMS_PER_PAGE = 10
 MAX_TIED_SHOWN = 5
-MAX_FIELDS = 25
 
 
 def runners(names: Sequence[Runner]) -> str:
@@ -59,9 +58,8 @@ def record_lines(record: BoardRecord) -> str:
 
 def records_card(level: Level, records: Sequence[BoardRecord]) -> Card:
     """/wr: one block a board; for one board, buttons to its video and to the board."""
-    blocks = [
-        f"**{plain(f'{r.category} {r.difficulty}', 256)}**\n{record_lines(r)}" for r in records[:MAX_FIELDS]
-    ]
+    # As many boards as fit; the card's footer says how many more.
+    blocks = [f"**{plain(f'{r.category} {r.difficulty}', 256)}**\n{record_lines(r)}" for r in records]
     links: list[tuple[str, str | None]] = []
     if len(records) == 1:
         first = records[0].runs[0] if records[0].runs else None

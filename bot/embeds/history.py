@@ -15,9 +15,9 @@ from bot.utils.rendering import (
     FIELD_LIMIT,
     clip,
     duration,
+    link,
     pages_of,
     plain,
-    safe_link,
     timestamp,
 )
 from bot.utils.run_times import format_run_time
@@ -45,8 +45,7 @@ def record_line(progression: Progression, index: int, now: datetime) -> str:
     record = progression.records[index]
     before, after = progression.standing(index)
     time = f"**{format_run_time(record.seconds)}**"
-    link = safe_link(record.link)
-    parts = [f"{f'[{time}]({link})' if link else time} by {holders(record.holders)}"]
+    parts = [f"{link(time, record.link) or time} by {holders(record.holders)}"]
     parts.append(timestamp(record.date, "D") if record.date else "date unknown")
     if before is None:
         parts.append("first record" if progression.complete else "first known record")

@@ -8,7 +8,7 @@ import discord
 from bot.embeds.cards import Card
 from bot.embeds.history import holders, span
 from bot.services.recap import RecapRecord, WeekRecap
-from bot.utils.rendering import FIELD_LIMIT, clip, plain, safe_link, timestamp
+from bot.utils.rendering import FIELD_LIMIT, clip, link, plain, timestamp
 from bot.utils.run_times import format_run_time
 
 COLOUR = discord.Colour.gold()
@@ -16,8 +16,7 @@ COLOUR = discord.Colour.gold()
 
 def _time(record: RecapRecord) -> str:
     time = f"**{format_run_time(record.seconds)}**"
-    link = safe_link(record.link)
-    return f"[{time}]({link})" if link else time
+    return link(time, record.link) or time
 
 
 def _line(record: RecapRecord) -> str:

@@ -206,7 +206,7 @@ def verified_run_card(entry: api.VerifiedRun) -> Card:
     profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
     return Card(
         title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
-        subtitle=f"{f'[{time_text}]({video})' if video else time_text} by {players(run)}",
+        subtitle=f"{link(time_text, video) or time_text} by {players(run)}",
         accent=GOLD.value if record is not None and not record.tie else game_colour(entry.game, COLOUR.value),
         blocks=blocks,
         links=[("Watch", video), ("Run", run.weblink), ("Profile", profile)],
