@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import discord
 
 from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
-from bot.models.history import SAME_TIME, Progression
+from bot.models.history import Progression
+from bot.models.speedrun import SAME_TIME
 from bot.utils.rendering import (
     FIELD_LIMIT,
     clip,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-SAME_TIME = 0.0005  # seconds: closer than that is a tie
+from bot.models.speedrun import SAME_TIME
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,8 @@ from bot.clients.speedrun import SpeedrunClient
 from bot.errors import UserFacingError
 from bot.models import speedrun as api
 from bot.models.haloruns import Level, Run
-from bot.models.history import SAME_TIME, Progression, Record
+from bot.models.history import Progression, Record
+from bot.models.speedrun import SAME_TIME
 from bot.services import speedrun
 from bot.services.announcements import FEED, FEED_SIZE
 from bot.services.haloruns.service import HaloRuns

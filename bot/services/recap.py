@@ -14,7 +14,6 @@ as long as the next one is not due yet.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
@@ -31,6 +30,7 @@ from bot.models.speedrun import SAME_TIME, VerifiedRun
 from bot.runtime.jobs import Polled
 from bot.services import announcements, src_announcements
 from bot.services.delivery import FAILURE_LIMIT, DeliveryRefused, PostRejected, paced
+from bot.services.delivery import nonce as post_nonce
 from bot.storage.ledger import RunLedger
 from bot.storage.recaps import RecapStore
 from bot.storage.settings import FeatureSetting, GuildSettings
@@ -89,9 +89,8 @@ def due_at(filters: RecapFilters, now: datetime) -> datetime | None:
 
 
 def nonce(guild_id: int, due: datetime) -> str:
-    return hashlib.sha1(f"recap/{guild_id}/{due.isoformat()}".encode(), usedforsecurity=False).hexdigest()[
-        :25
-    ]
+    """The same for every attempt to post one week's recap in one server."""
+    return post_nonce(f"recap/{due.isoformat()}", guild_id)
 
 
 def _halo_record(run: Run) -> RecapRecord | None:
