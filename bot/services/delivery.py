@@ -157,16 +157,17 @@ class FeedDelivery(Generic[E]):
         feature: Feature,
         wanted: Callable[[FeatureSetting[Any], E], bool],
         post: Poster[E],
-        follow: Follower[E],
-        succession: Callable[[Posted[E], Posted[E]], Succession | None],
         stopping: Callable[[], bool],
+        follow: Follower[E] | None = None,
+        succession: Callable[[Posted[E], Posted[E]], Succession | None] = lambda earlier, later: None,
         claimant: str | None = None,
     ) -> None:
         """``wanted(setting, run)``: whether the setting is for the run; ``post(target, run,
         previous, nonce)`` posts it (linking back to ``previous``) and returns the message id;
         ``succession(earlier, later)`` tells how the later post's record followed the earlier's
-        (``None``: it is not the record of the same board after all), and ``follow`` edits the
-        earlier post to say so (``MessageGone`` if it is not there); ``claimant`` names this process
+        (``None``: it is not the record of the same board after all; without ``succession``, no
+        post supersedes another), and ``follow`` edits the earlier post to say so (``MessageGone`` if
+        it is not there); ``claimant`` names this process
         in the claims (by default its host and process id)."""
         self._ledger = ledger
         self._settings = settings
@@ -209,16 +210,18 @@ class FeedDelivery(Generic[E]):
         queues: dict[tuple[int, int], list[Delivery[E]]] = {}
         for delivery in claimed:
             queues.setdefault((delivery.guild_id, delivery.channel_id), []).append(delivery)
-        on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
-        for setting in await self._settings.enabled(self._feature):
-            on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
-        work, kept, off = [], [], []
+        on = await self._channels()
+        work = []
+        kept: list[Delivery[E]] = []
+        off: list[Delivery[E]] = []
         for (guild_id, channel_id), queue in queues.items():
             wanted = on.get((guild_id, channel_id), [])
-            off += [d for d in queue if not any(self._wanted(s, d.run) for s in wanted)]
-            if queue := [d for d in queue if any(self._wanted(s, d.run) for s in wanted)]:
-                work.append(self._deliver_to(guild_id, channel_id, wanted, queue))
-                kept += queue
+            wanting: list[Delivery[E]] = []
+            for delivery in queue:
+                (wanting if any(self._wanted(s, delivery.run) for s in wanted) else off).append(delivery)
+            if wanting:
+                work.append(self._deliver_to(guild_id, channel_id, wanted, wanting))
+                kept += wanting
         if off:
             await self._ledger.drop(off, f"{self._feature} is off in this channel")
         if kept:
@@ -300,10 +303,15 @@ class FeedDelivery(Generic[E]):
         pairs = await self._ledger.follow_ups()
         if not pairs:
             return 0
+        on = await self._channels()  # read again: the posts may have turned settings off
+        return sum(await asyncio.gather(*(self._follow_one(earlier, later, on) for earlier, later in pairs)))
+
+    async def _channels(self) -> dict[tuple[int, int], list[FeatureSetting[Any]]]:
+        """The feature's settings that are on, by (server, channel)."""
         on: dict[tuple[int, int], list[FeatureSetting[Any]]] = {}
         for setting in await self._settings.enabled(self._feature):
             on.setdefault((setting.guild_id, setting.channel_id), []).append(setting)
-        return sum(await asyncio.gather(*(self._follow_one(earlier, later, on) for earlier, later in pairs)))
+        return on
 
     async def _follow_one(
         self, earlier: Posted[E], later: Posted[E], on: dict[tuple[int, int], list[FeatureSetting[Any]]]
@@ -319,9 +327,10 @@ class FeedDelivery(Generic[E]):
             if self._stopping():
                 return False  # the edit waits for the next start
             try:
-                if told is None:
+                follow = self._follow
+                if told is None or follow is None:
                     raise MessageGone("not the record of the same board")
-                await paced(lambda: self._follow(target, earlier, told))
+                await paced(lambda: follow(target, earlier, told))
             except (MessageGone, DeliveryRefused, PostRejected) as gone:
                 log.info("Post %s in server %s left as it is: %s", earlier.message_id, earlier.guild_id, gone)
                 await self._ledger.followed(earlier, GONE)

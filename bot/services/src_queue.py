@@ -38,13 +38,12 @@ from bot.services.delivery import (
     PollResult,
     PostRejected,
     ServerUnavailable,
-    Succession,
     Target,
     paced,
 )
 from bot.services.src_games import FollowedGames
 from bot.storage.ledger import Posted, RunLedger
-from bot.storage.settings import FeatureSetting, GuildSettings, scoped
+from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.src_queue import QueuePost, SrcQueuePosts
 from bot.storage.state import BotState
 
@@ -130,10 +129,6 @@ def flags_of(run: api.Run, *, second: bool, record: float | None, now: datetime)
     return tuple(flags)
 
 
-async def _follows_nothing(target: Target, post: Posted[QueuedRun], succession: Succession) -> None:
-    """A queued run supersedes no post (it is no record), so no post is ever followed up."""
-
-
 def _waited_long(entry: QueuedRun, now: datetime) -> bool:
     """Whether the run has just been waiting for longer than ``LONG_WAIT`` (not flagged so yet)."""
     submitted = entry.run.submitted
@@ -165,11 +160,9 @@ class SrcQueue:
             self._ledger,
             settings,
             feature=FEATURE,
-            wanted=lambda setting, entry: setting.feature == scoped(FEATURE, entry.run.game_id),
+            wanted=lambda setting, entry: setting.scope == entry.run.game_id,
             post=self._post,
-            follow=_follows_nothing,
-            succession=lambda earlier, later: None,  # a queued run is no record: no post is superseded
-            stopping=stopping,
+            stopping=stopping,  # a queued run is no record: no post supersedes another, none is followed
         )
         self._records: dict[Board, float | None] = {}  # this poll's board records
         self._at_once = asyncio.Semaphore(EDITS_AT_ONCE)
