@@ -76,11 +76,11 @@ def card_view(
     *,
     rows: Sequence[discord.ui.ActionRow[Any]] = (),
     ping: str | None = None,
-    timeout: float | None = None,
 ) -> discord.ui.LayoutView:
     """``card`` as a layout, with ``rows`` (e.g. page buttons) inside its container, and ``ping``
-    (a post's role mention) above it, fitted to Discord's limits."""
-    view = discord.ui.LayoutView(timeout=timeout)
+    (a post's role mention) above it, fitted to Discord's limits; it never times out (its buttons
+    are dynamic items or link buttons)."""
+    view = discord.ui.LayoutView(timeout=None)
     if ping:
         view.add_item(discord.ui.TextDisplay(ping))
     view.add_item(card_container(card, rows=rows, reserved=(1, len(ping)) if ping else (0, 0)))

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 import discord
 
-from bot.embeds.cards import Card, card_container, card_view
+from bot.embeds.cards import Card, card_view
 from bot.ui.replies import send_reply
 
 if TYPE_CHECKING:
@@ -99,9 +99,7 @@ def page_view(pages: Sequence[Card], index: int, origin: int, owner: int) -> dis
         PageTurn(origin, owner, max(index - 1, 0), "previous", disabled=index == 0),
         PageTurn(origin, owner, min(index + 1, last), "next", disabled=index == last),
     )
-    view = discord.ui.LayoutView(timeout=None)
-    view.add_item(card_container(pages[index], rows=[buttons]))
-    return view
+    return card_view(pages[index], rows=[buttons])
 
 
 async def send_pages(
