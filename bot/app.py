@@ -25,7 +25,7 @@ from bot.runtime.telemetry import ShardHealth, Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.storage.settings import Feature, GuildSettings
 from bot.storage.state import BotState
-from bot.ui.pagination import PageTurn
+from bot.ui.pagination import PageTurn, forget_old_pages
 from bot.ui.posting import RemoteChannels
 from bot.ui.tree import HaloTree
 
@@ -47,6 +47,8 @@ COGS: Sequence[str] = (
 
 UPSTREAM_SERVICES = ("HaloRuns", "speedrun.com")
 JOB_GRACE_SECONDS = 5.0
+OLD_PAGES = "old-pages"
+OLD_PAGES_SECONDS = 24 * 3600
 PEER_CHANNELS = "peer-channels"
 PEER_CHANNELS_SECONDS = 3600  # a channel made an announcement channel since is published in from then
 
@@ -116,6 +118,7 @@ class HaloBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         self.add_dynamic_items(PageTurn)  # the page buttons of every answer, also after a restart
+        self.jobs.every(OLD_PAGES_SECONDS, lambda: forget_old_pages(self.state), name=OLD_PAGES)
         for extension in COGS:
             await self.load_extension(extension)
         if self._sync_on_start:

@@ -84,6 +84,11 @@ class PageTurn(
         await interaction.response.edit_message(view=page_view(pages, index, self.origin, self.owner))
 
 
+async def forget_old_pages(state: BotState) -> None:
+    """Forgets the pages kept longer than ``PAGE_DAYS`` (a background job: not on a command's way)."""
+    await state.forget_before(f"{PREFIX}:", datetime.now(UTC) - timedelta(days=PAGE_DAYS))
+
+
 def numbered(pages: Sequence[Card]) -> list[Card]:
     """``pages`` with "Page 2/5" in their footers."""
     return [
@@ -112,6 +117,5 @@ async def send_pages(
         return
     shown = numbered(pages)
     state: BotState = interaction.client.state
-    await state.forget_before(f"{PREFIX}:", datetime.now(UTC) - timedelta(days=PAGE_DAYS))
     await state.set(_key(interaction.id), _dump(shown))
     await send_reply(interaction, view=page_view(shown, 0, interaction.id, interaction.user.id), file=file)

@@ -4,10 +4,13 @@ a group DM, from the member's own install: no bot there, only the interactions).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
+from bot.app import OLD_PAGES
 from bot.config import Config
-from bot.ui.pagination import ONLY_THE_ASKER
-from tests.conftest import running
+from bot.storage.tables import bot_state
+from bot.ui.pagination import GONE, ONLY_THE_ASKER, PAGE_DAYS
+from tests.conftest import poll, running
 from tests.fakes.discord import FakeDiscord, component, user_payload
 
 
@@ -33,3 +36,21 @@ async def test_pages_turn_for_the_asker_also_after_a_restart(
     assert component(reply, "Previous").get("disabled")
     assert "guild_id" not in asked.payload
     assert not [r for r in discord_server.requests if r.path.startswith("/channels/")]
+
+
+async def test_pages_kept_longer_than_a_week_are_forgotten_and_their_buttons_say_so(
+    discord_server: FakeDiscord, make_config: Callable[..., Config]
+) -> None:
+    async with running(make_config(), discord_server) as bot:
+        reply = await (await discord_server.invoke("recent runs", {"limit": 12})).reply()
+        async with bot.engine.begin() as connection:  # as if asked eight days ago
+            await connection.execute(
+                bot_state.update()
+                .where(bot_state.c.key.startswith("pages:"))
+                .values(updated_at=datetime.now(UTC) - timedelta(days=PAGE_DAYS + 1))
+            )
+        await poll(bot, OLD_PAGES)
+        gone = await (await discord_server.click(reply, "Next")).reply()
+
+    assert (gone.ephemeral, gone.content) == (True, GONE)
+    assert reply.footer == "Page 1/2"
