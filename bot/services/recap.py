@@ -31,6 +31,7 @@ from bot.runtime.jobs import Polled
 from bot.services import announcements, src_announcements
 from bot.services.delivery import FAILURE_LIMIT, DeliveryRefused, PostRejected, paced
 from bot.services.delivery import nonce as post_nonce
+from bot.services.settings import followed_name
 from bot.storage.ledger import RunLedger
 from bot.storage.recaps import RecapStore
 from bot.storage.settings import FeatureSetting, GuildSettings
@@ -154,15 +155,24 @@ class WeeklyRecaps:
     async def poll(self, now: datetime | None = None) -> Polled:
         """Posts every recap due and not had yet."""
         now = now or datetime.now(UTC)
-        every_src = await self._settings.enabled("src")
-        for setting in await self._settings.enabled(FEATURE):
+        had = await self._recaps.had_since(now - WEEK - timedelta(hours=1))
+        due_now = [
+            (setting, due)
+            for setting in await self._settings.enabled(FEATURE)
+            if (due := due_at(setting.filters, now)) is not None and (setting.guild_id, due) not in had
+        ]
+        if not due_now:
+            return Polled()
+        followed_by: dict[int, dict[str, str]] = {}
+        for src in await self._settings.enabled("src"):
+            followed_by.setdefault(src.guild_id, {})[src.scope] = followed_name(src)
+        weeks: dict[datetime, Recorded] = {}  # servers due at the same hour share one read of it
+        for setting, due in due_now:
             if self._stopping():
                 break
-            due = due_at(setting.filters, now)
-            if due is None or await self._recaps.had(setting.guild_id, due):
-                continue
-            followed = {s.scope: s.filters.game for s in every_src if s.guild_id == setting.guild_id}
-            recap = await self.week(due - WEEK, due, followed)
+            if due not in weeks:
+                weeks[due] = await self._recorded(due - WEEK, due)
+            recap = week(due - WEEK, due, followed_by.get(setting.guild_id, {}), weeks[due])
             if recap.empty:
                 log.info(
                     "Nothing happened in the week before %s: no recap in server %s", due, setting.guild_id
@@ -195,45 +205,63 @@ class WeeklyRecaps:
         if setting.failures:
             await self._settings.delivered(setting.guild_id, FEATURE)
 
-    async def week(self, start: datetime, end: datetime, followed: dict[str, str]) -> WeekRecap:
-        """What the bot recorded from ``start`` until before ``end``: HaloRuns' records, and the
-        verified runs and records of the ``followed`` speedrun.com games ({id: name})."""
-
-        def within(moment: datetime) -> bool:
-            return start <= moment < end
-
-        # Both feeds see a run after it was set (or verified): what they saw since ``start`` holds the week.
-        halo = [
-            record
-            for _, run in await self._haloruns.seen(since=start)
-            if (record := _halo_record(run)) is not None and within(record.date)
-        ]
-        runs: list[tuple[datetime, VerifiedRun]] = []
-        for seen_at, entry in await self._src.seen(since=start):
-            verified = entry.run.status.verify_date or seen_at
-            if entry.run.game_id in followed and within(verified):
-                runs.append((verified, entry))
-        src = [record for when, entry in runs if (record := _src_record(entry, when)) is not None]
-        records = sorted([*halo, *src], key=lambda record: record.date)
-        by_game: dict[str, list[RecapRecord]] = {}
-        for record in records:
-            by_game.setdefault(record.game, []).append(record)
-        fallen = [r for r in records if r.previous_stood is not None and not r.tie]
-        return WeekRecap(
-            start,
-            end,
-            by_game,
-            max(fallen, key=lambda r: r.previous_stood or timedelta(0), default=None),
-            _most_active(
-                [
-                    *(r.holders for r in halo),
-                    *(tuple(p.display_name for p in e.run.players) for _, e in runs),
-                ]
-            ),
+    async def _recorded(self, start: datetime, end: datetime) -> Recorded:
+        """What the feeds saw since ``start`` (both see a run after it was set, or verified: that
+        holds the week), and how many streams went live from ``start`` until before ``end``."""
+        return Recorded(
+            await self._haloruns.seen(since=start),
+            await self._src.seen(since=start),
             await self._streams.starts(start, end),
-            len(runs),
-            sorted(followed.values(), key=str.casefold),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """What the bot recorded of one week, for every server whose recap it is."""
+
+    haloruns: list[tuple[datetime, Run]]
+    src: list[tuple[datetime, VerifiedRun]]
+    streams: int
+
+
+def week(start: datetime, end: datetime, followed: dict[str, str], recorded: Recorded) -> WeekRecap:
+    """The recap of the week from ``start`` until before ``end``: HaloRuns' records, and the
+    verified runs and records of the ``followed`` speedrun.com games ({id: name})."""
+
+    def within(moment: datetime) -> bool:
+        return start <= moment < end
+
+    halo = [
+        record
+        for _, run in recorded.haloruns
+        if (record := _halo_record(run)) is not None and within(record.date)
+    ]
+    runs: list[tuple[datetime, VerifiedRun]] = []
+    for seen_at, entry in recorded.src:
+        verified = entry.run.status.verify_date or seen_at
+        if entry.run.game_id in followed and within(verified):
+            runs.append((verified, entry))
+    src = [record for when, entry in runs if (record := _src_record(entry, when)) is not None]
+    records = sorted([*halo, *src], key=lambda record: record.date)
+    by_game: dict[str, list[RecapRecord]] = {}
+    for record in records:
+        by_game.setdefault(record.game, []).append(record)
+    fallen = [r for r in records if r.previous_stood is not None and not r.tie]
+    return WeekRecap(
+        start,
+        end,
+        by_game,
+        max(fallen, key=lambda r: r.previous_stood or timedelta(0), default=None),
+        _most_active(
+            [
+                *(r.holders for r in halo),
+                *(tuple(p.display_name for p in e.run.players) for _, e in runs),
+            ]
+        ),
+        recorded.streams,
+        len(runs),
+        sorted(followed.values(), key=str.casefold),
+    )
 
 
 def _most_active(holders: Iterable[tuple[str, ...]]) -> list[tuple[str, int]]:

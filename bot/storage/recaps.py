@@ -6,9 +6,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.storage.database import utc
 from bot.storage.tables import weekly_recaps
 
 Outcome = Literal["posted", "empty", "dropped"]
@@ -18,11 +19,14 @@ class RecapStore:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
-    async def had(self, guild_id: int, due_at: datetime) -> bool:
-        """Whether the server's recap due at ``due_at`` was posted (or found empty) already."""
-        key = (weekly_recaps.c.guild_id == guild_id) & (weekly_recaps.c.due_at == due_at)
+    async def had_since(self, moment: datetime) -> set[tuple[int, datetime]]:
+        """(server, due moment) of every recap due since ``moment`` that was posted (or found
+        empty, or dropped) already: one read for all the servers of a poll."""
+        query = select(weekly_recaps.c.guild_id, weekly_recaps.c.due_at).where(
+            weekly_recaps.c.due_at >= moment
+        )
         async with self._engine.connect() as connection:
-            return bool(await connection.scalar(select(func.count()).select_from(weekly_recaps).where(key)))
+            return {(row.guild_id, utc(row.due_at)) for row in await connection.execute(query)}
 
     async def done(
         self, guild_id: int, due_at: datetime, outcome: Outcome, message_id: int | None = None
