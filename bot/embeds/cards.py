@@ -65,6 +65,11 @@ class Card:
     extra: Sequence[str] = field(default=())  # texts after the blocks (kept whatever the blocks take)
 
 
+def block(heading: str, text: str) -> str:
+    """One text block of a card: ``heading`` in bold above ``text`` (both already escaped)."""
+    return f"**{heading}**\n{text}"
+
+
 def _media(url: str | None) -> str | None:
     if url and url.startswith("attachment://"):
         return url

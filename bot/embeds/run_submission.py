@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from bot.embeds.cards import Card
+from bot.embeds.cards import Card, block
 from bot.embeds.speedrun import COLOUR, GOLD, played_day
 from bot.models.run_submission import Draft
 from bot.models.speedrun import TIMINGS
@@ -27,32 +27,28 @@ def board(draft: Draft) -> str:
     return " — ".join(plain(name, 100) for name in names if name)
 
 
-def _block(name: str, value: str) -> str:
-    return f"**{name}**\n{value}"
-
-
 def _run_blocks(draft: Draft) -> list[str]:
     timing = TIMINGS[draft.timing]
     rounded = (
         "" if draft.show_milliseconds or draft.seconds.is_integer() else " (rounded: no milliseconds here)"
     )
-    blocks = [_block("Time", f"**{shown_time(draft)}** {timing}{rounded}")]
+    blocks = [block("Time", f"**{shown_time(draft)}** {timing}{rounded}")]
     for variable in draft.variables:
         shown = variable.shown
         value = plain(shown, 200) if shown else ("*choose one below*" if variable.mandatory else "none")
-        blocks.append(_block(plain(variable.name, 200), value))
-    blocks.append(_block("Date", played_day(draft.played)))
-    blocks.append(_block("Platform", plain(draft.platform.name, 200) if draft.platform else "none"))
+        blocks.append(block(plain(variable.name, 200), value))
+    blocks.append(block("Date", played_day(draft.played)))
+    blocks.append(block("Platform", plain(draft.platform.name, 200) if draft.platform else "none"))
     if draft.region:
-        blocks.append(_block("Region", plain(draft.region.name, 200)))
-    blocks.append(_block("Emulated", "yes" if draft.emulated else "no"))
+        blocks.append(block("Region", plain(draft.region.name, 200)))
+    blocks.append(block("Emulated", "yes" if draft.emulated else "no"))
     if draft.verified:
-        blocks.append(_block("Verified", "asked for (only the game's moderators can)"))
-    blocks.append(_block("Video", link("watch", draft.video) or "none"))
+        blocks.append(block("Verified", "asked for (only the game's moderators can)"))
+    blocks.append(block("Video", link("watch", draft.video) or "none"))
     if draft.splits:
-        blocks.append(_block("Splits", plain(draft.splits, 100)))
+        blocks.append(block("Splits", plain(draft.splits, 100)))
     if draft.comment:
-        blocks.append(_block("Comment", plain(draft.comment, FIELD_LIMIT)))
+        blocks.append(block("Comment", plain(draft.comment, FIELD_LIMIT)))
     return blocks
 
 
@@ -68,7 +64,7 @@ def preview_card(form: Form, problems: Sequence[str] = ()) -> Card:
         ),
         accent=COLOUR.value,
         blocks=_run_blocks(draft),
-        extra=[_block("Not submitted", clip(objections, FIELD_LIMIT))] if problems else [],
+        extra=[block("Not submitted", clip(objections, FIELD_LIMIT))] if problems else [],
         links=[("Watch", draft.video)],
     )
 
@@ -91,8 +87,8 @@ def submitted_card(form: Form) -> Card:
         subtitle=f"{board(draft)} in **{shown_time(draft)}** by {plain(draft.runner.name, 100)}",
         accent=GOLD.value,
         blocks=[
-            _block("Status", STATUSES.get(submitted.status, plain(submitted.status, 50))),
-            _block("Run", link(submitted.run_id, submitted.weblink) or f"`{submitted.run_id}`"),
+            block("Status", STATUSES.get(submitted.status, plain(submitted.status, 50))),
+            block("Run", link(submitted.run_id, submitted.weblink) or f"`{submitted.run_id}`"),
         ],
         links=[("Run", submitted.weblink), ("Watch", draft.video)],
     )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time
 
 import discord
 
-from bot.embeds.cards import BLOCKS_BUDGET, Card, game_colour
+from bot.embeds.cards import BLOCKS_BUDGET, Card, block, game_colour
 from bot.models import speedrun as api
 from bot.utils.rendering import (
     FIELD_LIMIT,
@@ -86,10 +86,6 @@ def _status(run: api.Run) -> str:
     return "Awaiting verification"
 
 
-def _block(name: str, value: str) -> str:
-    return f"**{name}**\n{value}"
-
-
 def run_card(run: api.Run) -> Card:
     """/src run: the run in full, with buttons to its video, its page and its first player."""
     game = run.game.name if isinstance(run.game, api.Game) else run.game
@@ -106,14 +102,14 @@ def run_card(run: api.Run) -> Card:
     shown = [v for v in videos if v]
     splits = link("splits", run.splits.uri if run.splits else None)
     blocks = [
-        _block("Players", players(run)),
-        _block("Time", times(run)),
-        _block("Dates", ", ".join(filter(None, dates))) if any(dates) else "",
-        _block("Status", _status(run)),
-        _block("System", ", ".join(filter(None, system))) if any(system) else "",
-        _block("Videos", clip(" · ".join(shown), FIELD_LIMIT)) if shown else "",
-        _block("Comment", plain(run.comment, FIELD_LIMIT)) if run.comment else "",
-        _block("Splits", splits) if splits else "",
+        block("Players", players(run)),
+        block("Time", times(run)),
+        block("Dates", ", ".join(filter(None, dates))) if any(dates) else "",
+        block("Status", _status(run)),
+        block("System", ", ".join(filter(None, system))) if any(system) else "",
+        block("Videos", clip(" · ".join(shown), FIELD_LIMIT)) if shown else "",
+        block("Comment", plain(run.comment, FIELD_LIMIT)) if run.comment else "",
+        block("Splits", splits) if splits else "",
     ]
     first_video = next((v.uri for v in (run.videos.links if run.videos else []) if safe_link(v.uri)), None)
     profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
@@ -194,15 +190,15 @@ def verified_run_card(entry: api.VerifiedRun) -> Card:
     video = next(filter(None, (safe_link(v.uri) for v in links)), None)
     time_text = f"**{format_run_time(run.times.primary_t)}**"
     blocks = [
-        _block("Game", plain(entry.game, 200) or "unknown"),
-        _block("Category", plain(run.board_name, 200) or "unknown"),
-        _block("Played", played_day(run.played)) if run.played else "",
+        block("Game", plain(entry.game, 200) or "unknown"),
+        block("Category", plain(run.board_name, 200) or "unknown"),
+        block("Played", played_day(run.played)) if run.played else "",
     ]
     previous = _previous_record(entry)
     if previous:
-        blocks.append(_block(*previous))
+        blocks.append(block(*previous))
     if run.status.verify_date:
-        blocks.append(_block("Verified", timestamp(run.status.verify_date, "f")))
+        blocks.append(block("Verified", timestamp(run.status.verify_date, "f")))
     profile = next((p.weblink for p in run.players if safe_link(p.weblink)), None)
     return Card(
         title=plain(f"{headline}: {' — '.join(filter(None, [entry.game, run.board_name]))}", 256),
