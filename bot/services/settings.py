@@ -244,7 +244,7 @@ class ServerSettings:
         if not games:
             raise UserFacingError("Name the game (or the games, comma-separated) of the setting to turn off.")
         found = [s for s in settings if _game_set(s.filters.games) == games]
-        found = found or [s for s in settings if games and games <= _game_set(s.filters.games)]
+        found = found or [s for s in settings if games <= _game_set(s.filters.games)]
         if len(found) > 1:
             sets = "; ".join(sorted((games_named(s.filters.games) for s in found), key=str.casefold))
             raise UserFacingError(
