@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import math
 import tempfile
 import time
@@ -34,10 +35,6 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.figures import print_figures
 from bot.app import PEER_CHANNELS, HaloBot
@@ -57,23 +54,25 @@ COMMAND_EVERY = 0.5  # seconds between two /status while the record goes out
 INTERACTION_SECONDS = 3.0  # Discord drops an interaction not acknowledged by then
 
 
-class Statements:
-    """Counts and times the SQL statements an engine runs."""
+class Statements(logging.Handler):
+    """Counts and times the SQL statements the bot runs, from what ``bot.storage.database`` logs of
+    each at DEBUG."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
         self.count = 0
         self.seconds = 0.0
-        self._started: dict[int, float] = {}
-        sync = engine.sync_engine
-        event.listen(sync, "before_cursor_execute", self._before)
-        event.listen(sync, "after_cursor_execute", self._after)
+        database_log = logging.getLogger("bot.storage.database")
+        database_log.setLevel(logging.DEBUG)
+        database_log.addHandler(self)
+        database_log.propagate = False  # the statements are counted, not printed
 
-    def _before(self, conn: Any, cursor: Any, *args: Any) -> None:
-        self._started[id(cursor)] = time.perf_counter()
-
-    def _after(self, conn: Any, cursor: Any, *args: Any) -> None:
-        self.count += 1
-        self.seconds += time.perf_counter() - self._started.pop(id(cursor), time.perf_counter())
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "SQL %.2f ms: %s" and isinstance(record.args, tuple):
+            milliseconds = record.args[0]
+            assert isinstance(milliseconds, float)
+            self.count += 1
+            self.seconds += milliseconds / 1000
 
     @contextmanager
     def measure(self) -> Iterator[dict[str, float]]:
@@ -153,7 +152,7 @@ async def measure(
     feed = getattr(bot.get_cog("Announcements"), "feed", None)
     if not isinstance(feed, Announcements):
         raise RuntimeError(f"the announcements cog is not loaded: {bot.cogs}")
-    statements = Statements(bot.engine)
+    statements = Statements()
     discord.global_rate_limit = DISCORD_GLOBAL_LIMIT
 
     with statements.measure() as idle:

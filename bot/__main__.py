@@ -1,6 +1,6 @@
 """Command line: ``python -m bot [run | check-config | sync | infinite-login | doctor] [--config PATH]``.
 
-main() owns the process's resources (HTTP session, database engine, health endpoint) and hands
+main() owns the process's resources (HTTP session, database, health endpoint) and hands
 them to the bot; it turns the failures an operator can fix into one line and an exit code.
 """
 
@@ -22,7 +22,6 @@ from pathlib import Path
 
 import aiohttp
 import discord
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot import __version__
 from bot.app import HaloBot
@@ -32,7 +31,7 @@ from bot.errors import StartupError
 from bot.runtime.discord_endpoints import use_discord_endpoints
 from bot.runtime.leader import single_process
 from bot.runtime.logging_setup import masked, setup_logging
-from bot.storage.database import open_database
+from bot.storage.database import DatabaseError, open_database
 
 log = logging.getLogger("bot")
 
@@ -57,16 +56,16 @@ async def open_bot(config: Config, *, sync_on_start: bool = True) -> AsyncIterat
         headers={"User-Agent": USER_AGENT}, timeout=aiohttp.ClientTimeout(total=30)
     ) as session:
         try:
-            engine = await open_database(config.database.url)
-        except (SQLAlchemyError, OSError) as error:
+            database = await open_database(config.database.url)
+        except DatabaseError as error:
             raise StartupError(f"cannot open the database: {error}") from None
         try:
             async with HaloBot(
-                config=config, session=session, engine=engine, sync_on_start=sync_on_start
+                config=config, session=session, database=database, sync_on_start=sync_on_start
             ) as bot:
                 yield bot
         finally:
-            await engine.dispose()
+            await database.close()
 
 
 async def serve_until(bot: HaloBot, stop: asyncio.Event) -> None:

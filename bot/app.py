@@ -13,7 +13,6 @@ import discord
 import yarl
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import DISCORD_GATEWAY, Config
@@ -23,6 +22,7 @@ from bot.runtime.jobs import Jobs
 from bot.runtime.leader import Poller
 from bot.runtime.telemetry import ShardHealth, Telemetry
 from bot.services.haloruns.service import HaloRuns
+from bot.storage.database import Database
 from bot.storage.settings import Feature, GuildSettings
 from bot.storage.state import BotState
 from bot.ui.pagination import PageTurn, forget_old_pages
@@ -59,7 +59,7 @@ class HaloBot(commands.AutoShardedBot):
         *,
         config: Config,
         session: aiohttp.ClientSession,
-        engine: AsyncEngine,
+        database: Database,
         sync_on_start: bool = True,
     ) -> None:
         # Every REST call waits for its turn under this process's share of Discord's global limit:
@@ -92,13 +92,13 @@ class HaloBot(commands.AutoShardedBot):
         )
         self.config = config
         self.session = session
-        self.engine = engine
-        self.state = BotState(engine)
+        self.database = database
+        self.state = BotState(database)
         services = [*UPSTREAM_SERVICES, *(["Halo Waypoint"] if config.infinite.enabled else [])]
         self.telemetry = Telemetry(services)
         self.haloruns = HaloRuns.from_config(session, config.haloruns, self.telemetry)
         self.speedrun = SpeedrunClient(session, config.speedrun, self.telemetry)
-        self.settings = GuildSettings(engine)
+        self.settings = GuildSettings(database)
         self.connected_shards: set[int] = set()
         self.remote_channels = RemoteChannels()  # of servers on other processes' shards, for the poller
         self.identify_pace = IdentifyPace()

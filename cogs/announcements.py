@@ -22,7 +22,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self.bot = bot
         self.feed = Announcements(
             bot.haloruns,
-            bot.engine,
+            bot.database,
             bot.settings,
             bot.state,
             api=bot.config.haloruns.api,

@@ -35,7 +35,7 @@ class HaloInfiniteCog(commands.Cog, name="HaloInfinite"):
         self.bot = bot
         # This feature's own: the Halo Waypoint service, and the gamertags of /link and /unlink.
         self.halo_infinite = HaloInfinite.from_config(bot.session, bot.config.infinite, bot.telemetry)
-        self.gamertag_links = GamertagLinks(bot.engine)
+        self.gamertag_links = GamertagLinks(bot.database)
         # On a server's members: for servers that installed the bot, never in DMs.
         self.member_csr = app_commands.ContextMenu(
             name="Halo CSR",

@@ -47,7 +47,7 @@ class HaloRunsCog(commands.Cog, name="HaloRuns"):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         self.haloruns = bot.haloruns
-        self.history_of = HaloRunsHistory(bot.haloruns, bot.engine)
+        self.history_of = HaloRunsHistory(bot.haloruns, bot.database)
         self._warm_up: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:

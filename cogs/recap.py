@@ -20,7 +20,9 @@ class RecapCog(commands.Cog, name="Recap"):
 
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
-        self.recaps = WeeklyRecaps(bot.engine, bot.settings, post=self.post, stopping=lambda: bot.jobs.halted)
+        self.recaps = WeeklyRecaps(
+            bot.database, bot.settings, post=self.post, stopping=lambda: bot.jobs.halted
+        )
 
     async def cog_load(self) -> None:
         self.bot.jobs.every(EVERY_SECONDS, self.recaps.poll, name=JOB)

@@ -22,7 +22,7 @@ class SrcAnnouncementsCog(commands.Cog, name="SrcAnnouncements"):
         self.bot = bot
         self.feed = SrcAnnouncements(
             bot.speedrun,
-            bot.engine,
+            bot.database,
             bot.settings,
             bot.state,
             post=self.post,

@@ -35,7 +35,7 @@ class SrcQueueCog(commands.Cog, name="SrcQueue"):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         self.queue = SrcQueue(
-            bot.speedrun, bot.engine, bot.settings, bot.state, self, stopping=lambda: bot.jobs.halted
+            bot.speedrun, bot.database, bot.settings, bot.state, self, stopping=lambda: bot.jobs.halted
         )
         self.command: app_commands.Command[SrcQueueCog, ..., None] = app_commands.Command(
             name="queue",

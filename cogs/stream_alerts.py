@@ -27,7 +27,7 @@ class StreamAlertsCog(commands.Cog, name="StreamAlerts"):
         config = bot.config.haloruns
         self.watcher = StreamAlerts(
             bot.haloruns,
-            StreamAlertStore(bot.engine),
+            StreamAlertStore(bot.database),
             bot.settings,
             bot.state,
             self,

@@ -10,14 +10,12 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
-from sqlalchemy import URL, make_url, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.__main__ import open_bot, serve_until
 from bot.app import HaloBot
 from bot.clients.waypoint.microsoft_signin import MicrosoftSignIn
 from bot.config import Config, InfiniteConfig
-from bot.storage.database import open_database
+from bot.storage.database import DatabaseError, connect, open_database
 from cogs.speedrun import SpeedrunCog
 from cogs.speedrun.submission_view import COG
 from tests.fakes.discord import FakeDiscord
@@ -130,8 +128,8 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> bytes:
     path = tmp_path_factory.mktemp("template") / "halobot.db"
 
     async def migrate() -> None:
-        engine = await open_database(f"sqlite+aiosqlite:///{path}")
-        await engine.dispose()
+        database = await open_database(f"sqlite+aiosqlite:///{path}")
+        await database.close()
 
     asyncio.run(migrate())
     return path.read_bytes()
@@ -224,39 +222,36 @@ POSTGRES_URL = os.environ.get(
 async def fresh_postgres() -> str:
     """An emptied test database (each pytest-xdist worker its own, made on first use); skipped when
     no server is reachable, unless on CI or when a server was named explicitly."""
-    url = make_url(POSTGRES_URL)
+    url = POSTGRES_URL
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is not None:
-        url = url.set(database=f"{url.database}_{worker}")
+        base, _, name = POSTGRES_URL.rpartition("/")
+        url = f"{base}/{name}_{worker}"
     try:
         if worker is not None:
-            await _create_database(make_url(POSTGRES_URL), url.database or "")
-        engine = create_async_engine(url)
+            await _create_database(POSTGRES_URL, url.rpartition("/")[2])
+        database = await connect(url)
         try:
-            async with engine.begin() as connection:
-                await connection.execute(text("DROP SCHEMA public CASCADE"))
-                await connection.execute(text("CREATE SCHEMA public"))
+            async with database.transaction() as session:
+                await session.execute("DROP SCHEMA public CASCADE")
+                await session.execute("CREATE SCHEMA public")
         finally:
-            await engine.dispose()
-    except (OSError, ConnectionError) as error:
+            await database.close()
+    except DatabaseError as error:
         if os.environ.get("CI") or "HALOBOT_TEST_POSTGRES_URL" in os.environ:
             pytest.fail(f"the PostgreSQL server at {POSTGRES_URL} is required here: {error}")
         pytest.skip(f"no PostgreSQL server reachable at {POSTGRES_URL} ({error}); .ci/postgres.sh starts one")
-    return url.render_as_string(hide_password=False)
+    return url
 
 
-async def _create_database(server: URL, name: str) -> None:
+async def _create_database(server: str, name: str) -> None:
     """Creates the database ``name`` on ``server`` (through its named database) unless it exists."""
-    engine = create_async_engine(server, isolation_level="AUTOCOMMIT")
+    database = await connect(server)
     try:
-        async with engine.connect() as connection:
-            exists = await connection.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if not exists:
-                await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        if not await database.fetchval("SELECT 1 FROM pg_database WHERE datname = ?", name):
+            await database.execute(f'CREATE DATABASE "{name}"')
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

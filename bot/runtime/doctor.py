@@ -22,9 +22,6 @@ import aiohttp
 import discord
 import discord.http
 from pydantic import TypeAdapter
-from sqlalchemy import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.clients.haloruns.transport import SERVICE as HALORUNS
 from bot.clients.haloruns.transport import HaloRunsClient
@@ -44,6 +41,7 @@ from bot.models.settings import Filters
 from bot.runtime.discord_endpoints import use_discord_endpoints
 from bot.runtime.telemetry import Telemetry
 from bot.services.halo_infinite import RANKED_ARENA
+from bot.storage.database import DatabaseError, DatabaseUrl, connect
 from bot.storage.settings import Feature, FeatureSetting, GuildSettings
 
 CHECK_SECONDS = 20.0  # no check waits longer (the clients' own limits are shorter)
@@ -100,7 +98,7 @@ def problem_of(error: BaseException) -> str:
         return f"could not be reached ({type(error).__name__})"
     if isinstance(
         error,
-        (Refusal, UserFacingError, ServiceError, SignedOut, SignInUnreachable, SQLAlchemyError, OSError),
+        (Refusal, UserFacingError, ServiceError, SignedOut, SignInUnreachable, DatabaseError, OSError),
     ):
         return str(error).splitlines()[0] if str(error) else type(error).__name__
     return f"unexpected {type(error).__name__}: {error}"
@@ -172,7 +170,7 @@ async def run_checks(config: Config, session: aiohttp.ClientSession, checkup: Ch
         channels = len({s.channel_id for s in configured.settings})
         return f"{channels} posting channel(s), {len(configured.games)} followed speedrun.com game(s)"
 
-    where = make_url(config.database.url).render_as_string(hide_password=True)
+    where = DatabaseUrl.parse(config.database.url).shown
     await checkup.check("Database", f"read the servers' settings at {where}", database)
     await check_haloruns(checkup, config, HaloRunsClient(session, config.haloruns, telemetry))
     await check_speedrun(checkup, config, SpeedrunClient(session, config.speedrun, telemetry), configured)
@@ -184,8 +182,8 @@ async def run_checks(config: Config, session: aiohttp.ClientSession, checkup: Ch
 
 def _not_made_yet(url: str) -> bool:
     """A SQLite database whose file is not there yet (the bot makes it at its first start)."""
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").is_file()
+    parsed = DatabaseUrl.parse(url)
+    return parsed.backend == "sqlite" and not Path(parsed.path).is_file()
 
 
 async def read_settings(url: str) -> Configured:
@@ -193,12 +191,12 @@ async def read_settings(url: str) -> Configured:
     holds none, and is not made)."""
     if _not_made_yet(url):
         return Configured()
-    engine = create_async_engine(url)
+    database = await connect(url)
     try:
-        settings = GuildSettings(engine)
+        settings = GuildSettings(database)
         found = [s for feature in FEATURES for s in await settings.enabled(feature)]
     finally:
-        await engine.dispose()
+        await database.close()
     return Configured(tuple(found))
 
 

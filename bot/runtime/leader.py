@@ -18,16 +18,12 @@ import asyncio
 import contextlib
 import fcntl
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
-
 from bot.errors import StartupError
+from bot.storage.database import Connection, DatabaseError, DatabaseUrl
 
 log = logging.getLogger(__name__)
 
@@ -41,18 +37,18 @@ KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "5", "tcp_k
 def single_process(database_url: str) -> Iterator[None]:
     """For a SQLite file: an exclusive lock next to it while the block runs, or a ``StartupError``
     if another process holds it. Other databases need none."""
-    url = make_url(database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+    url = DatabaseUrl.parse(database_url)
+    if url.backend != "sqlite" or url.in_memory:
         yield
         return
-    path = Path(f"{url.database}.lock")
+    path = Path(f"{url.path}.lock")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise StartupError(
-                f"the SQLite database {url.database} is in use by another process of the bot; SQLite "
+                f"the SQLite database {url.path} is in use by another process of the bot; SQLite "
                 "is for one process: stop the other one, or share a PostgreSQL database.url"
             ) from None
         yield
@@ -70,11 +66,11 @@ class Poller:
         on_gain: Callable[[], None],
         on_loss: Callable[[], None],
     ) -> None:
-        self._url = make_url(database_url)
+        self._url = DatabaseUrl.parse(database_url)
         self._retry = retry_seconds
         self._on_gain = on_gain
         self._on_loss = on_loss
-        self._connection: AsyncConnection | None = None
+        self._connection: Connection | None = None
         self._task: asyncio.Task[None] | None = None
         self.since: datetime | None = None
 
@@ -85,7 +81,7 @@ class Poller:
     def start(self) -> None:
         if self._task is not None or self.is_poller:
             return
-        if self._url.get_backend_name() == "sqlite":
+        if self._url.backend == "sqlite":
             self._gain()
         else:
             self._task = asyncio.create_task(self._keep(), name="poller lock")
@@ -98,28 +94,24 @@ class Poller:
         await self._close()
 
     async def _keep(self) -> None:
-        engine = create_async_engine(
-            self._url,
-            poolclass=NullPool,  # closing the connection ends the session, and with it the lock
-            connect_args={"server_settings": {"application_name": "halobot poller", **KEEPALIVES}},
-        )
+        from bot.storage import postgres  # PostgreSQL's driver: the lock is held on a connection of its own
+
         try:
             while True:
                 try:
                     async with asyncio.timeout(max(self._retry, ANSWER_SECONDS)):
-                        await (self._check() if self.is_poller else self._try(engine))
+                        await (self._check() if self.is_poller else self._try(postgres.alone))
                 except Exception as error:  # the database is out of reach: try again, never give up
                     await self._lost(error)
                 await asyncio.sleep(self._retry)
         finally:
             await self._close()
-            await engine.dispose()
 
-    async def _try(self, engine: AsyncEngine) -> None:
-        connection = await engine.connect()
+    async def _try(self, alone: Callable[[DatabaseUrl, dict[str, str]], Awaitable[Connection]]) -> None:
+        # Outside any pool: closing the connection ends the session, and with it the lock.
+        connection = await alone(self._url, {"application_name": "halobot poller", **KEEPALIVES})
         try:
-            await connection.execution_options(isolation_level="AUTOCOMMIT")
-            held = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": POLLER_LOCK})
+            held = await connection.fetchval("SELECT pg_try_advisory_lock(?)", POLLER_LOCK)
         except BaseException:
             with contextlib.suppress(Exception):
                 await connection.close()
@@ -132,7 +124,7 @@ class Poller:
 
     async def _check(self) -> None:
         assert self._connection is not None
-        await self._connection.scalar(text("SELECT 1"))
+        await self._connection.fetchval("SELECT 1")
 
     def _gain(self) -> None:
         self.since = datetime.now(UTC)
@@ -151,5 +143,5 @@ class Poller:
     async def _close(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
-            with contextlib.suppress(SQLAlchemyError, OSError):
+            with contextlib.suppress(DatabaseError):
                 await connection.close()  # no pool: the session, and the lock, end here

@@ -43,7 +43,7 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     #   forms, such as their speedrun.com API keys;
     # - aiosqlite logs every database call twice at DEBUG from its own thread, which goes on
     #   logging after the event loop is done with it, past the last line of a failed start
-    #   (SQLAlchemy's loggers say what the database does).
+    #   (bot.storage.database logs each statement, and its time, at DEBUG).
     for chatty in ("discord.gateway", "aiosqlite"):
         logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
     # Alembic logs each step of a migration at INFO; the bot says in one line where the database

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from typing import Final
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.errors import UpstreamError
 from bot.models.haloruns import Run
 from bot.models.settings import AnnouncementFilters
 from bot.services.delivery import FeedDelivery, Follower, PollResult, Poster, Succession, jump_url, succession
 from bot.services.haloruns.service import HaloRuns
+from bot.storage.database import Database
 from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
@@ -75,7 +75,7 @@ class Announcements:
     def __init__(
         self,
         haloruns: HaloRuns,
-        engine: AsyncEngine,
+        database: Database,
         settings: GuildSettings,
         state: BotState,
         *,
@@ -85,7 +85,7 @@ class Announcements:
         stopping: Callable[[], bool],
     ) -> None:
         self._haloruns = haloruns
-        self._ledger = RunLedger(engine, FEED, TypeAdapter(Run), board_of)
+        self._ledger = RunLedger(database, FEED, TypeAdapter(Run), board_of)
         self._settings = settings
         self._state = state
         self._api = api

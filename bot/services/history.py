@@ -20,7 +20,6 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.shared_requests import SharedRequests
 from bot.clients.speedrun import SpeedrunClient
@@ -32,6 +31,7 @@ from bot.models.speedrun import SAME_TIME
 from bot.services import speedrun
 from bot.services.announcements import FEED, FEED_SIZE
 from bot.services.haloruns.service import HaloRuns
+from bot.storage.database import Database
 from bot.storage.ledger import RunLedger
 from bot.utils.matching import normalize
 from bot.utils.rendering import timestamp
@@ -67,9 +67,9 @@ def progression_of(records: Iterable[Record]) -> tuple[Record, ...]:
 
 
 class HaloRunsHistory:
-    def __init__(self, haloruns: HaloRuns, engine: AsyncEngine) -> None:
+    def __init__(self, haloruns: HaloRuns, database: Database) -> None:
         self._haloruns = haloruns
-        self._ledger = RunLedger(engine, FEED, TypeAdapter(Run))
+        self._ledger = RunLedger(database, FEED, TypeAdapter(Run))
 
     async def progression(self, level: Level, category: str | None, difficulty: str | None) -> Progression:
         """The progression of one board of ``level`` (Solo and Easy unless told otherwise); run

@@ -22,7 +22,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Run
 from bot.models.settings import RecapFilters
@@ -32,6 +31,7 @@ from bot.services import announcements, src_announcements
 from bot.services.delivery import FAILURE_LIMIT, DeliveryRefused, PostRejected, paced
 from bot.services.delivery import nonce as post_nonce
 from bot.services.settings import followed_name
+from bot.storage.database import Database
 from bot.storage.ledger import RunLedger
 from bot.storage.recaps import RecapStore
 from bot.storage.settings import FeatureSetting, GuildSettings
@@ -138,17 +138,17 @@ def _src_record(entry: VerifiedRun, when: datetime) -> RecapRecord | None:
 class WeeklyRecaps:
     def __init__(
         self,
-        engine: AsyncEngine,
+        database: Database,
         settings: GuildSettings,
         *,
         post: Poster,
         stopping: Callable[[], bool],
     ) -> None:
         self._settings = settings
-        self._recaps = RecapStore(engine)
-        self._streams = StreamAlertStore(engine)
-        self._haloruns = RunLedger(engine, announcements.FEED, TypeAdapter(Run))
-        self._src = RunLedger(engine, src_announcements.FEED, src_announcements.ENTRY)
+        self._recaps = RecapStore(database)
+        self._streams = StreamAlertStore(database)
+        self._haloruns = RunLedger(database, announcements.FEED, TypeAdapter(Run))
+        self._src = RunLedger(database, src_announcements.FEED, src_announcements.ENTRY)
         self._post = post
         self._stopping = stopping
 

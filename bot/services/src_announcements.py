@@ -19,7 +19,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import ServiceError, UpstreamError, UserFacingError
@@ -28,6 +27,7 @@ from bot.models.settings import SrcAnnouncementFilters
 from bot.models.speedrun import SAME_TIME, PreviousRecord, RecordStanding, VerifiedRun
 from bot.services.delivery import FeedDelivery, Follower, PollResult, Poster, Succession, jump_url, succession
 from bot.services.src_games import FollowedGames
+from bot.storage.database import Database
 from bot.storage.ledger import NOT_A_RECORD, Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.state import BotState
@@ -88,7 +88,7 @@ class SrcAnnouncements:
     def __init__(
         self,
         client: SpeedrunClient,
-        engine: AsyncEngine,
+        database: Database,
         settings: GuildSettings,
         state: BotState,
         *,
@@ -98,7 +98,7 @@ class SrcAnnouncements:
     ) -> None:
         self._client = client
         self._check_failures: dict[str, int] = {}
-        self._ledger = RunLedger(engine, FEED, ENTRY, board_of)
+        self._ledger = RunLedger(database, FEED, ENTRY, board_of)
         self._games = FollowedGames(
             lambda: settings.enabled(FEATURE), state, state_key=FOLLOWED_STATE, stopping=stopping
         )

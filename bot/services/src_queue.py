@@ -23,7 +23,6 @@ from typing import Final, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.errors import NotFound, ServiceError, UserFacingError
@@ -42,6 +41,7 @@ from bot.services.delivery import (
     paced,
 )
 from bot.services.src_games import FollowedGames
+from bot.storage.database import Database
 from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
 from bot.storage.src_queue import QueuePost, SrcQueuePosts
@@ -140,7 +140,7 @@ class SrcQueue:
     def __init__(
         self,
         client: SpeedrunClient,
-        engine: AsyncEngine,
+        database: Database,
         settings: GuildSettings,
         state: BotState,
         desk: QueueDesk,
@@ -151,11 +151,11 @@ class SrcQueue:
         self._client = client
         self._desk = desk
         self._clock = clock
-        self._posts = SrcQueuePosts(engine)
+        self._posts = SrcQueuePosts(database)
         self._games = FollowedGames(
             lambda: settings.enabled(FEATURE), state, state_key=FOLLOWED_STATE, stopping=stopping
         )
-        self._ledger = RunLedger(engine, FEED, ENTRY)
+        self._ledger = RunLedger(database, FEED, ENTRY)
         self._delivery = FeedDelivery(
             self._ledger,
             settings,

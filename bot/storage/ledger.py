@@ -26,11 +26,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot.storage.database import utc
-from bot.storage.tables import feed_deliveries, feed_runs
+from bot.storage.database import Database, Row, Session, assignments, marks, utc
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +79,14 @@ class Posted(Generic[E]):
 class RunLedger(Generic[E]):
     def __init__(
         self,
-        engine: AsyncEngine,
+        database: Database,
         feed: str,
         shape: TypeAdapter[E],
         board_of: Callable[[E], str] = lambda run: NOT_A_RECORD,
     ) -> None:
         """``board_of(run)`` names the board ``run`` is the world record of (``NOT_A_RECORD`` if
         none): the posts a later record on that board supersedes."""
-        self._engine = engine
+        self._database = database
         self._feed = feed
         self._shape = shape
         self._board_of = board_of
@@ -98,8 +95,7 @@ class RunLedger(Generic[E]):
     async def unseen(self, runs: Iterable[E]) -> list[E]:
         """The runs this feed has not seen before (by key or by fingerprint), in the given order."""
         runs = list({run.key: run for run in runs}.values())
-        async with self._engine.connect() as connection:
-            known = await self._known(connection, runs)
+        known = await self._known(self._database, runs)
         return [run for run in runs if run.key not in known and run.fingerprint not in known]
 
     async def add(self, runs: Iterable[E], recipients: Callable[[E], Iterable[tuple[int, int]]]) -> list[E]:
@@ -107,47 +103,45 @@ class RunLedger(Generic[E]):
         (server, channel) pairs ``recipients`` names; returns the new ones."""
         runs = list({run.key: run for run in runs}.values())
         now = datetime.now(UTC)
-        async with self._engine.begin() as connection:
-            known = await self._known(connection, runs)
+        async with self._database.transaction() as session:
+            known = await self._known(session, runs)
             new = [run for run in runs if run.key not in known and run.fingerprint not in known]
             for run in new:
-                record_id = await connection.scalar(
-                    feed_runs.insert()
-                    .values(
-                        feed=self._feed,
-                        key=run.key,
-                        fingerprint=run.fingerprint,
-                        run=self._shape.dump_json(run, by_alias=True).decode(),
-                        seen_at=now,
-                        board=self._board_of(run),
-                    )
-                    .returning(feed_runs.c.id)
+                record_id = await session.fetchval(
+                    "INSERT INTO feed_runs (feed, key, fingerprint, run, seen_at, board) "
+                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    self._feed,
+                    run.key,
+                    run.fingerprint,
+                    self._shape.dump_json(run, by_alias=True).decode(),
+                    now,
+                    self._board_of(run),
                 )
-                rows = [
-                    {
-                        "record_id": record_id,
-                        "guild_id": guild_id,
-                        "channel_id": channel_id,
-                        "status": PENDING,
-                        "attempts": 0,
-                        "updated_at": now,
-                    }
+                deliveries = [
+                    (record_id, guild_id, channel_id, PENDING, now)
                     for guild_id, channel_id in dict.fromkeys(recipients(run))
                 ]
-                if rows:
-                    await connection.execute(feed_deliveries.insert(), rows)
+                if deliveries:
+                    await session.executemany(
+                        "INSERT INTO feed_deliveries (record_id, guild_id, channel_id, status, attempts, "
+                        "updated_at) VALUES (?, ?, ?, ?, 0, ?)",
+                        deliveries,
+                    )
         return new
 
     async def seen(self, since: datetime | None = None) -> list[tuple[datetime, E]]:
         """Every run this feed has seen (since ``since``), in the order it saw them, with when; a
         row that no longer reads as a run is left out (logged)."""
-        query = select(feed_runs.c.id, feed_runs.c.run, feed_runs.c.seen_at).where(
-            feed_runs.c.feed == self._feed
-        )
-        if since is not None:
-            query = query.where(feed_runs.c.seen_at >= since)
-        async with self._engine.connect() as connection:
-            rows = list(await connection.execute(query.order_by(feed_runs.c.id)))
+        if since is None:
+            rows = await self._database.fetch(
+                "SELECT id, run, seen_at FROM feed_runs WHERE feed = ? ORDER BY id", self._feed
+            )
+        else:
+            rows = await self._database.fetch(
+                "SELECT id, run, seen_at FROM feed_runs WHERE feed = ? AND seen_at >= ? ORDER BY id",
+                self._feed,
+                since,
+            )
         return [(utc(row.seen_at), run) for row in rows if (run := self._run(row.id, row.run)) is not None]
 
     def _run(self, record_id: int, stored: str) -> E | None:
@@ -162,70 +156,57 @@ class RunLedger(Generic[E]):
     async def pending(self, claimant: str | None = None) -> list[Delivery[E]]:
         """Every delivery of this feed still to make (those ``claimant`` claimed, if named), oldest
         run first."""
-        query = (
-            select(
-                feed_deliveries.c.record_id,
-                feed_deliveries.c.guild_id,
-                feed_deliveries.c.channel_id,
-                feed_deliveries.c.attempts,
-                feed_runs.c.run,
-            )
-            .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
-            .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
-            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id, feed_deliveries.c.channel_id)
+        claimed, args = ("AND d.claimed_by = ?", (claimant,)) if claimant is not None else ("", ())
+        rows = await self._database.fetch(
+            "SELECT d.record_id, d.guild_id, d.channel_id, d.attempts, r.run "
+            "FROM feed_deliveries d JOIN feed_runs r ON r.id = d.record_id "
+            f"WHERE d.status = ? AND r.feed = ? {claimed} "
+            "ORDER BY d.record_id, d.guild_id, d.channel_id",
+            PENDING,
+            self._feed,
+            *args,
         )
-        if claimant is not None:
-            query = query.where(feed_deliveries.c.claimed_by == claimant)
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(query)
-            return [
-                Delivery(row.record_id, row.guild_id, row.channel_id, run, row.attempts)
-                for row in rows
-                if (run := self._run(row.record_id, row.run)) is not None
-            ]
+        return [
+            Delivery(row.record_id, row.guild_id, row.channel_id, run, row.attempts)
+            for row in rows
+            if (run := self._run(row.record_id, row.run)) is not None
+        ]
 
     async def claim(self, claimant: str, *, seconds: float) -> list[Delivery[E]]:
         """The deliveries still to make that no other process is making, each claimed for
         ``claimant`` for ``seconds`` (until ``release``), oldest run first."""
         now = datetime.now(UTC)
-        free = (
-            feed_deliveries.c.claimed_until.is_(None)
-            | (feed_deliveries.c.claimed_until < now)
-            | (feed_deliveries.c.claimed_by == claimant)
+        await self._database.execute(
+            f"UPDATE feed_deliveries SET claimed_by = ?, claimed_until = ? WHERE status = ? AND {OF_FEED} "
+            "AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)",
+            claimant,
+            now + timedelta(seconds=seconds),
+            PENDING,
+            self._feed,
+            now,
+            claimant,
         )
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                feed_deliveries.update()
-                .where((feed_deliveries.c.status == PENDING) & self._of_this_feed() & free)
-                .values(claimed_by=claimant, claimed_until=now + timedelta(seconds=seconds))
-            )
         return await self.pending(claimant)
 
     async def release(self, claimant: str) -> None:
         """Gives up ``claimant``'s claims on the deliveries still to make (it made what it could)."""
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                feed_deliveries.update()
-                .where(
-                    (feed_deliveries.c.status == PENDING)
-                    & (feed_deliveries.c.claimed_by == claimant)
-                    & self._of_this_feed()
-                )
-                .values(claimed_by=None, claimed_until=None)
-            )
-
-    def _of_this_feed(self) -> ColumnElement[bool]:
-        return feed_deliveries.c.record_id.in_(select(feed_runs.c.id).where(feed_runs.c.feed == self._feed))
+        await self._database.execute(
+            "UPDATE feed_deliveries SET claimed_by = NULL, claimed_until = NULL "
+            f"WHERE status = ? AND claimed_by = ? AND {OF_FEED}",
+            PENDING,
+            claimant,
+            self._feed,
+        )
 
     async def owed(self) -> int:
         """How many deliveries of this feed are still to make."""
-        query = (
-            select(func.count())
-            .select_from(feed_deliveries.join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id))
-            .where((feed_deliveries.c.status == PENDING) & (feed_runs.c.feed == self._feed))
+        count = await self._database.fetchval(
+            "SELECT count(*) FROM feed_deliveries d JOIN feed_runs r ON r.id = d.record_id "
+            "WHERE d.status = ? AND r.feed = ?",
+            PENDING,
+            self._feed,
         )
-        async with self._engine.connect() as connection:
-            return int(await connection.scalar(query) or 0)
+        return int(count or 0)
 
     async def posted(
         self, delivery: Delivery[E], message_id: int, *, supersedes: Posted[E] | None = None
@@ -233,35 +214,35 @@ class RunLedger(Generic[E]):
         """Marks the delivery posted; and ``supersedes``, the post of the record it replaces, as
         followed by it (its follow-up owed), unless another post claimed it first (a post of the
         same record in the superseded post's own channel takes the claim over)."""
-        async with self._engine.begin() as connection:
+        async with self._database.transaction() as session:
             await self._set(
-                connection,
+                session,
                 delivery,
                 status=POSTED,
                 message_id=message_id,
                 previous_channel=supersedes.channel_id if supersedes else None,
                 previous_message=supersedes.message_id if supersedes else None,
             )
-            if supersedes is not None:
-                # Unclaimed; or claimed by this record's post in another channel, edit still owed,
-                # where this post is in the superseded post's own channel.
-                moved_here = (
-                    (feed_deliveries.c.followed_by == delivery.record_id)
-                    & (feed_deliveries.c.follow == FOLLOW_OWED)
-                    & (feed_deliveries.c.followed_in != supersedes.channel_id)
-                    if delivery.channel_id == supersedes.channel_id
-                    else false()
-                )
-                await connection.execute(
-                    feed_deliveries.update()
-                    .where(_key(supersedes) & (feed_deliveries.c.followed_by.is_(None) | moved_here))
-                    .values(
-                        followed_by=delivery.record_id,
-                        followed_in=delivery.channel_id,
-                        follow=FOLLOW_OWED,
-                        updated_at=datetime.now(UTC),
-                    )
-                )
+            if supersedes is None:
+                return
+            # Unclaimed; or claimed by this record's post in another channel, edit still owed,
+            # where this post is in the superseded post's own channel.
+            moved_here = (
+                " OR (followed_by = ? AND follow = ? AND followed_in != ?)"
+                if delivery.channel_id == supersedes.channel_id
+                else ""
+            )
+            moved_args = (delivery.record_id, FOLLOW_OWED, supersedes.channel_id) if moved_here else ()
+            await session.execute(
+                "UPDATE feed_deliveries SET followed_by = ?, followed_in = ?, follow = ?, updated_at = ? "
+                f"WHERE {KEY} AND (followed_by IS NULL{moved_here})",
+                delivery.record_id,
+                delivery.channel_id,
+                FOLLOW_OWED,
+                datetime.now(UTC),
+                *_key(supersedes),
+                *moved_args,
+            )
 
     def board(self, run: E) -> str:
         """The board ``run`` is the world record of (``NOT_A_RECORD`` if none)."""
@@ -270,46 +251,38 @@ class RunLedger(Generic[E]):
     async def standing(self, runs: Iterable[E]) -> list[Posted[E]]:
         """The posts of records on the boards ``runs`` are the records of that no later record
         superseded yet, in every server; the latest first."""
-        boards = {self._board_of(run) for run in runs} - {NOT_A_RECORD}
+        boards = sorted({self._board_of(run) for run in runs} - {NOT_A_RECORD})
         if not boards:
             return []
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                self._posts()
-                .where(
-                    feed_runs.c.board.in_(boards)
-                    & (feed_deliveries.c.status == POSTED)
-                    & feed_deliveries.c.followed_by.is_(None)
-                )
-                .order_by(feed_deliveries.c.record_id.desc(), feed_deliveries.c.channel_id)
-            )
-            return [post for row in rows if (post := self._posted(row)) is not None]
+        rows = await self._database.fetch(
+            f"{_posts()} AND r.board IN ({marks(len(boards))}) AND d.status = ? AND d.followed_by IS NULL "
+            "ORDER BY d.record_id DESC, d.channel_id",
+            self._feed,
+            *boards,
+            POSTED,
+        )
+        return [post for row in rows if (post := self._posted(row)) is not None]
 
     async def follow_ups(self) -> list[tuple[Posted[E], Posted[E]]]:
         """The posts whose follow-up is owed, oldest first, each with the post that superseded it."""
-        later = feed_deliveries.alias("later")
-        query = (
-            self._posts()
-            .add_columns(later.c.message_id.label("later_message"))
-            .join(
-                later,
-                (later.c.record_id == feed_deliveries.c.followed_by)
-                & (later.c.guild_id == feed_deliveries.c.guild_id)
-                & (later.c.channel_id == feed_deliveries.c.followed_in),
+        rows = await self._database.fetch(
+            _posts(
+                ", later.message_id AS later_message",
+                " JOIN feed_deliveries later ON later.record_id = d.followed_by "
+                "AND later.guild_id = d.guild_id AND later.channel_id = d.followed_in",
             )
-            .where((feed_deliveries.c.follow == FOLLOW_OWED) & (later.c.status == POSTED))
-            .order_by(feed_deliveries.c.record_id, feed_deliveries.c.guild_id, feed_deliveries.c.channel_id)
+            + " AND d.follow = ? AND later.status = ? ORDER BY d.record_id, d.guild_id, d.channel_id",
+            self._feed,
+            FOLLOW_OWED,
+            POSTED,
         )
-        async with self._engine.connect() as connection:
-            rows = list(await connection.execute(query))
-            if not rows:
-                return []
-            successors = await connection.execute(
-                select(feed_runs.c.id, feed_runs.c.run).where(
-                    feed_runs.c.id.in_({row.followed_by for row in rows})
-                )
-            )
-            runs = {row.id: run for row in successors if (run := self._run(row.id, row.run)) is not None}
+        if not rows:
+            return []
+        later = sorted({row.followed_by for row in rows})
+        successors = await self._database.fetch(
+            f"SELECT id, run FROM feed_runs WHERE id IN ({marks(len(later))})", *later
+        )
+        runs = {row.id: run for row in successors if (run := self._run(row.id, row.run)) is not None}
         return [
             (earlier, Posted(row.followed_by, row.guild_id, row.followed_in, row.later_message, successor))
             for row in rows
@@ -319,12 +292,12 @@ class RunLedger(Generic[E]):
 
     async def followed(self, post: Posted[E], outcome: str) -> None:
         """The post's follow-up is done: ``EDITED``, or given up (``GONE``)."""
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                feed_deliveries.update()
-                .where(_key(post))
-                .values(follow=outcome, updated_at=datetime.now(UTC))
-            )
+        await self._database.execute(
+            f"UPDATE feed_deliveries SET follow = ?, updated_at = ? WHERE {KEY}",
+            outcome,
+            datetime.now(UTC),
+            *_key(post),
+        )
 
     async def failed(self, delivery: Delivery[E], error: str) -> None:
         await self._update([delivery], attempts=delivery.attempts + 1, last_error=error[:1000])
@@ -337,45 +310,21 @@ class RunLedger(Generic[E]):
         """Forgets this feed's posted and dropped deliveries last touched before ``before``, but
         the posts of records still standing and those whose follow-up is owed (runs stay, so that
         one still in the feed is never taken for new)."""
-        async with self._engine.begin() as connection:
-            records = select(feed_runs.c.id).where(
-                (feed_runs.c.feed == self._feed)
-                & or_(feed_runs.c.board.is_(None), feed_runs.c.board != NOT_A_RECORD)
-            )
-            standing = and_(
-                feed_deliveries.c.status == POSTED,
-                feed_deliveries.c.followed_by.is_(None),
-                feed_deliveries.c.record_id.in_(records),
-            )
-            deleted = await connection.execute(
-                feed_deliveries.delete().where(
-                    (feed_deliveries.c.status != PENDING)
-                    & (feed_deliveries.c.updated_at < before)
-                    & self._of_this_feed()
-                    & ~standing
-                    & or_(feed_deliveries.c.follow.is_(None), feed_deliveries.c.follow != FOLLOW_OWED)
-                )
-            )
-        return int(deleted.rowcount)
-
-    def _posts(self) -> Select[Any]:
-        return (
-            select(
-                feed_deliveries.c.record_id,
-                feed_deliveries.c.guild_id,
-                feed_deliveries.c.channel_id,
-                feed_deliveries.c.message_id,
-                feed_deliveries.c.followed_by,
-                feed_deliveries.c.followed_in,
-                feed_deliveries.c.previous_channel,
-                feed_deliveries.c.previous_message,
-                feed_runs.c.run,
-            )
-            .join(feed_runs, feed_runs.c.id == feed_deliveries.c.record_id)
-            .where((feed_runs.c.feed == self._feed) & feed_deliveries.c.message_id.is_not(None))
+        return await self._database.execute(
+            f"DELETE FROM feed_deliveries WHERE status != ? AND updated_at < ? AND {OF_FEED} "
+            "AND NOT (status = ? AND followed_by IS NULL AND record_id IN "
+            "(SELECT id FROM feed_runs WHERE feed = ? AND (board IS NULL OR board != ?))) "
+            "AND (follow IS NULL OR follow != ?)",
+            PENDING,
+            before,
+            self._feed,
+            POSTED,
+            self._feed,
+            NOT_A_RECORD,
+            FOLLOW_OWED,
         )
 
-    def _posted(self, row: Any) -> Posted[E] | None:
+    def _posted(self, row: Row) -> Posted[E] | None:
         run = self._run(row.record_id, row.run)
         if run is None:
             return None
@@ -386,54 +335,67 @@ class RunLedger(Generic[E]):
         """Works out the boards of the runs recorded before runs kept them (once, at the first call)."""
         if self._boards_known:
             return
-        async with self._engine.begin() as connection:
-            rows = await connection.execute(
-                select(feed_runs.c.id, feed_runs.c.run).where(
-                    (feed_runs.c.feed == self._feed) & feed_runs.c.board.is_(None)
-                )
+        async with self._database.transaction() as session:
+            rows = await session.fetch(
+                "SELECT id, run FROM feed_runs WHERE feed = ? AND board IS NULL", self._feed
             )
             boards: dict[str, list[int]] = {}
-            for row in list(rows):
+            for row in rows:
                 run = self._run(row.id, row.run)
                 boards.setdefault(NOT_A_RECORD if run is None else self._board_of(run), []).append(row.id)
             for board, ids in boards.items():
                 for start in range(0, len(ids), CHUNK):
-                    await connection.execute(
-                        feed_runs.update()
-                        .where(feed_runs.c.id.in_(ids[start : start + CHUNK]))
-                        .values(board=board)
+                    chunk = ids[start : start + CHUNK]
+                    await session.execute(
+                        f"UPDATE feed_runs SET board = ? WHERE id IN ({marks(len(chunk))})", board, *chunk
                     )
         self._boards_known = True
 
-    async def _known(self, connection: AsyncConnection, runs: list[E]) -> set[str]:
-        seen = await connection.execute(
-            select(feed_runs.c.key, feed_runs.c.fingerprint).where(
-                feed_runs.c.key.in_([r.key for r in runs])
-                | (
-                    (feed_runs.c.feed == self._feed)
-                    & feed_runs.c.fingerprint.in_([r.fingerprint for r in runs])
-                )
-            )
+    async def _known(self, session: Session, runs: list[E]) -> set[str]:
+        if not runs:
+            return set()
+        seen = await session.fetch(
+            f"SELECT key, fingerprint FROM feed_runs WHERE key IN ({marks(len(runs))}) "
+            f"OR (feed = ? AND fingerprint IN ({marks(len(runs))}))",
+            *(run.key for run in runs),
+            self._feed,
+            *(run.fingerprint for run in runs),
         )
         return {value for row in seen for value in row}
 
     async def _update(self, deliveries: Sequence[Delivery[E]], **values: object) -> None:
-        async with self._engine.begin() as connection:
+        async with self._database.transaction() as session:
             for delivery in deliveries:
-                await self._set(connection, delivery, **values)
+                await self._set(session, delivery, **values)
 
     @staticmethod
-    async def _set(connection: AsyncConnection, delivery: Delivery[E], **values: object) -> None:
+    async def _set(session: Session, delivery: Delivery[E], **values: object) -> None:
         """Updates the delivery, if it is still pending."""
-        key = _key(delivery) & (feed_deliveries.c.status == PENDING)
-        await connection.execute(
-            feed_deliveries.update().where(key).values(**values, updated_at=datetime.now(UTC))
+        values["updated_at"] = datetime.now(UTC)
+        await session.execute(
+            f"UPDATE feed_deliveries SET {assignments(values)} WHERE {KEY} AND status = ?",
+            *values.values(),
+            *_key(delivery),
+            PENDING,
         )
 
 
-def _key(delivery: Delivery[Any] | Posted[Any]) -> ColumnElement[bool]:
+# A delivery of this feed (argument: the feed).
+OF_FEED = "record_id IN (SELECT id FROM feed_runs WHERE feed = ?)"
+# One delivery (arguments: _key()).
+KEY = "record_id = ? AND guild_id = ? AND channel_id = ?"
+
+
+def _posts(columns: str = "", join: str = "") -> str:
+    """This feed's posts (argument: the feed), as ``_posted`` reads them, with more ``columns`` and a
+    ``join``; more conditions may follow."""
     return (
-        (feed_deliveries.c.record_id == delivery.record_id)
-        & (feed_deliveries.c.guild_id == delivery.guild_id)
-        & (feed_deliveries.c.channel_id == delivery.channel_id)
+        "SELECT d.record_id, d.guild_id, d.channel_id, d.message_id, d.followed_by, d.followed_in, "
+        f"d.previous_channel, d.previous_message, r.run{columns} "
+        f"FROM feed_deliveries d JOIN feed_runs r ON r.id = d.record_id{join} "
+        "WHERE r.feed = ? AND d.message_id IS NOT NULL"
     )
+
+
+def _key(delivery: Delivery[Any] | Posted[Any]) -> tuple[int, int, int]:
+    return delivery.record_id, delivery.guild_id, delivery.channel_id

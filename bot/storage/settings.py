@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, Literal, TypeGuard, TypeVar, overload
 
-from sqlalchemy import ColumnElement, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.models.settings import (
     AnnouncementFilters,
     Filters,
@@ -25,8 +22,7 @@ from bot.models.settings import (
     SrcQueueFilters,
     StreamAlertFilters,
 )
-from bot.storage.database import upsert
-from bot.storage.tables import guild_settings
+from bot.storage.database import Database, Row, upsert
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +44,14 @@ def scoped(feature: Feature, scope: str) -> str:
     return f"{feature}:{scope}"
 
 
-def _of(feature: str) -> ColumnElement[bool]:
-    """The settings of ``feature``: that key, or every key scoped under it."""
-    column = guild_settings.c.feature
-    return (column == feature) | column.startswith(f"{feature}:", autoescape=True)
+# The settings of a feature: that key, or every key scoped under it (its arguments: the feature,
+# then the length and text of its scoped keys' prefix).
+OF_FEATURE = "(feature = ? OR substr(feature, 1, ?) = ?)"
+COLUMNS = "guild_id, feature, channel_id, role_id, filters, enabled, disabled_reason, failures"
+
+
+def _of(feature: str) -> tuple[str, int, str]:
+    return feature, len(feature) + 1, f"{feature}:"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ def has_filters(setting: FeatureSetting[Filters], model: type[G]) -> TypeGuard[F
     return isinstance(setting.filters, model)
 
 
-def _setting(row: Any) -> FeatureSetting[Filters] | None:
+def _setting(row: Row) -> FeatureSetting[Filters] | None:
     """The row's setting; ``None`` (logged) for a row of no known feature or with filters that do
     not fit its feature's: left out rather than posting what the server did not ask for."""
     model = FILTERS.get(row.feature.partition(":")[0])
@@ -105,13 +105,13 @@ def _setting(row: Any) -> FeatureSetting[Filters] | None:
     )
 
 
-def _settings(rows: Any) -> list[FeatureSetting[Filters]]:
+def _settings(rows: list[Row]) -> list[FeatureSetting[Filters]]:
     return [setting for row in rows if (setting := _setting(row)) is not None]
 
 
 class GuildSettings:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def save(self, setting: FeatureSetting[Filters]) -> None:
         """Turns the feature on for the server with these values (replacing earlier ones)."""
@@ -128,15 +128,13 @@ class GuildSettings:
             "updated_at": datetime.now(UTC),
         }
         row = {"guild_id": setting.guild_id, "feature": setting.feature, **values}
-        async with self._engine.begin() as connection:
-            await upsert(connection, guild_settings, row, ["guild_id", "feature"])
+        await upsert(self._database, "guild_settings", row, ["guild_id", "feature"])
 
     async def of_guild(self, guild_id: int) -> dict[str, FeatureSetting[Filters]]:
-        async with self._engine.connect() as connection:
-            rows = await connection.execute(
-                select(guild_settings).where(guild_settings.c.guild_id == guild_id)
-            )
-            return {setting.feature: setting for setting in _settings(rows)}
+        rows = await self._database.fetch(
+            f"SELECT {COLUMNS} FROM guild_settings WHERE guild_id = ?", guild_id
+        )
+        return {setting.feature: setting for setting in _settings(rows)}
 
     @overload
     async def enabled(
@@ -152,43 +150,44 @@ class GuildSettings:
     async def enabled(self, feature: Literal["recap"]) -> list[FeatureSetting[RecapFilters]]: ...
     async def enabled(self, feature: Feature) -> list[FeatureSetting[Any]]:
         """The feature's settings that are on, with its filters, by server and key."""
-        query = select(guild_settings).where(_of(feature) & guild_settings.c.enabled)
-        async with self._engine.connect() as connection:
-            return _settings(
-                await connection.execute(query.order_by(guild_settings.c.guild_id, guild_settings.c.feature))
-            )
+        rows = await self._database.fetch(
+            f"SELECT {COLUMNS} FROM guild_settings WHERE {OF_FEATURE} AND enabled ORDER BY guild_id, feature",
+            *_of(feature),
+        )
+        return _settings(rows)
 
     async def disable(self, guild_id: int, feature: str, reason: str, *, exactly: bool = False) -> bool:
         """Turns the feature (or one scoped setting) off, keeping why; ``False`` if it was not on.
         ``exactly``: only the setting of that key (``announcements`` without its scoped ones)."""
-        chosen = guild_settings.c.feature == feature if exactly else _of(feature)
-        key = (guild_settings.c.guild_id == guild_id) & chosen
-        async with self._engine.begin() as connection:
-            updated = await connection.execute(
-                guild_settings.update()
-                .where(key & guild_settings.c.enabled)
-                .values(enabled=False, disabled_reason=reason, updated_at=datetime.now(UTC))
-            )
-        return bool(updated.rowcount)
+        chosen, chosen_args = ("feature = ?", (feature,)) if exactly else (OF_FEATURE, _of(feature))
+        updated = await self._database.execute(
+            "UPDATE guild_settings SET enabled = ?, disabled_reason = ?, updated_at = ? "
+            f"WHERE guild_id = ? AND {chosen} AND enabled",
+            False,
+            reason,
+            datetime.now(UTC),
+            guild_id,
+            *chosen_args,
+        )
+        return bool(updated)
 
     async def delivery_failed(self, guild_id: int, feature: str, reason: str, *, limit: int) -> bool:
         """Counts a failure that only the server's admins can fix; at ``limit`` in a row the
         feature is turned off. ``True`` when this call turned it off."""
-        key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)
-        async with self._engine.begin() as connection:
-            failures = await connection.scalar(
-                guild_settings.update()
-                .where(key & guild_settings.c.enabled)
-                .values(failures=guild_settings.c.failures + 1, updated_at=datetime.now(UTC))
-                .returning(guild_settings.c.failures)
-            )
+        failures = await self._database.fetchval(
+            "UPDATE guild_settings SET failures = failures + 1, updated_at = ? "
+            "WHERE guild_id = ? AND feature = ? AND enabled RETURNING failures",
+            datetime.now(UTC),
+            guild_id,
+            feature,
+        )
         if failures is None or failures < limit:
             return False
         return await self.disable(guild_id, feature, f"{reason} ({failures} times in a row)", exactly=True)
 
     async def delivered(self, guild_id: int, feature: str) -> None:
-        key = (guild_settings.c.guild_id == guild_id) & (guild_settings.c.feature == feature)
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                guild_settings.update().where(key & (guild_settings.c.failures > 0)).values(failures=0)
-            )
+        await self._database.execute(
+            "UPDATE guild_settings SET failures = 0 WHERE guild_id = ? AND feature = ? AND failures > 0",
+            guild_id,
+            feature,
+        )

@@ -17,13 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import SpeedrunConfig
 from bot.errors import KeyUnreadable
-from bot.storage.database import upsert
-from bot.storage.tables import speedrun_keys
+from bot.storage.database import Database, upsert
 
 if TYPE_CHECKING:
     from bot.storage.key_seal import KeySeal
@@ -51,8 +48,8 @@ def _secret_file(path: Path) -> str:
 
 
 class SpeedrunKeys:
-    def __init__(self, engine: AsyncEngine, config: SpeedrunConfig) -> None:
-        self._engine = engine
+    def __init__(self, database: Database, config: SpeedrunConfig) -> None:
+        self._database = database
         self._config = config
 
     @cached_property
@@ -70,15 +67,13 @@ class SpeedrunKeys:
             "speedrun_name": speedrun_name,
             "updated_at": datetime.now(UTC),
         }
-        async with self._engine.begin() as connection:
-            await upsert(connection, speedrun_keys, {"user_id": user_id, **values}, ["user_id"])
+        await upsert(self._database, "speedrun_keys", {"user_id": user_id, **values}, ["user_id"])
 
     async def of(self, user_id: int) -> LinkedKey | None:
         """The member's key, if linked; ``KeyUnreadable`` if it was sealed under another secret."""
-        async with self._engine.connect() as connection:
-            row = (
-                await connection.execute(select(speedrun_keys).where(speedrun_keys.c.user_id == user_id))
-            ).first()
+        row = await self._database.fetchrow(
+            "SELECT sealed_key, speedrun_user_id, speedrun_name FROM speedrun_keys WHERE user_id = ?", user_id
+        )
         if row is None:
             return None
         plaintext = self._seal.open(row.sealed_key)
@@ -88,8 +83,4 @@ class SpeedrunKeys:
 
     async def forget(self, user_id: int) -> bool:
         """Forgets the member's key; ``False`` if there was none."""
-        async with self._engine.begin() as connection:
-            deleted = await connection.execute(
-                speedrun_keys.delete().where(speedrun_keys.c.user_id == user_id)
-            )
-        return bool(deleted.rowcount)
+        return bool(await self._database.execute("DELETE FROM speedrun_keys WHERE user_id = ?", user_id))

@@ -7,12 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import TypeAdapter
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.src_queue import QueuedRun
-from bot.storage.database import upsert, utc
-from bot.storage.tables import src_queue_posts
+from bot.storage.database import Database, upsert, utc
 
 _SHOWN: TypeAdapter[QueuedRun] = TypeAdapter(QueuedRun)
 
@@ -32,28 +29,27 @@ class QueuePost:
 
 
 class SrcQueuePosts:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def of_game(self, game_id: str) -> list[QueuePost]:
         """The game's posts still followed, oldest first."""
-        query = (
-            select(src_queue_posts)
-            .where(src_queue_posts.c.game_id == game_id)
-            .order_by(src_queue_posts.c.posted_at, src_queue_posts.c.guild_id)
+        rows = await self._database.fetch(
+            "SELECT guild_id, channel_id, message_id, shown, posted_at, edited_at FROM src_queue_posts "
+            "WHERE game_id = ? ORDER BY posted_at, guild_id",
+            game_id,
         )
-        async with self._engine.connect() as connection:
-            return [
-                QueuePost(
-                    row.guild_id,
-                    row.channel_id,
-                    row.message_id,
-                    _SHOWN.validate_json(row.shown),
-                    utc(row.posted_at),
-                    utc(row.edited_at),
-                )
-                for row in await connection.execute(query)
-            ]
+        return [
+            QueuePost(
+                row.guild_id,
+                row.channel_id,
+                row.message_id,
+                _SHOWN.validate_json(row.shown),
+                utc(row.posted_at),
+                utc(row.edited_at),
+            )
+            for row in rows
+        ]
 
     async def save(self, post: QueuePost) -> None:
         """Records the post (a new one, or what an edit made it show)."""
@@ -67,11 +63,10 @@ class SrcQueuePosts:
             "posted_at": post.posted_at,
             "edited_at": post.edited_at,
         }
-        async with self._engine.begin() as connection:
-            await upsert(connection, src_queue_posts, row, ["run_id", "guild_id"])
+        await upsert(self._database, "src_queue_posts", row, ["run_id", "guild_id"])
 
     async def close(self, post: QueuePost) -> None:
         """Stops following the post (it shows the run's end, or it is gone)."""
-        key = (src_queue_posts.c.run_id == post.run_id) & (src_queue_posts.c.guild_id == post.guild_id)
-        async with self._engine.begin() as connection:
-            await connection.execute(src_queue_posts.delete().where(key))
+        await self._database.execute(
+            "DELETE FROM src_queue_posts WHERE run_id = ? AND guild_id = ?", post.run_id, post.guild_id
+        )

@@ -4,30 +4,26 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from bot.storage.database import upsert
-from bot.storage.tables import bot_state
+from bot.storage.database import Database, upsert
 
 
 class BotState:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def get(self, key: str) -> str | None:
-        async with self._engine.connect() as connection:
-            value = await connection.scalar(select(bot_state.c.value).where(bot_state.c.key == key))
-        return value
+        value = await self._database.fetchval("SELECT value FROM bot_state WHERE key = ?", key)
+        return str(value) if value is not None else None
 
     async def set(self, key: str, value: str) -> None:
         row = {"key": key, "value": value, "updated_at": datetime.now(UTC)}
-        async with self._engine.begin() as connection:  # processes setting it at once cannot clash
-            await upsert(connection, bot_state, row, ["key"])
+        await upsert(self._database, "bot_state", row, ["key"])  # processes setting it at once cannot clash
 
     async def forget_before(self, prefix: str, moment: datetime) -> None:
         """Forgets the keys starting with ``prefix`` last set before ``moment``."""
-        async with self._engine.begin() as connection:
-            await connection.execute(
-                delete(bot_state).where(bot_state.c.key.startswith(prefix), bot_state.c.updated_at < moment)
-            )
+        await self._database.execute(
+            "DELETE FROM bot_state WHERE substr(key, 1, ?) = ? AND updated_at < ?",
+            len(prefix),
+            prefix,
+            moment,
+        )

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from bot.models.run_submission import Draft, Submitted
-from bot.storage.database import utc
-from bot.storage.tables import submission_forms as forms
+from bot.storage.database import Database, Row, assignments, marks, utc
 
 State = Literal["open", "sending", "submitted", "cancelled"]
 STALE_CLAIM = timedelta(minutes=5)  # a claim older than this was left by a process that stopped
@@ -35,7 +31,7 @@ class Form:
         return self.state == "open" and now >= self.expires_at
 
 
-def _form(row: Row[Any]) -> Form:
+def _form(row: Row) -> Form:
     return Form(
         id=row.id,
         user_id=row.user_id,
@@ -48,30 +44,35 @@ def _form(row: Row[Any]) -> Form:
 
 
 class SubmissionForms:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     async def create(self, user_id: int, draft: Draft, lifetime: timedelta) -> Form:
         """A new open form (and forms expired a day ago are dropped)."""
         now = datetime.now(UTC)
         form = Form(secrets.token_hex(8), user_id, "open", draft, now + lifetime, None, None)
-        async with self._engine.begin() as connection:
-            await connection.execute(forms.delete().where(forms.c.expires_at < now - KEPT_AFTER_EXPIRY))
-            await connection.execute(
-                forms.insert().values(
-                    id=form.id,
-                    user_id=user_id,
-                    state=form.state,
-                    draft=draft.model_dump_json(),
-                    created_at=now,
-                    expires_at=form.expires_at,
-                )
+        async with self._database.transaction() as session:
+            await session.execute(
+                "DELETE FROM submission_forms WHERE expires_at < ?", now - KEPT_AFTER_EXPIRY
+            )
+            await session.execute(
+                "INSERT INTO submission_forms (id, user_id, state, draft, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                form.id,
+                user_id,
+                form.state,
+                draft.model_dump_json(),
+                now,
+                form.expires_at,
             )
         return form
 
     async def get(self, form_id: str) -> Form | None:
-        async with self._engine.connect() as connection:
-            row = (await connection.execute(select(forms).where(forms.c.id == form_id))).first()
+        row = await self._database.fetchrow(
+            "SELECT id, user_id, state, draft, expires_at, sent_at, submitted "
+            "FROM submission_forms WHERE id = ?",
+            form_id,
+        )
         return _form(row) if row else None
 
     async def save_draft(self, form_id: str, draft: Draft) -> bool:
@@ -83,17 +84,17 @@ class SubmissionForms:
         the form is closed. An expired form cannot be claimed; a claim left by a stopped process is
         taken over after ``STALE_CLAIM``."""
         now = datetime.now(UTC)
-        claimable = ((forms.c.state == "open") & (forms.c.expires_at > now)) | (
-            (forms.c.state == "sending") & (forms.c.claimed_at < now - STALE_CLAIM)
-        )
         token = secrets.token_hex(8)
-        async with self._engine.begin() as connection:
-            claimed = await connection.execute(
-                forms.update()
-                .where(forms.c.id == form_id, claimable)
-                .values(state="sending", claimed_at=now, claimed_by=token)
-            )
-        return token if claimed.rowcount else None
+        claimed = await self._database.execute(
+            "UPDATE submission_forms SET state = 'sending', claimed_at = ?, claimed_by = ? WHERE id = ? AND "
+            "((state = 'open' AND expires_at > ?) OR (state = 'sending' AND claimed_at < ?))",
+            now,
+            token,
+            form_id,
+            now,
+            now - STALE_CLAIM,
+        )
+        return token if claimed else None
 
     async def sending(self, form_id: str, token: str, since: datetime) -> None:
         """A POST is about to go out: from ``since`` on the run may exist whatever happens next."""
@@ -112,20 +113,24 @@ class SubmissionForms:
 
     async def _held(self, form_id: str, token: str, values: dict[str, Any]) -> bool:
         """Changes a form only while ``token``'s claim holds it."""
-        async with self._engine.begin() as connection:
-            changed = await connection.execute(
-                forms.update()
-                .where(forms.c.id == form_id, forms.c.state == "sending", forms.c.claimed_by == token)
-                .values(**values)
-            )
-        return bool(changed.rowcount)
+        changed = await self._database.execute(
+            f"UPDATE submission_forms SET {assignments(values)} "
+            "WHERE id = ? AND state = 'sending' AND claimed_by = ?",
+            *values.values(),
+            form_id,
+            token,
+        )
+        return bool(changed)
 
     async def cancel(self, form_id: str) -> bool:
         return await self._move(form_id, ("open",), {"state": "cancelled"})
 
     async def _move(self, form_id: str, states: tuple[State, ...], values: dict[str, Any]) -> bool:
-        async with self._engine.begin() as connection:
-            moved = await connection.execute(
-                forms.update().where(forms.c.id == form_id, forms.c.state.in_(states)).values(**values)
-            )
-        return bool(moved.rowcount)
+        moved = await self._database.execute(
+            f"UPDATE submission_forms SET {assignments(values)} "
+            f"WHERE id = ? AND state IN ({marks(len(states))})",
+            *values.values(),
+            form_id,
+            *states,
+        )
+        return bool(moved)

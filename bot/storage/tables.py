@@ -1,4 +1,5 @@
-"""The schema, as SQLAlchemy Core tables; migrations/ brings a database up to it."""
+"""The schema, as SQLAlchemy Core tables: what the migrations (migrations/) bring a database up to,
+and what Alembic compares them with (the bot's own statements are plain SQL, bot.storage.database)."""
 
 from sqlalchemy import (
     BigInteger,

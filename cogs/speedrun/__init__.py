@@ -63,9 +63,9 @@ class SpeedrunCog(commands.Cog, name=COG):
     def __init__(self, bot: HaloBot) -> None:
         self.bot = bot
         config = bot.config.speedrun
-        self.keys = SpeedrunKeys(bot.engine, config)
+        self.keys = SpeedrunKeys(bot.database, config)
         self.history_of = SrcHistory(bot.speedrun)
-        forms = SubmissionForms(bot.engine)
+        forms = SubmissionForms(bot.database)
         lifetime = timedelta(minutes=config.submit_form_minutes)
         self.submissions = Submissions(
             RunSubmissions(bot.speedrun, self.keys, forms, lifetime), forms, FormClosing(forms)

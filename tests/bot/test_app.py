@@ -180,12 +180,12 @@ async def test_the_poller_of_several_processes_posts_in_its_peers_servers_readin
     config = make_config(
         discord={"shard_count": 2, "shard_ids": [0]}, haloruns={"records_poll_seconds": 3600}
     )
-    engine = await open_database(config.database.url)
+    database = await open_database(config.database.url)
     for guild, channel in zip((ours, peers), channels, strict=True):
-        await GuildSettings(engine).save(
+        await GuildSettings(database).save(
             FeatureSetting(int(guild["id"]), "announcements", int(channel["id"]), None, AnnouncementFilters())
         )
-    await engine.dispose()
+    await database.close()
 
     async with running(config, discord_server) as bot:  # its first runs of the jobs are over
         read_ahead = [r.path for r in discord_server.requests if r.method == "GET" and "/channels/" in r.path]

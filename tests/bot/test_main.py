@@ -21,7 +21,8 @@ import pytest
 from alembic.script import ScriptDirectory
 
 from bot.__main__ import collect_garbage_from_now, main
-from bot.storage.database import MIGRATIONS, open_database
+from bot.storage.database import open_database
+from bot.storage.migrations import MIGRATIONS
 from tests.conftest import AZURE_CLIENT_ID, free_port
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.haloruns_server import FakeHaloRuns
@@ -449,7 +450,7 @@ import bot.__main__
 for cog in COGS:
     importlib.import_module(cog)
 async def start():
-    await (await open_database(sys.argv[1])).dispose()
+    await (await open_database(sys.argv[1])).close()
 asyncio.run(start())
 print(" ".join(sorted(m for m in sys.argv[2:] if m in sys.modules)))
 """
@@ -459,7 +460,7 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
     url = f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}"
 
     async def migrate() -> None:  # this start is then a restart
-        await (await open_database(url)).dispose()
+        await (await open_database(url)).close()
 
     asyncio.run(migrate())
     deferred = [
@@ -469,7 +470,8 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         "msal",
         "requests",
         "cryptography",
-        "sqlalchemy.dialects.postgresql",
+        "sqlalchemy",
+        "asyncpg",
         "aiohttp.web",
     ]
 

@@ -11,8 +11,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import HaloBot
 from bot.clients.speedrun import SpeedrunClient
@@ -22,9 +20,8 @@ from bot.models.settings import AnnouncementFilters, Filters, SrcAnnouncementFil
 from bot.runtime.telemetry import Telemetry
 from bot.services.haloruns.service import HaloRuns
 from bot.services.settings import MAX_ANNOUNCEMENTS, MAX_GAMES, ServerSettings, followed_name
-from bot.storage.database import open_database
+from bot.storage.database import Database, marks, open_database
 from bot.storage.settings import FeatureSetting, GuildSettings
-from bot.storage.tables import guild_settings
 from tests.fakes.discord import MANAGE_GUILD, FakeDiscord, Message
 from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.speedrun_server import FakeSpeedrun
@@ -37,9 +34,8 @@ async def run(server: FakeDiscord, command: str, options: dict[str, Any] | None 
 
 
 async def stored(bot: HaloBot) -> dict[str, str]:
-    async with bot.engine.connect() as connection:
-        rows = await connection.execute(select(guild_settings.c.feature, guild_settings.c.filters))
-        return {row.feature: row.filters for row in rows}
+    rows = await bot.database.fetch("SELECT feature, filters FROM guild_settings")
+    return {row.feature: row.filters for row in rows}
 
 
 async def test_config_answers_lists_and_stores_each_setting_as_it_always_has(
@@ -160,29 +156,29 @@ def test_a_row_missing_a_key_reads_with_its_default_and_an_unknown_key_is_ignore
     assert model.model_validate_json(row) == read
 
 
-async def old_rows(engine: AsyncEngine, rows: dict[str, str]) -> None:
+async def old_rows(database: Database, rows: dict[str, str]) -> None:
     values = dict(
         guild_id=1, channel_id=10, role_id=None, enabled=True, failures=0, updated_at=datetime.now(UTC)
     )
-    async with engine.begin() as connection:
-        await connection.execute(
-            guild_settings.insert(),
-            [{**values, "feature": feature, "filters": text} for feature, text in rows.items()],
-        )
+    await database.executemany(
+        f"INSERT INTO guild_settings ({', '.join(values)}, feature, filters) "
+        f"VALUES ({marks(len(values) + 2)})",
+        [(*values.values(), feature, text) for feature, text in rows.items()],
+    )
 
 
 @pytest.fixture
-async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}")
-    yield engine
-    await engine.dispose()
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'halobot.db'}")
+    yield database
+    await database.close()
 
 
 async def test_old_rows_read_typed_and_a_row_that_fits_no_feature_is_left_out_with_a_warning(
-    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+    database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
     await old_rows(
-        engine,
+        database,
         {
             "announcements": "{}",
             "streams": '{"games": ["Halo CE"]}',
@@ -190,7 +186,7 @@ async def test_old_rows_read_typed_and_a_row_that_fits_no_feature_is_left_out_wi
             "src:kdkmr7d1": '{"game": "Halo 2", "mode": "wr"}',
         },
     )
-    settings = GuildSettings(engine)
+    settings = GuildSettings(database)
 
     [announcements] = await settings.enabled("announcements")
     [streams] = await settings.enabled("streams")
@@ -202,8 +198,8 @@ async def test_old_rows_read_typed_and_a_row_that_fits_no_feature_is_left_out_wi
     assert "Setting src:nd2ee5ed of server 1 left out" in caplog.text
 
 
-async def test_saved_filters_are_the_json_rows_always_held_and_read_back_equal(engine: AsyncEngine) -> None:
-    settings = GuildSettings(engine)
+async def test_saved_filters_are_the_json_rows_always_held_and_read_back_equal(database: Database) -> None:
+    settings = GuildSettings(database)
     saved = [
         FeatureSetting(1, "announcements", 10, 5, AnnouncementFilters(games=("Halo 3",), extensions=False)),
         FeatureSetting(1, "streams", 11, None, StreamAlertFilters()),
@@ -211,10 +207,7 @@ async def test_saved_filters_are_the_json_rows_always_held_and_read_back_equal(e
     ]
     for setting in saved:
         await settings.save(setting)
-    async with engine.connect() as connection:
-        rows = dict(
-            (await connection.execute(select(guild_settings.c.feature, guild_settings.c.filters))).all()
-        )
+    rows = dict(tuple(row) for row in await database.fetch("SELECT feature, filters FROM guild_settings"))
 
     assert rows == {
         "announcements": '{"difficulties": [], "extensions": false, "games": ["Halo 3"]}',
@@ -231,13 +224,13 @@ async def test_saved_filters_are_the_json_rows_always_held_and_read_back_equal(e
 
 @pytest.fixture
 async def service(
-    engine: AsyncEngine, haloruns_server: FakeHaloRuns, speedrun_server: FakeSpeedrun
+    database: Database, haloruns_server: FakeHaloRuns, speedrun_server: FakeSpeedrun
 ) -> AsyncIterator[ServerSettings]:
     telemetry = Telemetry(["HaloRuns", "speedrun.com"])
     async with aiohttp.ClientSession() as session:
         haloruns = HaloRuns.from_config(session, HaloRunsConfig(base_url=haloruns_server.base_url), telemetry)
         speedrun = SpeedrunClient(session, SpeedrunConfig(base_url=speedrun_server.base_url), telemetry)
-        yield ServerSettings(GuildSettings(engine), haloruns, speedrun)
+        yield ServerSettings(GuildSettings(database), haloruns, speedrun)
 
 
 async def test_games_and_difficulties_are_kept_as_haloruns_spells_them(service: ServerSettings) -> None:
@@ -256,9 +249,9 @@ async def test_games_and_difficulties_are_kept_as_haloruns_spells_them(service: 
 
 
 async def test_a_server_follows_at_most_twenty_games_and_may_change_one_it_follows(
-    engine: AsyncEngine, service: ServerSettings
+    database: Database, service: ServerSettings
 ) -> None:
-    settings = GuildSettings(engine)
+    settings = GuildSettings(database)
     for number in range(MAX_GAMES - 1):
         await settings.save(
             FeatureSetting(1, f"src:game{number:04}", 10, None, SrcAnnouncementFilters(game=f"Game {number}"))

@@ -82,7 +82,7 @@ async def test_the_recap_is_posted_once_at_its_hour_with_the_weeks_records_runne
         run = await bot.speedrun.run("recapwr1")  # as the poller reads it: players, category, level
         standing = RecordStanding(previous=PreviousRecord(seconds=176.99, players=("zxz5690x",)))
         entry = VerifiedRun(run=run, game="Dead Cells", record=standing)
-        await RunLedger(bot.engine, "src", ENTRY).add([entry], lambda entry: [])
+        await RunLedger(bot.database, "src", ENTRY).add([entry], lambda entry: [])
         options = {
             "channel": next(c for c in guild["channels"] if c["name"] == "world-records")["id"],
             "role": role["id"],

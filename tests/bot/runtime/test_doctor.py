@@ -87,13 +87,13 @@ def lines(result: subprocess.CompletedProcess[str]) -> list[re.Match[str]]:
     return [line for line in found if line]
 
 
-async def configure(database: Path, *settings: FeatureSetting[Filters]) -> None:
-    engine = await open_database(f"sqlite+aiosqlite:///{database}")
+async def configure(path: Path, *settings: FeatureSetting[Filters]) -> None:
+    database = await open_database(f"sqlite+aiosqlite:///{path}")
     try:
         for setting in settings:
-            await GuildSettings(engine).save(setting)
+            await GuildSettings(database).save(setting)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def test_every_service_gets_a_line_and_all_ok_exits_0(

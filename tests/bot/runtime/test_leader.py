@@ -10,11 +10,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.errors import StartupError
 from bot.runtime.leader import POLLER_LOCK, Poller, single_process
+from bot.storage.database import connect
 from tests.bot.test_main import clean_env, wait_for_health
 from tests.cogs.test_announcements import new_record, publish
 from tests.conftest import free_port, fresh_postgres, until
@@ -39,15 +38,14 @@ async def test_one_process_holds_the_poller_lock_and_another_takes_it_over() -> 
     first.start()
     await until(lambda: first.is_poller)
     second.start()
-    other = create_async_engine(url)
-    try:
-        async with other.connect() as connection:  # what PostgreSQL says: the lock is taken
-            taken = not await connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": POLLER_LOCK})
+    other = await connect(url)
+    try:  # what PostgreSQL says: the lock is taken
+        taken = not await other.fetchval("SELECT pg_try_advisory_lock(?)", POLLER_LOCK)
         held_alone = not second.is_poller
         await first.stop()  # its session ends: PostgreSQL frees the lock
         await until(lambda: second.is_poller)
     finally:
-        await other.dispose()
+        await other.close()
         await first.stop()
         await second.stop()
 
@@ -64,18 +62,15 @@ async def test_a_poller_that_loses_its_connection_stops_polling_until_it_holds_t
     first = poller(url, events, "first")
     first.start()
     await until(lambda: first.is_poller)
-    other = create_async_engine(url)
-    try:
-        async with other.connect() as connection:  # the server ends the poller's session
-            await connection.execute(
-                text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE application_name = 'halobot poller' AND datname = current_database()"
-                )
-            )
+    other = await connect(url)
+    try:  # the server ends the poller's session
+        await other.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE application_name = 'halobot poller' AND datname = current_database()"
+        )
         await until(lambda: len(events) == 3)
     finally:
-        await other.dispose()
+        await other.close()
         await first.stop()
 
     assert events == ["first polls", "first stops", "first polls"]

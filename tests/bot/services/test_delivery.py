@@ -10,8 +10,6 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.embeds.announcements import succession_text
 from bot.models.settings import SrcAnnouncementFilters
@@ -28,10 +26,9 @@ from bot.services.delivery import (
     nonce,
     succession,
 )
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
-from bot.storage.tables import feed_deliveries
 
 FEED = "test-feed"
 
@@ -71,25 +68,25 @@ class Discord:
 
 
 @pytest.fixture
-async def engine(database_copy: str) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(database_copy)
-    yield engine
-    await engine.dispose()
+async def database(database_copy: str) -> AsyncIterator[Database]:
+    database = await open_database(database_copy)
+    yield database
+    await database.close()
 
 
-def ledger(engine: AsyncEngine) -> RunLedger[Run]:
-    return RunLedger(engine, FEED, TypeAdapter(Run))
+def ledger(database: Database) -> RunLedger[Run]:
+    return RunLedger(database, FEED, TypeAdapter(Run))
 
 
 def delivery(
-    engine: AsyncEngine,
+    database: Database,
     discord: Discord,
     stopping: Callable[[], bool] = lambda: False,
     claimant: str | None = None,
 ) -> FeedDelivery[Run]:
     return FeedDelivery(
-        ledger(engine),
-        GuildSettings(engine),
+        ledger(database),
+        GuildSettings(database),
         feature="src",
         wanted=lambda setting, run: setting.scope == run.game,
         post=discord.post,
@@ -100,9 +97,9 @@ def delivery(
     )
 
 
-async def follow(engine: AsyncEngine, *settings: tuple[int, str]) -> None:
+async def follow(database: Database, *settings: tuple[int, str]) -> None:
     for guild_id, game in settings:
-        await GuildSettings(engine).save(
+        await GuildSettings(database).save(
             FeatureSetting(guild_id, scoped("src", game), channel(guild_id), None, SrcAnnouncementFilters())
         )
 
@@ -111,27 +108,22 @@ def channel(guild_id: int) -> int:
     return guild_id * 10
 
 
-async def add(engine: AsyncEngine, runs: list[Run], servers: list[int]) -> None:
-    await ledger(engine).add(runs, lambda run: [(g, channel(g)) for g in servers])
+async def add(database: Database, runs: list[Run], servers: list[int]) -> None:
+    await ledger(database).add(runs, lambda run: [(g, channel(g)) for g in servers])
 
 
-async def last_errors(engine: AsyncEngine) -> list[tuple[str, str | None]]:
-    async with engine.connect() as connection:
-        rows = await connection.execute(
-            select(feed_deliveries.c.status, feed_deliveries.c.last_error).order_by(
-                feed_deliveries.c.record_id
-            )
-        )
-        return [(row.status, row.last_error) for row in rows]
+async def last_errors(database: Database) -> list[tuple[str, str | None]]:
+    rows = await database.fetch("SELECT status, last_error FROM feed_deliveries ORDER BY record_id")
+    return [(row.status, row.last_error) for row in rows]
 
 
-async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(engine: AsyncEngine) -> None:
-    await follow(engine, (1, "halo3"), (1, "reach"), (2, "halo3"))
+async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(database: Database) -> None:
+    await follow(database, (1, "halo3"), (1, "reach"), (2, "halo3"))
     runs = [Run("a"), Run("b", "reach"), Run("c"), Run("d", "reach"), Run("e")]
-    await add(engine, runs, [1, 2])
+    await add(database, runs, [1, 2])
     discord = Discord()
 
-    assert await delivery(engine, discord).deliver() == (8, 0, 0)
+    assert await delivery(database, discord).deliver() == (8, 0, 0)
 
     def posted_by(guild_id: int, game: str) -> list[str]:
         return [key for g, setting, key in discord.posted if (g, setting) == (guild_id, f"src:{game}")]
@@ -140,8 +132,8 @@ async def test_each_pending_post_is_made_once_oldest_first_in_each_setting(engin
     assert posted_by(1, "reach") == ["b", "d"]
     assert posted_by(2, "halo3") == ["a", "c", "e"]
     assert len(discord.posted) == 8, "server 2 does not follow reach: those two are dropped, not posted"
-    assert await ledger(engine).pending() == []
-    assert ("dropped", "src is off in this channel") in await last_errors(engine)
+    assert await ledger(database).pending() == []
+    assert ("dropped", "src is off in this channel") in await last_errors(database)
 
 
 async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(database_copy: str) -> None:
@@ -163,7 +155,7 @@ async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(datab
         assert await before_restart.deliver() == (2, 0, 0)
         assert await before_restart.deliver() == (0, 0, 0)
     finally:
-        await first.dispose()
+        await first.close()
 
     restarted = await open_database(database_copy)
     try:
@@ -171,24 +163,24 @@ async def test_nothing_is_posted_twice_by_a_second_poll_or_after_a_restart(datab
         assert await delivery(restarted, discord).deliver() == (1, 0, 0)
         assert await delivery(restarted, discord).deliver() == (0, 0, 0)
     finally:
-        await restarted.dispose()
+        await restarted.close()
 
     assert [key for _, _, key in discord.posted] == ["a", "b", "c", "d", "e"]
 
 
-async def test_refusals_in_a_row_turn_the_setting_off_and_drop_its_posts(engine: AsyncEngine) -> None:
-    await follow(engine, (1, "halo3"), (2, "halo3"))
-    await add(engine, [Run("a"), Run("b")], [1])
+async def test_refusals_in_a_row_turn_the_setting_off_and_drop_its_posts(database: Database) -> None:
+    await follow(database, (1, "halo3"), (2, "halo3"))
+    await add(database, [Run("a"), Run("b")], [1])
     discord = Discord(faults={1: [DeliveryRefused("Missing Access")] * (FAILURE_LIMIT - 1)})
-    feed = delivery(engine, discord)
+    feed = delivery(database, discord)
 
     for _ in range(FAILURE_LIMIT - 1):
         assert await feed.deliver() == (0, 1, 0)
     assert await feed.deliver() == (2, 0, 0), "a post that goes through ends the run of refusals"
-    settings = GuildSettings(engine)
+    settings = GuildSettings(database)
     assert (await settings.of_guild(1))["src:halo3"].failures == 0
 
-    await add(engine, [Run("c"), Run("d")], [1, 2])
+    await add(database, [Run("c"), Run("d")], [1, 2])
     discord.faults[1] = [DeliveryRefused("Missing Access")] * FAILURE_LIMIT
     # Server 2's posts go out meanwhile: one server's refusals hold up no other server.
     assert await feed.deliver() == (2, 1, 0)
@@ -199,16 +191,16 @@ async def test_refusals_in_a_row_turn_the_setting_off_and_drop_its_posts(engine:
     assert not turned_off.enabled
     assert turned_off.disabled_reason == f"Missing Access ({FAILURE_LIMIT} times in a row)"
     assert (await settings.of_guild(2))["src:halo3"].enabled
-    assert await ledger(engine).pending() == []
+    assert await ledger(database).pending() == []
     assert await feed.deliver() == (0, 0, 0)
     assert [(g, key) for g, _, key in discord.posted] == [(1, "a"), (1, "b"), (2, "c"), (2, "d")]
 
 
-async def test_a_failed_post_is_tried_again_in_order_until_it_is_given_up(engine: AsyncEngine) -> None:
-    await follow(engine, (1, "halo3"))
-    await add(engine, [Run("a"), Run("b")], [1])
+async def test_a_failed_post_is_tried_again_in_order_until_it_is_given_up(database: Database) -> None:
+    await follow(database, (1, "halo3"))
+    await add(database, [Run("a"), Run("b")], [1])
     discord = Discord(faults={1: [ServerUnavailable("Discord is down")] * ATTEMPTS_LIMIT})
-    feed = delivery(engine, discord)
+    feed = delivery(database, discord)
 
     for _ in range(ATTEMPTS_LIMIT - 1):
         assert await feed.deliver() == (0, 1, 0)
@@ -218,30 +210,30 @@ async def test_a_failed_post_is_tried_again_in_order_until_it_is_given_up(engine
     assert [key for _, _, key in discord.posted] == ["b"]
     tries = {n for _, key, n in discord.attempts if key == "a"}
     assert tries == {nonce("a", channel(1))}, "one nonce for every try"
-    assert await last_errors(engine) == [
+    assert await last_errors(database) == [
         ("dropped", f"given up after {ATTEMPTS_LIMIT} attempts: ServerUnavailable: Discord is down"),
         ("posted", None),
     ]
-    assert (await GuildSettings(engine).of_guild(1))["src:halo3"].enabled, "only refusals count"
+    assert (await GuildSettings(database).of_guild(1))["src:halo3"].enabled, "only refusals count"
 
 
-async def test_a_rejected_post_is_given_up_at_once_and_the_next_one_made(engine: AsyncEngine) -> None:
-    await follow(engine, (1, "halo3"))
-    await add(engine, [Run("a"), Run("b")], [1])
+async def test_a_rejected_post_is_given_up_at_once_and_the_next_one_made(database: Database) -> None:
+    await follow(database, (1, "halo3"))
+    await add(database, [Run("a"), Run("b")], [1])
     discord = Discord(faults={1: [PostRejected("Invalid Form Body")]})
 
-    assert await delivery(engine, discord).deliver() == (1, 1, 0)
+    assert await delivery(database, discord).deliver() == (1, 1, 0)
 
     assert [key for _, _, key in discord.posted] == ["b"]
-    assert await last_errors(engine) == [("dropped", "Invalid Form Body"), ("posted", None)]
+    assert await last_errors(database) == [("dropped", "Invalid Form Body"), ("posted", None)]
 
 
-async def test_a_slow_down_is_waited_out_and_the_post_made_once(engine: AsyncEngine) -> None:
-    await follow(engine, (1, "halo3"))
-    await add(engine, [Run("a")], [1])
+async def test_a_slow_down_is_waited_out_and_the_post_made_once(database: Database) -> None:
+    await follow(database, (1, "halo3"))
+    await add(database, [Run("a")], [1])
     discord = Discord(faults={1: [SlowDown(0.2), SlowDown(0.1)]})
 
-    assert await delivery(engine, discord).deliver() == (1, 0, 0)
+    assert await delivery(database, discord).deliver() == (1, 0, 0)
 
     assert [key for _, _, key in discord.posted] == ["a"]
     first, second, third = (when for when, _, _ in discord.attempts)
@@ -263,18 +255,19 @@ def test_a_later_record_ties_beats_or_supersedes_the_earlier_one() -> None:
 
 
 async def test_a_post_under_way_when_its_process_died_is_made_once_by_the_next_poller(
-    engine: AsyncEngine,
+    database: Database,
 ) -> None:
-    await follow(engine, (1, "halo3"), (2, "halo3"))
-    await add(engine, [Run("a")], [1, 2])
+    await follow(database, (1, "halo3"), (2, "halo3"))
+    await add(database, [Run("a")], [1, 2])
     # The poller that died had claimed both posts (and made the first, unmarked).
-    [made, _] = await ledger(engine).claim("dead-host:1", seconds=60)
+    [made, _] = await ledger(database).claim("dead-host:1", seconds=60)
     discord = Discord()
-    next_poller = delivery(engine, discord, claimant="next-host:2")
+    next_poller = delivery(database, discord, claimant="next-host:2")
 
     while_claimed = await next_poller.deliver()
-    async with engine.begin() as connection:  # the claim runs out
-        await connection.execute(update(feed_deliveries).values(claimed_until=datetime.now(UTC)))
+    await database.execute(
+        "UPDATE feed_deliveries SET claimed_until = ?", datetime.now(UTC)
+    )  # the claim runs out
     after = await next_poller.deliver()
     again = await next_poller.deliver()
 

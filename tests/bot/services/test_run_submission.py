@@ -11,17 +11,15 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 from pydantic import SecretStr
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import SpeedrunConfig
 from bot.errors import UserFacingError
 from bot.runtime.telemetry import Telemetry
 from bot.services.run_submission import NO_KEY, RunRequest, RunSubmissions
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.speedrun_keys import SpeedrunKeys
 from bot.storage.submission_forms import Form, SubmissionForms
-from bot.storage.tables import submission_forms
 from tests.fakes.speedrun_server import FakeSpeedrun
 
 MEMBER = 111
@@ -44,7 +42,7 @@ RUN = RunRequest(
 class Submitting:
     service: RunSubmissions
     server: FakeSpeedrun
-    engine: AsyncEngine
+    database: Database
 
     async def open_form(self, user_id: int = MEMBER) -> Form:
         """The member's full-game run, its Players not chosen yet."""
@@ -62,18 +60,18 @@ class Submitting:
 @pytest.fixture
 async def submitting(database_copy: str, speedrun_server: FakeSpeedrun) -> AsyncIterator[Submitting]:
     """The service, for a member whose key is linked."""
-    engine = await open_database(database_copy)
+    database = await open_database(database_copy)
     config = SpeedrunConfig(base_url=speedrun_server.base_url, key_secret=SecretStr("a test secret"))
-    keys = SpeedrunKeys(engine, config)
+    keys = SpeedrunKeys(database, config)
     speedrun_server.api_keys[KEY] = ZETA
     await keys.link(MEMBER, SecretStr(KEY), ZETA, "Zeta")
     try:
         async with aiohttp.ClientSession() as session:
             client = SpeedrunClient(session, config, Telemetry(["speedrun.com"]))
-            service = RunSubmissions(client, keys, SubmissionForms(engine), timedelta(minutes=15))
-            yield Submitting(service, speedrun_server, engine)
+            service = RunSubmissions(client, keys, SubmissionForms(database), timedelta(minutes=15))
+            yield Submitting(service, speedrun_server, database)
     finally:
-        await engine.dispose()
+        await database.close()
 
 
 async def test_two_submits_at_once_send_the_run_once(submitting: Submitting) -> None:
@@ -114,12 +112,13 @@ async def test_a_post_left_unanswered_by_a_stopped_bot_is_found_before_sending(
 ) -> None:
     form = await submitting.ready_form()
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
-    async with submitting.engine.begin() as connection:  # the bot stopped right after its POST
-        await connection.execute(
-            submission_forms.update()
-            .where(submission_forms.c.id == form.id)
-            .values(state="sending", claimed_at=long_ago, claimed_by="gone", sent_at=long_ago)
-        )
+    await submitting.database.execute(  # the bot stopped right after its POST
+        "UPDATE submission_forms SET state = 'sending', claimed_at = ?, claimed_by = 'gone', sent_at = ? "
+        "WHERE id = ?",
+        long_ago,
+        long_ago,
+        form.id,
+    )
     made = submitting.server.add_submitted({"run": form.draft.body()}, ZETA)
 
     attempt = await submitting.service.submit(form)

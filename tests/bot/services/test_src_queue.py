@@ -10,7 +10,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import SpeedrunConfig
@@ -19,7 +18,7 @@ from bot.models.src_queue import QueuedRun
 from bot.runtime.telemetry import Telemetry
 from bot.services.delivery import MessageGone, ServerUnavailable, Target
 from bot.services.src_queue import LONG_WAIT, SrcQueue
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.settings import FeatureSetting, GuildSettings, scoped
 from bot.storage.src_queue import QueuePost
 from bot.storage.state import BotState
@@ -49,10 +48,10 @@ class Desk:
 
 
 @pytest.fixture
-async def engine(database_copy: str) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(database_copy)
-    yield engine
-    await engine.dispose()
+async def database(database_copy: str) -> AsyncIterator[Database]:
+    database = await open_database(database_copy)
+    yield database
+    await database.close()
 
 
 @pytest.fixture
@@ -63,17 +62,17 @@ async def client(speedrun_server: FakeSpeedrun) -> AsyncIterator[SpeedrunClient]
 
 
 async def test_a_run_that_comes_to_wait_long_is_flagged_once_and_failed_edits_are_made_later_or_never(
-    engine: AsyncEngine, client: SpeedrunClient, speedrun_server: FakeSpeedrun
+    database: Database, client: SpeedrunClient, speedrun_server: FakeSpeedrun
 ) -> None:
     now = datetime.now(UTC)
     clock: list[datetime] = [now]
-    settings = GuildSettings(engine)
+    settings = GuildSettings(database)
     for server in SERVERS:
         filters = SrcQueueFilters(game="Dead Cells")
         await settings.save(FeatureSetting(server, scoped("queue", DEAD_CELLS), 10 + server, None, filters))
     desk = Desk()
     queue = SrcQueue(
-        client, engine, settings, BotState(engine), desk, stopping=lambda: False, clock=lambda: clock[0]
+        client, database, settings, BotState(database), desk, stopping=lambda: False, clock=lambda: clock[0]
     )
     await queue.poll()  # the first look
     speedrun_server.add_submission("soonlong", 300, now - LONG_WAIT + timedelta(hours=1))
@@ -93,12 +92,12 @@ async def test_a_run_that_comes_to_wait_long_is_flagged_once_and_failed_edits_ar
 
 
 async def test_a_server_that_ended_its_queue_gets_no_more_edits(
-    engine: AsyncEngine, client: SpeedrunClient, speedrun_server: FakeSpeedrun
+    database: Database, client: SpeedrunClient, speedrun_server: FakeSpeedrun
 ) -> None:
-    settings = GuildSettings(engine)
+    settings = GuildSettings(database)
     await settings.save(FeatureSetting(1, scoped("queue", DEAD_CELLS), 11, None, SrcQueueFilters()))
     desk = Desk()
-    queue = SrcQueue(client, engine, settings, BotState(engine), desk, stopping=lambda: False)
+    queue = SrcQueue(client, database, settings, BotState(database), desk, stopping=lambda: False)
     await queue.poll()
     speedrun_server.add_submission("ended001", 300, datetime.now(UTC))
     await queue.poll()

@@ -12,37 +12,27 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.script import ScriptDirectory
 from pydantic import TypeAdapter
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.models.haloruns import Run, Runner
 from bot.services.announcements import board_of
-from bot.storage.database import MIGRATIONS, open_database
+from bot.storage.database import open_database
 from bot.storage.ledger import Posted, RunLedger
-from bot.storage.migrations import head_revision
+from bot.storage.migrations import MIGRATIONS, head_revision
 from bot.storage.state import BotState
+from bot.storage.tables import metadata
 
 
 async def test_migrations_create_the_schema_and_are_idempotent(database_url: str) -> None:
     for _ in range(2):  # a restart runs the migrations again
-        engine = await open_database(database_url)
-        async with engine.connect() as connection:
-            tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
-            revision = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-        await engine.dispose()
-        assert {
-            "bot_state",
-            "guild_settings",
-            "feed_runs",
-            "feed_deliveries",
-            "stream_alerts",
-            "speedrun_keys",
-            "submission_forms",
-            "src_queue_posts",
-            "weekly_recaps",
-            "stream_starts",
-            "alembic_version",
-        } <= set(tables)
+        database = await open_database(database_url)
+        names = [*metadata.tables, "alembic_version"]  # the schema the migrations lead to
+        missing = [name for name in names if not await database.has_table(name)]
+        revision = await database.fetchval("SELECT version_num FROM alembic_version")
+        await database.close()
+        assert len(names) == 12
+        assert missing == []
         assert revision == head_revision()
 
 
@@ -62,7 +52,7 @@ async def test_each_start_logs_the_revision_once(database_url: str, caplog: pyte
 
     with caplog.at_level(logging.INFO, logger="bot.storage.database"):
         for _ in range(2):
-            await (await open_database(database_url)).dispose()
+            await (await open_database(database_url)).close()
 
     assert [
         r.getMessage().partition(" (")[0] for r in caplog.records if r.name == "bot.storage.database"
@@ -100,11 +90,11 @@ async def test_records_seen_before_the_feeds_ledger_stay_seen_and_owed(database_
         )
     await engine.dispose()
 
-    engine = await open_database(database_url)
-    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run))
+    database = await open_database(database_url)
+    ledger = RunLedger(database, "haloruns", TypeAdapter(Run))
     assert await ledger.unseen([run]) == []
     assert [(d.guild_id, d.run) for d in await ledger.pending()] == [(7, run)]
-    await engine.dispose()
+    await database.close()
 
 
 async def test_posts_made_before_records_were_followed_are_found_and_kept_as_standing(
@@ -151,31 +141,32 @@ async def test_posts_made_before_records_were_followed_are_found_and_kept_as_sta
         )
     await engine.dispose()
 
-    engine = await open_database(database_url)
-    async with engine.connect() as connection:
-        channels = (await connection.execute(text("SELECT record_id, channel_id FROM feed_deliveries"))).all()
-    assert sorted(channels) == [(1, 70), (2, 71)], "each delivery is to its setting's channel"
-    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), board_of)
+    database = await open_database(database_url)
+    channels = await database.fetch("SELECT record_id, channel_id FROM feed_deliveries")
+    assert sorted(tuple(row) for row in channels) == [(1, 70), (2, 71)], (
+        "each delivery is to its setting's channel"
+    )
+    ledger = RunLedger(database, "haloruns", TypeAdapter(Run), board_of)
     beaten = replace(posted, seconds=750, id="r2")
     await ledger.add([beaten], lambda run: [(7, 70)])
     [new] = await ledger.pending()
     assert await ledger.prune(datetime.now(UTC)) == 0, "the post of a record still standing is kept"
     await ledger.work_out_boards()
     assert await ledger.standing([new.run]) == [Posted(1, 7, 70, 555, posted)]
-    await engine.dispose()
+    await database.close()
 
 
 async def test_state_survives_a_restart(database_url: str) -> None:
-    engine = await open_database(database_url)
-    state = BotState(engine)
+    database = await open_database(database_url)
+    state = BotState(database)
     assert await state.get("commands.hash.global") is None
     await state.set("commands.hash.global", "first")
     await state.set("commands.hash.global", "second")
-    await engine.dispose()
+    await database.close()
 
-    engine = await open_database(database_url)
-    assert await BotState(engine).get("commands.hash.global") == "second"
-    await engine.dispose()
+    database = await open_database(database_url)
+    assert await BotState(database).get("commands.hash.global") == "second"
+    await database.close()
 
 
 async def test_relative_sqlite_path_resolves_against_the_working_directory(
@@ -183,7 +174,7 @@ async def test_relative_sqlite_path_resolves_against_the_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)
 
-    engine = await open_database("sqlite+aiosqlite:///data/nested/halobot.db")
-    await engine.dispose()
+    database = await open_database("sqlite+aiosqlite:///data/nested/halobot.db")
+    await database.close()
 
     assert (tmp_path / "data" / "nested" / "halobot.db").is_file()

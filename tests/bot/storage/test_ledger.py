@@ -7,25 +7,23 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.haloruns import Run, Runner
 from bot.models.settings import AnnouncementFilters, SrcAnnouncementFilters
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.ledger import Posted, RunLedger
 from bot.storage.settings import FeatureSetting, GuildSettings
-from bot.storage.tables import feed_runs
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(database_url)
-    yield engine
-    await engine.dispose()
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
+    yield database
+    await database.close()
 
 
-def records(engine: AsyncEngine, feed: str = "haloruns") -> RunLedger[Run]:
-    return RunLedger(engine, feed, TypeAdapter(Run))
+def records(database: Database, feed: str = "haloruns") -> RunLedger[Run]:
+    return RunLedger(database, feed, TypeAdapter(Run))
 
 
 def record(level: str, seconds: float, run_id: str | None = None) -> Run:
@@ -34,8 +32,8 @@ def record(level: str, seconds: float, run_id: str | None = None) -> Run:
     )
 
 
-async def test_each_feed_keeps_its_own_runs(engine: AsyncEngine) -> None:
-    haloruns, other = records(engine), records(engine, "other")
+async def test_each_feed_keeps_its_own_runs(database: Database) -> None:
+    haloruns, other = records(database), records(database, "other")
     nightfall = record("Nightfall", 600, "a")
     await haloruns.add([nightfall], lambda run: [(1, 10)])
 
@@ -45,8 +43,8 @@ async def test_each_feed_keeps_its_own_runs(engine: AsyncEngine) -> None:
     assert [d.run for d in await haloruns.pending()] == [nightfall]
 
 
-async def test_a_scoped_setting_is_one_of_its_feature(engine: AsyncEngine) -> None:
-    settings = GuildSettings(engine)
+async def test_a_scoped_setting_is_one_of_its_feature(database: Database) -> None:
+    settings = GuildSettings(database)
     await settings.save(FeatureSetting(1, "src:o1y9wo6q", 10, None, SrcAnnouncementFilters(mode="wr")))
     await settings.save(FeatureSetting(1, "src:nd2ee5ed", 11, None, SrcAnnouncementFilters()))
     await settings.save(FeatureSetting(1, "srcery", 12, None, SrcAnnouncementFilters()))
@@ -58,8 +56,8 @@ async def test_a_scoped_setting_is_one_of_its_feature(engine: AsyncEngine) -> No
     assert await settings.enabled("src") == []
 
 
-async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(engine: AsyncEngine) -> None:
-    settings = GuildSettings(engine)
+async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(database: Database) -> None:
+    settings = GuildSettings(database)
     await settings.save(FeatureSetting(1, "announcements", 10, None, AnnouncementFilters(games=("Halo 3",))))
     await settings.save(FeatureSetting(1, "announcements", 11, 99, AnnouncementFilters()))
     await settings.save(FeatureSetting(2, "announcements", 20, None, AnnouncementFilters()))
@@ -75,8 +73,8 @@ async def test_settings_are_saved_replaced_and_disabled_after_repeated_failures(
     assert disabled.disabled_reason == "Missing Access (2 times in a row)"
 
 
-async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted(engine: AsyncEngine) -> None:
-    ledger = records(engine)
+async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted(database: Database) -> None:
+    ledger = records(database)
     older, newer = record("Nightfall", 600, "a"), record("Tip of the Spear", 754)
 
     assert await ledger.add([older, newer], lambda run: [(1, 10), (2, 20)]) == [older, newer]
@@ -93,8 +91,8 @@ async def test_the_ledger_keeps_each_record_once_and_its_deliveries_until_posted
     ]
 
 
-async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEngine) -> None:
-    ledger = records(engine)
+async def test_a_record_seen_again_under_another_key_is_not_new(database: Database) -> None:
+    ledger = records(database)
     without_id = record("Nightfall", 600)
     await ledger.add([without_id], lambda run: [(1, 10)])
 
@@ -102,8 +100,8 @@ async def test_a_record_seen_again_under_another_key_is_not_new(engine: AsyncEng
     assert again == [], "the id came later"
 
 
-async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: AsyncEngine) -> None:
-    ledger = records(engine)
+async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(database: Database) -> None:
+    ledger = records(database)
     await ledger.add([record("Nightfall", 600, "a"), record("Exodus", 700, "b")], lambda run: [(1, 10)])
     first, _ = await ledger.pending()
     await ledger.posted(first, message_id=1)
@@ -114,9 +112,9 @@ async def test_old_finished_deliveries_are_pruned_and_pending_ones_kept(engine: 
 
 
 async def test_a_superseded_post_is_claimed_once_by_the_new_post_in_its_own_channel(
-    engine: AsyncEngine,
+    database: Database,
 ) -> None:
-    ledger = RunLedger(engine, "haloruns", TypeAdapter(Run), lambda run: run.level)
+    ledger = RunLedger(database, "haloruns", TypeAdapter(Run), lambda run: run.level)
     old, new = record("Nightfall", 600, "a"), record("Nightfall", 590, "b")
     await ledger.add([old], lambda run: [(1, 10)])
     [first] = await ledger.pending()
@@ -140,9 +138,9 @@ async def test_a_superseded_post_is_claimed_once_by_the_new_post_in_its_own_chan
 
 
 async def test_a_delivery_claimed_by_one_process_is_not_made_by_another_until_released(
-    engine: AsyncEngine,
+    database: Database,
 ) -> None:
-    ledger = records(engine)
+    ledger = records(database)
     await ledger.add([record("Nightfall", 600, "a")], lambda run: [(1, 10), (2, 20)])
 
     mine = await ledger.claim("one:1", seconds=60)
@@ -157,15 +155,14 @@ async def test_a_delivery_claimed_by_one_process_is_not_made_by_another_until_re
 
 
 async def test_a_stored_run_that_no_longer_reads_is_left_out_and_the_rest_delivered(
-    engine: AsyncEngine,
+    database: Database,
 ) -> None:
-    haloruns = records(engine)
+    haloruns = records(database)
     broken, fine = record("Nightfall", 600, "a"), record("Exodus", 700, "b")
     await haloruns.add([broken, fine], lambda run: [(1, 10)])
-    async with engine.begin() as connection:  # as if the model had changed since it was stored
-        await connection.execute(
-            feed_runs.update().where(feed_runs.c.run.contains("Nightfall")).values(run='{"game": 1}')
-        )
+    await database.execute(  # as if the model had changed since it was stored
+        """UPDATE feed_runs SET run = '{"game": 1}' WHERE run LIKE '%Nightfall%'"""
+    )
 
     assert [d.run for d in await haloruns.pending()] == [fine]
     assert [run for _, run in await haloruns.seen()] == [fine]

@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.models.run_submission import Draft, Named, Submitted
-from bot.storage.database import open_database
+from bot.storage.database import Database, open_database
 from bot.storage.submission_forms import SubmissionForms
 
 DRAFT = Draft(
@@ -33,16 +32,16 @@ DRAFT = Draft(
 
 
 @pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = await open_database(database_url)
-    yield engine
-    await engine.dispose()
+async def database(database_url: str) -> AsyncIterator[Database]:
+    database = await open_database(database_url)
+    yield database
+    await database.close()
 
 
 async def test_of_simultaneous_claims_one_wins_and_a_finished_form_stays_finished(
-    engine: AsyncEngine,
+    database: Database,
 ) -> None:
-    forms = SubmissionForms(engine)
+    forms = SubmissionForms(database)
     form = await forms.create(7, DRAFT, timedelta(minutes=15))
 
     claims = await asyncio.gather(*(forms.claim(form.id) for _ in range(5)))
@@ -61,16 +60,16 @@ async def test_of_simultaneous_claims_one_wins_and_a_finished_form_stays_finishe
     assert not await forms.claim(form.id)
 
 
-async def test_an_expired_form_cannot_be_claimed_or_changed(engine: AsyncEngine) -> None:
-    forms = SubmissionForms(engine)
+async def test_an_expired_form_cannot_be_claimed_or_changed(database: Database) -> None:
+    forms = SubmissionForms(database)
     form = await forms.create(7, DRAFT, timedelta(seconds=-1))
 
     assert not await forms.claim(form.id)
     assert (await forms.get(form.id)).state == "open"  # type: ignore[union-attr]
 
 
-async def test_a_released_form_remembers_that_a_post_went_out(engine: AsyncEngine) -> None:
-    forms = SubmissionForms(engine)
+async def test_a_released_form_remembers_that_a_post_went_out(database: Database) -> None:
+    forms = SubmissionForms(database)
     form = await forms.create(7, DRAFT, timedelta(minutes=15))
 
     token = await forms.claim(form.id)

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import OLD_PAGES
 from bot.config import Config
-from bot.storage.tables import bot_state
 from bot.ui.pagination import GONE, ONLY_THE_ASKER, PAGE_DAYS
 from tests.conftest import poll, running
 from tests.fakes.discord import FakeDiscord, component, user_payload
@@ -43,12 +42,10 @@ async def test_pages_kept_longer_than_a_week_are_forgotten_and_their_buttons_say
 ) -> None:
     async with running(make_config(), discord_server) as bot:
         reply = await (await discord_server.invoke("recent runs", {"limit": 12})).reply()
-        async with bot.engine.begin() as connection:  # as if asked eight days ago
-            await connection.execute(
-                bot_state.update()
-                .where(bot_state.c.key.startswith("pages:"))
-                .values(updated_at=datetime.now(UTC) - timedelta(days=PAGE_DAYS + 1))
-            )
+        await bot.database.execute(  # as if asked eight days ago
+            "UPDATE bot_state SET updated_at = ? WHERE key LIKE 'pages:%'",
+            datetime.now(UTC) - timedelta(days=PAGE_DAYS + 1),
+        )
         await poll(bot, OLD_PAGES)
         gone = await (await discord_server.click(reply, "Next")).reply()
 

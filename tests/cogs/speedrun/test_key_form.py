@@ -117,14 +117,14 @@ async def test_set_again_replaces_and_remove_forgets(
 
 
 async def test_a_key_sealed_under_a_lost_secret_asks_to_set_it_again(tmp_path: Path) -> None:
-    engine = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}")
+    database = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'keys.db'}")
     try:
-        before = SpeedrunKeys(engine, SpeedrunConfig(key_secret=SecretStr("the first secret")))
+        before = SpeedrunKeys(database, SpeedrunConfig(key_secret=SecretStr("the first secret")))
         await before.link(7, SecretStr(KEY), ZETA, "Zeta")
-        after = SpeedrunKeys(engine, SpeedrunConfig(key_secret=SecretStr("a new secret")))
+        after = SpeedrunKeys(database, SpeedrunConfig(key_secret=SecretStr("a new secret")))
         with pytest.raises(KeyUnreadable) as unreadable:
             await after.of(7)
     finally:
-        await engine.dispose()
+        await database.close()
 
     assert user_message(unreadable.value) == SET_AGAIN, "the words are chosen where they are shown"

@@ -15,7 +15,6 @@ from pydantic import SecretStr
 
 from bot.app import HaloBot
 from bot.config import Config
-from bot.storage.tables import submission_forms
 from tests.conftest import running, speedrun_cog
 from tests.fakes.discord import FakeDiscord, Interaction, Message, component
 from tests.fakes.speedrun_server import FakeSpeedrun
@@ -332,12 +331,13 @@ async def test_a_form_left_sending_by_a_stopped_bot_is_resolved_by_the_next_clic
     form = await speedrun_cog(linked_bot).submissions.forms.get(form_id)
     assert form is not None
     long_ago = datetime.now(UTC) - timedelta(minutes=10)
-    async with linked_bot.engine.begin() as connection:  # the bot stopped right after its POST went out
-        await connection.execute(
-            submission_forms.update()
-            .where(submission_forms.c.id == form_id)
-            .values(state="sending", claimed_at=long_ago, claimed_by="gone", sent_at=long_ago)
-        )
+    await linked_bot.database.execute(  # the bot stopped right after its POST went out
+        "UPDATE submission_forms SET state = 'sending', claimed_at = ?, claimed_by = 'gone', sent_at = ? "
+        "WHERE id = ?",
+        long_ago,
+        long_ago,
+        form_id,
+    )
     made = speedrun_server.add_submitted({"run": form.draft.body()}, ZETA)
 
     await press_submit(discord_server, preview)

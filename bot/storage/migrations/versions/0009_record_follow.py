@@ -82,7 +82,7 @@ def _fill_channels() -> None:
         for start in range(0, len(ids), CHUNK):
             bind.execute(
                 sa.text(
-                    f"UPDATE feed_deliveries SET channel_id = ({channel})"  # noqa: S608 - no outside text
+                    f"UPDATE feed_deliveries SET channel_id = ({channel})"
                     f" WHERE record_id IN :ids AND EXISTS ({channel})"
                 ).bindparams(sa.bindparam("ids", expanding=True)),
                 {"feature": feature, "ids": ids[start : start + CHUNK]},
