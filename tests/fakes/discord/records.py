@@ -208,3 +208,5 @@ class Request:
     method: str
     path: str
     body: Any
+    # When the local Discord had the whole request (time.perf_counter()), before it did anything with it.
+    received_at: float = field(default_factory=time.perf_counter)
