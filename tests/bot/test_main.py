@@ -29,6 +29,7 @@ from tests.fakes.haloruns_server import FakeHaloRuns
 from tests.fakes.microsoft_authority import USER_CODE, MicrosoftAuthority
 
 ROOT = Path(__file__).resolve().parents[2]
+HALORUNS_METADATA = ROOT / "tests" / "fakes" / "haloruns" / "content" / "metadata" / "global.json"
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -442,9 +443,11 @@ def test_infinite_login_refused_ends_with_one_line(
     assert not (tmp_path / "data" / "msal_cache.json").exists()
 
 
-IDLE_SCRIPT = """
+IDLE_SCRIPT = f"""
 import asyncio, importlib, sys
 from bot.app import COGS
+from bot.clients.haloruns.catalog import content_catalog
+from bot.models.haloruns_content import GlobalMetadata
 from bot.storage.database import open_database
 import bot.__main__
 for cog in COGS:
@@ -452,6 +455,8 @@ for cog in COGS:
 async def start():
     await (await open_database(sys.argv[1])).close()
 asyncio.run(start())
+with open({str(HALORUNS_METADATA)!r}, encoding="utf-8") as metadata:  # the catalog, loaded at start
+    content_catalog(GlobalMetadata.model_validate_json(metadata.read()))
 print(" ".join(sorted(m for m in sys.argv[2:] if m in sys.modules)))
 """
 
@@ -473,6 +478,7 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         "sqlalchemy",
         "asyncpg",
         "aiohttp.web",
+        "rapidfuzz",
     ]
 
     loaded = subprocess.run(

@@ -8,11 +8,9 @@ the seed either: they take level number ``00`` (``0500`` is Halo: Reach, Full Ga
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz, process
-
 from bot.models.haloruns import COOP, FULL_GAME, SOLO, Catalog, Game, Level, Option
 from bot.models.haloruns_content import GlobalMetadata
-from bot.utils.matching import normalize
+from bot.utils.matching import best, normalize
 
 _HALO_2 = (
     "Cairo Station", "Outskirts", "Metropolis", "The Arbiter", "Oracle", "Delta Halo", "Regret",
@@ -57,6 +55,10 @@ LEGACY_DIFFICULTIES = (Option("Easy", "0"), Option("Legendary", "1"))
 _GAME_ALIASES = {"halo ce": "01", "halo combat evolved anniversary": "01", "halo 5 guardians": "08"}
 
 
+# The current site's names of levels the seed's tables spell otherwise: matched as they are, with no
+# fuzzy matching (which still finds a level renamed since).
+_LEVEL_ALIASES = {"kizingo boulevard": "kizingo blvd"}
+
 _GAME_NUMBERS = {normalize(name): number for number, name, _ in LEGACY_GAMES} | _GAME_ALIASES
 
 
@@ -96,6 +98,6 @@ def _level_code(number: str | None, name: str, table: tuple[str, ...]) -> str | 
         return None
     if name == FULL_GAME:
         return f"{number}00"
-    choices = [normalize(level) for level in table]
-    match = process.extractOne(normalize(name), choices, scorer=fuzz.ratio, score_cutoff=80)
-    return f"{number}{match[2] + 1:02}" if match else None
+    wanted = normalize(name)
+    found = best([normalize(level) for level in table], _LEVEL_ALIASES.get(wanted, wanted), cutoff=80)
+    return f"{number}{found + 1:02}" if found is not None else None

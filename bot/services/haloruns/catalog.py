@@ -5,10 +5,8 @@ type."""
 
 from __future__ import annotations
 
-from rapidfuzz import fuzz
-
 from bot.models.haloruns import Catalog, Level
-from bot.utils.matching import normalize
+from bot.utils.matching import normalize, similarity
 
 # The seed's spellings of words the site spells otherwise, as users may type them.
 _SPELLINGS = {"kilowani": "kikowani"}
@@ -76,7 +74,7 @@ def _word_score(query: str, text: str) -> float:
     """How well every word of ``query`` matches some word of ``text`` (0 to 100), typos forgiven."""
     words = text.split()
     return sum(
-        max(100 if word.startswith(wanted) else fuzz.ratio(wanted, word) for word in words)
+        max(100 if word.startswith(wanted) else similarity(wanted, word) for word in words)
         for wanted in query.split()
     ) / len(query.split())
 
