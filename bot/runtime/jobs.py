@@ -7,20 +7,24 @@ that could not read its upstream, or failed, does not count) and how many posts 
 where it says. ``run_now`` runs a job at once and returns once that run is over, so whoever
 needs a fresh poll (a service test, an operator) does not wait for the interval. ``stop`` lets a
 run in hand finish within a grace period, then ends the rest quietly.
+
+Each job's schedule is a ``discord.ext.tasks`` loop (discord.py's own, already loaded): every N
+seconds from the start, the next tick after a run that took longer comes at once (never two
+runs of one job at a time). While paused the ticks run nothing, and the jobs that missed one run
+once when resumed.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from functools import partial
+from typing import Any, Protocol, runtime_checkable
 
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord.ext import tasks
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,8 @@ class _Entry:
     last_good: datetime | None = None
     last_bad: datetime | None = None
     owed: int | None = None
+    missed: bool = False  # a tick came while paused
+    schedule: tasks.Loop[Any] | None = None
 
     def ran(self, result: object) -> None:
         good = result.good if isinstance(result, Report) else True
@@ -82,47 +88,55 @@ class _Entry:
 
 class Jobs:
     def __init__(self) -> None:
-        self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._entries: dict[str, _Entry] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[None]] = set()  # the runs under way
+        self._started = False
         self.stopping = False
         self.paused = False  # another process is the poller now
 
     def every(self, seconds: int, job: Job, *, name: str) -> None:
-        """Runs ``job`` every ``seconds``, the first time as soon as the jobs are started."""
+        """Runs ``job`` every ``seconds``, the first time as soon as the jobs are started (a job of
+        that name is replaced)."""
+        self.remove(name)
         entry = _Entry(name, seconds, job)
-        self._entries[name] = entry
-        self._scheduler.add_job(
-            self._run,
-            "interval",
-            args=[entry],
-            seconds=seconds,
-            id=name,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=datetime.now(UTC),
+        entry.schedule = tasks.loop(seconds=seconds, reconnect=False, name=f"job {name}")(
+            partial(self._tick, entry)
         )
+        self._entries[name] = entry
+        if self._started:
+            entry.schedule.start()
 
     def remove(self, name: str) -> None:
-        self._entries.pop(name, None)
-        with contextlib.suppress(JobLookupError):
-            self._scheduler.remove_job(name)
+        """No more runs of the job ``name`` (a run under way goes on)."""
+        entry = self._entries.pop(name, None)
+        if entry is not None and entry.schedule is not None:
+            entry.schedule.cancel()
 
     def start(self) -> None:
         """Starts the jobs, or resumes them after ``pause``."""
         self.paused = False
-        if not self._scheduler.running:
-            self._scheduler.start()
-        else:
-            self._scheduler.resume()
+        if self.stopping:
+            return
+        for entry in self._entries.values():
+            if not self._started and entry.schedule is not None:
+                entry.schedule.start()
+            elif entry.missed:  # the run it missed while paused
+                entry.missed = False
+                self._tasks.add(asyncio.create_task(self._run(entry), name=f"job {entry.name}"))
+        self._started = True
 
     def pause(self) -> None:
         """No new runs until ``start``; a run under way stops at its next item (``halted``): another
         process polls now, and takes over what this one had claimed."""
         self.paused = True
-        if self._scheduler.running:
-            self._scheduler.pause()
+
+    async def _tick(self, entry: _Entry) -> None:
+        if self.paused:
+            entry.missed = True
+            log.debug("Background job %s waits for this process to be the poller again", entry.name)
+            return
+        # Its own task: stopping the schedule does not cut a run off (``stop`` gives it its grace).
+        await asyncio.shield(asyncio.create_task(self._run(entry), name=f"job {entry.name}"))
 
     @property
     def halted(self) -> bool:
@@ -148,7 +162,7 @@ class Jobs:
     async def _run(self, entry: _Entry) -> None:
         task = asyncio.current_task()
         assert task is not None
-        self._tasks.add(task)
+        self._tasks.add(task)  # a strong reference, and what ``stop`` waits for
         try:
             async with entry.lock:
                 if not self.stopping:
@@ -163,7 +177,7 @@ class Jobs:
         except asyncio.CancelledError:
             if not self.stopping:
                 raise
-            # Cut off after the grace: said in one line (the scheduler would log a traceback).
+            # Cut off after the grace: said in one line.
             log.warning("Background job %s was stopped by the shutdown", entry.name)
         except Exception:
             log.exception("Background job %s failed; it runs again in %d s", entry.name, entry.seconds)
@@ -174,10 +188,11 @@ class Jobs:
         """No new runs; a run under way is finished (and recorded) rather than cut off, if it can be
         within ``grace_seconds``."""
         self.stopping = True
+        schedules = [entry.schedule for entry in self._entries.values() if entry.schedule is not None]
+        for schedule in schedules:
+            schedule.cancel()
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=grace_seconds)
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)  # cancels the runs it started
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

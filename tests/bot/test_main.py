@@ -479,6 +479,7 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         "asyncpg",
         "aiohttp.web",
         "rapidfuzz",
+        "apscheduler",
     ]
 
     loaded = subprocess.run(
