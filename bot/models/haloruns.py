@@ -7,6 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pydantic import with_config
+
+from bot.models.deferred import DEFERRED
+
 FULL_GAME = "Full Game"
 SOLO = "Solo"
 COOP = "Coop"
@@ -58,6 +62,7 @@ class Runner:
     vod: str | None = None
 
 
+@with_config(DEFERRED)  # kept in the database through pydantic
 @dataclass(frozen=True, slots=True)
 class Run:
     """A verified run, or a world record with what it replaced."""
@@ -128,6 +133,7 @@ class RunnerProfile:
     url: str | None = None
 
 
+@with_config(DEFERRED)  # kept in the database through pydantic
 @dataclass(frozen=True, slots=True)
 class Stream:
     runner: str

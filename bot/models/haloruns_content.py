@@ -140,7 +140,7 @@ class CareerRun(Payload):
     difficulty_id: str = Field(alias="DifficultyId")
     duration: RunTime = Field(alias="Duration")
     participants: Annotated[list[Participant], SkipInvalid] = Field([], alias="Participants")
-    rank_info: RankInfo = Field(RankInfo(), alias="RankInfo")
+    rank_info: RankInfo = Field(default_factory=RankInfo, alias="RankInfo")
     points: MaybeNumber = Field(None, alias="Points")
     occurred_at: MaybeMoment = Field(None, alias="OccuredAt")
 

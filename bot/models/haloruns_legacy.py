@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, BeforeValidator, Field, TypeAdapter
 
+from bot.models.deferred import DEFERRED
 from bot.models.lenient import (
     MaybeCount,
     MaybeMoment,
@@ -91,17 +92,19 @@ class Stream(Payload):
     started_at: MaybeMoment = Field(None, validation_alias=AliasChoices("started_at", "start_time", "since"))
 
 
-RECORDS: TypeAdapter[list[LegacyRecord]] = TypeAdapter(Records)
+RECORDS: TypeAdapter[list[LegacyRecord]] = TypeAdapter(Records, config=DEFERRED)
 VODS: TypeAdapter[list[Vod]] = TypeAdapter(
-    Annotated[list[Annotated[Vod, _as_object("vid")]], SkipInvalid, BeforeValidator(_as_list)]
+    Annotated[list[Annotated[Vod, _as_object("vid")]], SkipInvalid, BeforeValidator(_as_list)],
+    config=DEFERRED,
 )
 # An unknown user may come back as null or as an empty object.
 USER: TypeAdapter[User | None] = TypeAdapter(
-    Annotated[User | None, BeforeValidator(lambda value: value or None)]
+    Annotated[User | None, BeforeValidator(lambda value: value or None)], config=DEFERRED
 )
 STREAMS: TypeAdapter[list[Stream]] = TypeAdapter(
-    Annotated[list[Annotated[Stream, _as_object("name")]], SkipInvalid, BeforeValidator(_as_list)]
+    Annotated[list[Annotated[Stream, _as_object("name")]], SkipInvalid, BeforeValidator(_as_list)],
+    config=DEFERRED,
 )
 HOLDERS: TypeAdapter[list[Named]] = TypeAdapter(
-    Annotated[list[Runner], SkipInvalid, BeforeValidator(_as_list)]
+    Annotated[list[Runner], SkipInvalid, BeforeValidator(_as_list)], config=DEFERRED
 )

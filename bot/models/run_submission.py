@@ -9,15 +9,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from bot.models.deferred import Frozen
 from bot.models.speedrun import SAME_TIME, Run, Timing
 
 SUBMITTED_SLACK = timedelta(minutes=5)  # clocks of the bot and speedrun.com may differ a little
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True)
 
 
 class Named(Frozen):

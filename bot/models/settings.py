@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from bot.models.deferred import Frozen
 
 
-class Filters(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class Filters(Frozen):
+    model_config = ConfigDict(extra="ignore")
 
 
 class AnnouncementFilters(Filters):

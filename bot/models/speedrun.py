@@ -13,8 +13,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
+from pydantic import BeforeValidator, Field, TypeAdapter
 
+from bot.models.deferred import Frozen
 from bot.models.lenient import MaybeMoment, Payload, SkipInvalid
 
 T = TypeVar("T")
@@ -82,7 +83,7 @@ class Game(Payload):
     abbreviation: str | None = None
     weblink: str | None = None
     released: int | None = None
-    ruleset: Ruleset = Ruleset()
+    ruleset: Ruleset = Field(default_factory=Ruleset)
     # Ids, or the platforms and regions themselves when embedded.
     platforms: Annotated[list[str | System], BeforeValidator(_unwrap_list), SkipInvalid] = Field(
         default_factory=list
@@ -123,11 +124,11 @@ class Variable(Payload):
     id: str
     name: str
     category: str | None = None
-    scope: VariableScope = VariableScope()
+    scope: VariableScope = Field(default_factory=VariableScope)
     mandatory: bool = False
     user_defined: bool = Field(False, alias="user-defined")
     is_subcategory: bool = Field(False, alias="is-subcategory")
-    values: VariableValues = VariableValues()
+    values: VariableValues = Field(default_factory=VariableValues)
 
     def applies_to(self, level_id: str | None) -> bool:
         """Whether a run of that level (``None``: a full-game run) takes this variable."""
@@ -200,7 +201,7 @@ class Run(Payload):
     played: date | None = Field(None, alias="date")
     submitted: MaybeMoment = None
     times: Times
-    system: RunSystem = RunSystem()
+    system: RunSystem = Field(default_factory=RunSystem)
     splits: Link | None = None
     values: dict[str, str] = Field(default_factory=dict)
 
@@ -278,18 +279,14 @@ class ApiError(Payload):
 SAME_TIME = 0.0005  # seconds: closer than that is a tie
 
 
-class PreviousRecord(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class PreviousRecord(Frozen):
     seconds: float
     players: tuple[str, ...]
     played: date | None = None
 
 
-class RecordStanding(BaseModel):
+class RecordStanding(Frozen):
     """A run that is (or ties) the world record of its board, and the record it beat."""
-
-    model_config = ConfigDict(frozen=True)
 
     tie: bool = False
     previous: PreviousRecord | None = None  # none: the board's first run
@@ -300,10 +297,8 @@ class RecordStanding(BaseModel):
         return None if self.previous is None else self.previous.seconds - seconds
 
 
-class VerifiedRun(BaseModel):
+class VerifiedRun(Frozen):
     """What the feed keeps of a newly verified run."""
-
-    model_config = ConfigDict(frozen=True)
 
     run: Run
     game: str  # its name

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
+from bot.models.deferred import Frozen
 from bot.models.speedrun import Run
 
 # What a moderator is told about a run, without judging it.
@@ -24,9 +23,7 @@ Flag = Literal[
 State = Literal["waiting", "verified", "rejected", "withdrawn"]
 
 
-class QueuedRun(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+class QueuedRun(Frozen):
     run: Run
     game: str  # its name
     platform: str | None = None  # the platform's name

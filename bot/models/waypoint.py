@@ -178,13 +178,13 @@ Mode = Annotated[M | None, NoneIfInvalid]
 
 
 class ServiceRecord(_Pascal):
-    subqueries: Subqueries = Subqueries()
+    subqueries: Subqueries = Field(default_factory=Subqueries)
     time_played: timedelta = timedelta()
     matches_completed: int = 0
     wins: int = 0
     losses: int = 0
     ties: int = 0
-    core_stats: CoreStats = CoreStats()
+    core_stats: CoreStats = Field(default_factory=CoreStats)
     capture_the_flag_stats: Mode[FlagStats] = None
     oddball_stats: Mode[OddballStats] = None
     zones_stats: Mode[ZoneStats] = None
