@@ -6,10 +6,12 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+# The upper bounds of the latency histogram's buckets, in seconds: prometheus_client's defaults.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, math.inf)
 
 
 @dataclass
@@ -38,57 +40,49 @@ class ShardHealth:
         return cls(shard_id, measured, servers, connected)
 
 
+@dataclass(slots=True)
+class Count:
+    """A counter of one set of labels, and when it was first counted (Prometheus' ``_created``)."""
+
+    value: float = 0.0
+    created: float = field(default_factory=time.time)
+
+
+@dataclass(slots=True)
+class Latencies:
+    """A histogram of one service's request times: per bucket of ``LATENCY_BUCKETS``, not summed."""
+
+    buckets: list[int] = field(default_factory=lambda: [0] * len(LATENCY_BUCKETS))
+    sum: float = 0.0
+    created: float = field(default_factory=time.time)
+
+    def observe(self, seconds: float) -> None:
+        self.sum += seconds
+        self.buckets[next(i for i, bound in enumerate(LATENCY_BUCKETS) if seconds <= bound)] += 1
+
+
 class Telemetry:
-    """Counters and service health for one bot; clients report every upstream call into it."""
+    """Counters and service health for one bot; clients report every upstream call into it.
+
+    The figures are kept here in plain dictionaries; ``metrics_text`` renders them in Prometheus'
+    text format through ``bot.runtime.metrics``, the one module that loads prometheus_client, so
+    a bot whose metrics are not served never loads it.
+    """
 
     def __init__(self, services: Iterable[str]) -> None:
         self.started = datetime.now(UTC)
         self.services = {name: ServiceHealth(name) for name in services}
-        self.registry = CollectorRegistry()
-        self._commands = Counter(
-            "halobot_commands", "Slash commands served.", ["command", "shard"], registry=self.registry
-        )
-        self._command_errors = Counter(
-            "halobot_command_errors",
-            "Slash commands that ended in an error.",
-            ["command", "kind", "shard"],
-            registry=self.registry,
-        )
-        self._shard_latency = Gauge(
-            "halobot_shard_latency_seconds",
-            "Gateway heartbeat latency of each shard of this process.",
-            ["shard"],
-            registry=self.registry,
-        )
-        self._shard_servers = Gauge(
-            "halobot_shard_servers",
-            "Servers on each shard of this process.",
-            ["shard"],
-            registry=self.registry,
-        )
-        self._shard_connected = Gauge(
-            "halobot_shard_connected",
-            "1 while the shard's gateway session is connected.",
-            ["shard"],
-            registry=self.registry,
-        )
-        self._poller = Gauge(
-            "halobot_poller", "1 while this process runs the background jobs.", registry=self.registry
-        )
+        self.commands: dict[tuple[str, str], Count] = {}  # by command, shard
+        self.command_errors: dict[tuple[str, str, str], Count] = {}  # by command, kind, shard
+        self.upstream_calls: dict[tuple[str, str], Count] = {}  # by service, outcome
+        self.upstream_latency: dict[str, Latencies] = {}  # by service
+        # Read from the bot at each scrape (``watch``); a shard once seen stays in the figures.
+        self.shard_latency: dict[str, float] = {}
+        self.shard_servers: dict[str, float] = {}
+        self.shard_connected: dict[str, float] = {}
+        self.poller = 0.0
         self._shards: Callable[[], list[ShardHealth]] = list
         self._is_poller: Callable[[], bool] = lambda: False
-        self._upstream_calls = Counter(
-            "halobot_upstream_requests",
-            "Requests to upstream services.",
-            ["service", "outcome"],
-            registry=self.registry,
-        )
-        self._upstream_latency = Histogram(
-            "halobot_upstream_request_seconds",
-            "Latency of upstream requests.",
-            ["service"],
-            registry=self.registry,
-        )
 
     def watch(self, shards: Callable[[], list[ShardHealth]], is_poller: Callable[[], bool]) -> None:
         """Where the shard and poller gauges are read, at each scrape."""
@@ -96,10 +90,10 @@ class Telemetry:
         self._is_poller = is_poller
 
     def command_served(self, command: str, shard: int) -> None:
-        self._commands.labels(command, str(shard)).inc()
+        _count(self.commands, (command, str(shard)))
 
     def command_failed(self, command: str, kind: str, shard: int) -> None:
-        self._command_errors.labels(command, kind, str(shard)).inc()
+        _count(self.command_errors, (command, kind, str(shard)))
 
     @asynccontextmanager
     async def upstream_call(self, service: str) -> AsyncIterator[None]:
@@ -111,19 +105,30 @@ class Telemetry:
         except Exception as error:
             health.last_error = datetime.now(UTC)
             health.last_error_message = str(error) or type(error).__name__
-            self._upstream_calls.labels(service, "error").inc()
+            _count(self.upstream_calls, (service, "error"))
             raise
         else:
             health.last_success = datetime.now(UTC)
-            self._upstream_calls.labels(service, "ok").inc()
+            _count(self.upstream_calls, (service, "ok"))
         finally:
-            self._upstream_latency.labels(service).observe(time.perf_counter() - started)
+            latencies = self.upstream_latency.get(service) or self.upstream_latency.setdefault(
+                service, Latencies()
+            )
+            latencies.observe(time.perf_counter() - started)
 
     def metrics_text(self) -> bytes:
+        """The figures in Prometheus' text format, the shard and poller gauges read now."""
         for shard in self._shards():
             label = str(shard.shard_id)
-            self._shard_latency.labels(label).set(math.nan if shard.latency is None else shard.latency)
-            self._shard_servers.labels(label).set(shard.servers)
-            self._shard_connected.labels(label).set(int(shard.connected))
-        self._poller.set(int(self._is_poller()))
-        return generate_latest(self.registry)
+            self.shard_latency[label] = math.nan if shard.latency is None else shard.latency
+            self.shard_servers[label] = shard.servers
+            self.shard_connected[label] = int(shard.connected)
+        self.poller = int(self._is_poller())
+        from bot.runtime import metrics  # the one place prometheus_client (2 MiB) is loaded: at a scrape
+
+        return metrics.prometheus_text(self)
+
+
+def _count(counts: dict[Any, Count], labels: tuple[str, ...]) -> None:
+    count = counts.get(labels) or counts.setdefault(labels, Count())
+    count.value += 1

@@ -480,6 +480,7 @@ def test_a_restart_loads_no_library_only_a_feature_in_use_or_a_migration_needs(t
         "aiohttp.web",
         "rapidfuzz",
         "apscheduler",
+        "prometheus_client",
     ]
 
     loaded = subprocess.run(
