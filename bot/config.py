@@ -59,14 +59,25 @@ Snowflake = Annotated[int, Field(gt=0)]
 PollSeconds = Annotated[int, Field(ge=1)]
 
 
-def _check_database_url(value: str) -> str:
-    scheme = value.partition("://")[0]
+def database_backend(url: str) -> DatabaseBackend:
+    """The database ``database.url`` names, by its scheme; a ``ValueError`` for a scheme of none."""
+    scheme = url.partition("://")[0]
     if scheme not in DATABASE_DRIVERS:
         raise ValueError(f"scheme must be one of {', '.join(DATABASE_DRIVERS)}")
+    return DATABASE_DRIVERS[scheme]
+
+
+def _check_database_url(value: str) -> str:
+    database_backend(value)
     return value
 
 
-DATABASE_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+DatabaseBackend = Literal["sqlite", "postgresql"]
+# database.url's schemes (as SQLAlchemy spells them), and the database each names.
+DATABASE_DRIVERS: dict[str, DatabaseBackend] = {
+    "sqlite+aiosqlite": "sqlite",
+    "postgresql+asyncpg": "postgresql",
+}
 DatabaseUrl = Annotated[str, AfterValidator(_check_database_url)]
 
 

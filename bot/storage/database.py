@@ -23,9 +23,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import import_module
-from typing import Any, Literal, overload
+from typing import Any, overload
 from urllib.parse import urlsplit, urlunsplit
 
+from bot.config import DatabaseBackend, database_backend
 from bot.storage.migrations import head_revision
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,14 @@ __all__ = [
     "DatabaseUrl",
     "Row",
     "Session",
+    "assignments",
     "connect",
+    "marks",
     "open_database",
+    "rows",
+    "upsert",
     "utc",
 ]
-
-Backend = Literal["sqlite", "postgresql"]
-DRIVERS: dict[str, Backend] = {"sqlite+aiosqlite": "sqlite", "postgresql+asyncpg": "postgresql"}
 
 
 class DatabaseError(Exception):
@@ -57,14 +59,11 @@ class DatabaseUrl:
     ``postgresql+asyncpg://user:password@host:5432/name``."""
 
     text: str
-    backend: Backend
+    backend: DatabaseBackend
 
     @classmethod
     def parse(cls, url: str) -> DatabaseUrl:
-        scheme = url.partition("://")[0]
-        if scheme not in DRIVERS:
-            raise ValueError(f"scheme must be one of {', '.join(DRIVERS)}")
-        return cls(url, DRIVERS[scheme])
+        return cls(url, database_backend(url))
 
     @property
     def path(self) -> str:
@@ -132,7 +131,7 @@ class Session(ABC):
         """Runs one statement: its rows, or (``want_rows`` false) how many rows it changed."""
 
     @abstractmethod
-    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+    async def _run_many(self, sql: str, args: list[Sequence[Any]]) -> None:
         """Runs one statement once per tuple of arguments."""
 
     async def execute(self, sql: str, *args: Any) -> int:
@@ -155,14 +154,23 @@ class Session(ABC):
         row = await self.fetchrow(sql, *args)
         return row[0] if row is not None else None
 
-    async def _timed(self, sql: str, args: Sequence[Any], *, want_rows: bool) -> list[Row] | int:
-        if not log.isEnabledFor(logging.DEBUG):
-            return await self._run(sql, args, want_rows=want_rows)
-        start = time.perf_counter()
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        """Runs the statement once per tuple of arguments (one statement, as the log counts it)."""
+        await self._timed(sql, list(args), many=True)
+
+    async def _timed(
+        self, sql: str, args: Sequence[Any], *, want_rows: bool = False, many: bool = False
+    ) -> list[Row] | int | None:
+        """Runs the statement; at DEBUG, logs it with its time (waiting for the connection included)."""
+        start = time.perf_counter() if log.isEnabledFor(logging.DEBUG) else None
         try:
+            if many:
+                await self._run_many(sql, list(args))
+                return None
             return await self._run(sql, args, want_rows=want_rows)
         finally:
-            log.debug("SQL %.2f ms: %s", (time.perf_counter() - start) * 1000, sql)
+            if start is not None:
+                log.debug("SQL %.2f ms: %s", (time.perf_counter() - start) * 1000, sql)
 
 
 class Connection(Session):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from functools import lru_cache
 from typing import Any
@@ -57,9 +57,9 @@ class Link(Session):
             raise DatabaseError(f"PostgreSQL: {error}") from error
         return rows(found[0].keys(), found) if found else []
 
-    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+    async def _run_many(self, sql: str, args: list[Sequence[Any]]) -> None:
         try:
-            await self.connection.executemany(numbered(sql), list(args))
+            await self.connection.executemany(numbered(sql), args)
         except ERRORS as error:
             raise DatabaseError(f"PostgreSQL: {error}") from error
 
@@ -73,9 +73,9 @@ class PostgresDatabase(Database):
         async with self._connection() as link:
             return await link._run(sql, args, want_rows=want_rows)
 
-    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+    async def _run_many(self, sql: str, args: list[Sequence[Any]]) -> None:
         async with self._connection() as link:
-            await link.executemany(sql, args)
+            await link._run_many(sql, args)
 
     @asynccontextmanager
     async def _connection(self) -> AsyncIterator[Link]:

@@ -56,7 +56,7 @@ class _Link(Session):
         except sqlite3.Error as error:
             raise DatabaseError(f"SQLite: {error}") from error
 
-    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+    async def _run_many(self, sql: str, args: list[Sequence[Any]]) -> None:
         try:
             await self._connection.executemany(sql, [_arguments(row) for row in args])
         except sqlite3.Error as error:
@@ -74,9 +74,9 @@ class SqliteDatabase(Database):
         async with self._turn:
             return await self._link._run(sql, args, want_rows=want_rows)
 
-    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+    async def _run_many(self, sql: str, args: list[Sequence[Any]]) -> None:
         async with self._turn:
-            await self._link.executemany(sql, args)
+            await self._link._run_many(sql, args)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Session]:
