@@ -17,7 +17,7 @@ from discord.ext import commands
 from bot.clients.speedrun import SpeedrunClient
 from bot.config import DISCORD_GATEWAY, Config
 from bot.runtime.command_sync import sync_commands
-from bot.runtime.discord_limit import GlobalLimit, IdentifyPace, share
+from bot.runtime.discord_limit import GlobalLimit, IdentifyPace, LimitedConnector, share
 from bot.runtime.jobs import Jobs
 from bot.runtime.leader import Poller
 from bot.runtime.telemetry import ShardHealth, Telemetry
@@ -86,7 +86,7 @@ class HaloBot(commands.AutoShardedBot):
             max_messages=None,
             owner_ids=set(config.discord.owner_ids) or None,
             guild_ready_timeout=config.discord.guild_ready_seconds,
-            http_trace=self.limit.trace_config(),
+            connector=LimitedConnector(self.limit),
             shard_count=config.discord.shard_count or None,  # None: as many as Discord recommends
             shard_ids=config.discord.shard_ids or None,  # type: ignore[arg-type]  # None (its default): every shard
         )

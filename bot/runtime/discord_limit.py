@@ -2,12 +2,13 @@
 
 Discord allows a bot 50 requests a second in all (interaction callbacks and followups, under
 ``/interactions/`` and ``/webhooks/``, excepted) and answers 429 beyond. discord.py keeps each
-route's own limit from the ``X-RateLimit-*`` headers, but meets the global one only once refused.
-So every request it sends waits here for its turn first, through an aiohttp trace hook (discord.py's
-``http_trace`` option): a token bucket refilled at the limit, which lets a burst of a little less
-than one second's worth through, so that requests reaching Discord slightly closer together than
-they left still fit. A global 429 all the same (another process using the same token) empties the
-bucket for the ``Retry-After`` it names.
+route's own limit from the ``X-RateLimit-*`` headers, but meets the global one only once refused
+(then it holds every request of the process for the ``Retry-After`` Discord names). So every
+request it sends waits here for its turn first, in the connector that gives it a connection
+(``LimitedConnector``, discord.py's ``connector`` option): a token bucket refilled at the limit,
+which lets a burst of a little less than one second's worth through, so that requests reaching
+Discord slightly closer together than they left still fit. Interaction callbacks pass straight
+through: an aiohttp trace hook would cost every request, callbacks included, some 20 µs.
 
 Several processes of one bot (each running some of its shards) share the limit. Nearly all of a
 bot's counted requests are posts, and only the poller posts (answers to commands are interaction
@@ -22,13 +23,11 @@ for the shards of this process.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
-from types import SimpleNamespace
 
 import aiohttp
-
-log = logging.getLogger(__name__)
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 
 GLOBAL_LIMIT = 50.0  # requests a second, Discord's default for a bot
 BURST = 40  # requests let through at once: a fifth of a second short of the limit's second
@@ -74,33 +73,6 @@ class GlobalLimit:
             while (wait := self._take()) > 0:  # noqa: ASYNC110 - waiting for time, not for an event
                 await asyncio.sleep(wait)
 
-    def refused(self, retry_after: float) -> None:
-        """Discord says the global limit is spent for ``retry_after`` seconds."""
-        self._refill()
-        self._tokens = min(self._tokens, 1 - retry_after * self._rate)
-        log.warning("Discord's global rate limit was hit: every request waits %.3f s", retry_after)
-
-    def trace_config(self) -> aiohttp.TraceConfig:
-        """The hook that makes every request of discord.py's HTTP client keep the limit."""
-        trace = aiohttp.TraceConfig()
-
-        async def start(
-            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
-        ) -> None:
-            if self.counts(str(params.url)):
-                await self.wait_turn()
-
-        async def end(
-            session: aiohttp.ClientSession, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
-        ) -> None:
-            headers = params.response.headers
-            if params.response.status == 429 and headers.get("X-RateLimit-Global") == "true":
-                self.refused(float(headers.get("Retry-After", "1")))
-
-        trace.on_request_start.append(start)
-        trace.on_request_end.append(end)
-        return trace
-
     def _refill(self) -> None:
         now = time.monotonic()
         self._tokens = min(self._burst, self._tokens + (now - self._updated) * self._rate)
@@ -113,6 +85,25 @@ class GlobalLimit:
             self._tokens -= 1
             return 0.0
         return (1 - self._tokens) / self._rate
+
+
+class LimitedConnector(aiohttp.TCPConnector):
+    """discord.py's own connector (no limit on connections), which gives a request that counts
+    against the global limit its connection only once ``limit`` says it is its turn."""
+
+    def __init__(self, limit: GlobalLimit) -> None:
+        super().__init__(limit=0)
+        self._global = limit
+
+    async def connect(
+        self,
+        req: aiohttp.ClientRequest,
+        traces: list[Trace],
+        timeout: aiohttp.ClientTimeout,  # noqa: ASYNC109 - aiohttp's signature
+    ) -> Connection:
+        if self._global.counts(str(req.url)):
+            await self._global.wait_turn()
+        return await super().connect(req, traces, timeout)
 
 
 class IdentifyPace:
