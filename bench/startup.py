@@ -18,9 +18,11 @@ the bare bot (A) is ``bench.bare_bot``. For each:
 - resident memory, settled: the process's RSS ``SETTLE`` seconds after ready, with 1 server (median
   of the restarts) and with 10,000 servers in ``MANY_SHARDS`` shards (both bots sharded alike);
 - spawn → ready, with 10,000 servers in ``MANY_SHARDS`` shards: until the process says it is ready;
-- /status p50 / p99: ``STATUS_CALLS`` sequential /status (each sent once the last was answered),
-  from INTERACTION_CREATE sent until the local Discord has the whole interaction callback (before
-  it checks and keeps it: a card takes it longer than the bare bot's "ok").
+- /status p50 / p99: ``STATUS_CALLS`` sequential /status to each bot (each sent once the last was
+  answered), from INTERACTION_CREATE sent until the local Discord has the whole interaction
+  callback (before it checks and keeps it: a card takes it longer than the bare bot's "ok"). Both
+  bots run at once, restarted and settled, each against its own local Discord, and are asked in
+  turns of ``STATUS_ROUND`` calls (A B B A …): a spell of a busy machine then slows both alike.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from tests.fakes.haloruns_server import FakeHaloRuns
 
 RESTARTS = 3
 STATUS_CALLS = 500
+STATUS_ROUND = 25  # calls to one bot before the other's turn
 STATUS_WARMUP = 10
 MANY_GUILDS = 10_000
 MANY_SHARDS = 4  # 2,500 servers a shard: the most Discord lets one session hold
@@ -187,20 +190,40 @@ async def local_servers(guilds: int, shards: int = 1) -> AsyncIterator[tuple[Fak
                 print(f"  {violation}", file=sys.stderr)
 
 
-async def status_latency(server: FakeDiscord) -> list[float]:
+async def status_latency(server: FakeDiscord, calls: int) -> list[float]:
     """Milliseconds from INTERACTION_CREATE sent to the whole interaction callback received, for
-    sequential /status: the bot's answer time, without what the local Discord (in this process)
-    does with the answer afterwards (checking it against Discord's OpenAPI description and keeping
-    it take a card longer than the bare bot's "ok")."""
+    ``calls`` sequential /status: the bot's answer time, without what the local Discord (in this
+    process) does with the answer afterwards (checking it against Discord's OpenAPI description and
+    keeping it take a card longer than the bare bot's "ok")."""
     samples: list[float] = []
-    for _ in range(STATUS_WARMUP + STATUS_CALLS):
+    for _ in range(calls):
         interaction = await server.invoke("status")
         await interaction.reply()
         callback = next(
             r for r in reversed(server.requests) if r.path.startswith(f"/interactions/{interaction.id}/")
         )
         samples.append((callback.received_at - interaction.sent_at) * 1000)
-    return samples[STATUS_WARMUP:]
+    server.requests.clear()
+    return samples
+
+
+async def status_side_by_side(commands: list[Command], data: Path) -> list[list[float]]:
+    """/status latencies of each bot of ``commands``, all running at once, asked in turns."""
+    samples: list[list[float]] = [[] for _ in commands]
+    async with contextlib.AsyncExitStack() as running:
+        servers = []
+        for n, command in enumerate(commands):
+            server, haloruns = await running.enter_async_context(local_servers(1))
+            async with spawned(command, server, haloruns, data / str(n)):
+                pass  # the first start (migrations, compiling): what is measured is a restart
+            await running.enter_async_context(spawned(command, server, haloruns, data / str(n)))
+            await status_latency(server, STATUS_WARMUP)
+            servers.append(server)
+        for turn in range(STATUS_CALLS // STATUS_ROUND):
+            order = list(enumerate(servers))
+            for n, server in order if turn % 2 == 0 else reversed(order):
+                samples[n] += await status_latency(server, STATUS_ROUND)
+    return samples
 
 
 @dataclass
@@ -208,7 +231,7 @@ class Figures:
     first: Start  # on an empty data directory
     restarts: list[Start]
     many: Start  # MANY_GUILDS servers
-    status: list[float]  # milliseconds
+    status: list[float]  # milliseconds, from status_side_by_side
 
     def restart(self, figure: Callable[[Start], float]) -> float:
         return statistics.median(figure(s) for s in self.restarts)
@@ -217,17 +240,15 @@ class Figures:
         return statistics.quantiles(self.status, n=100, method="inclusive")[p - 1]
 
 
-async def measure(name: str, command: Command, data: Path) -> Figures:
+async def measure(name: str, command: Command, data: Path, status: list[float]) -> Figures:
     """The figures of one bot; ``data`` is its working directory (the bot keeps its database there)."""
     async with local_servers(1) as (server, haloruns):
         async with spawned(command, server, haloruns, data) as first:
             pass
         restarts = []
-        for run in range(RESTARTS):
+        for _ in range(RESTARTS):
             async with spawned(command, server, haloruns, data) as start:
                 restarts.append(start)
-                if run == RESTARTS - 1:
-                    status = await status_latency(server)
     async with (
         local_servers(MANY_GUILDS, MANY_SHARDS) as (server, haloruns),
         spawned(command, server, haloruns, data, MANY_SHARDS) as many,
@@ -282,10 +303,11 @@ def main() -> None:
     # The local server checks every REST body against Discord's OpenAPI description: load it once.
     discord_spec()
     with tempfile.TemporaryDirectory(prefix="halobot-bench-") as tmp:
-        for name in ("bare", "bot"):
-            (Path(tmp) / name).mkdir()
-        bare = asyncio.run(measure("bare bot (A)", bare_bot, Path(tmp) / "bare"))
-        bot = asyncio.run(measure("this bot (B)", this_bot, Path(tmp) / "bot"))
+        for name in ("bare", "bot", "status/0", "status/1"):
+            (Path(tmp) / name).mkdir(parents=True)
+        status = asyncio.run(status_side_by_side([bare_bot, this_bot], Path(tmp) / "status"))
+        bare = asyncio.run(measure("bare bot (A)", bare_bot, Path(tmp) / "bare", status[0]))
+        bot = asyncio.run(measure("this bot (B)", this_bot, Path(tmp) / "bot", status[1]))
         rows = [("figure: A / B  xB/A", ""), *table(bare, bot)]
         if not args.no_fan_out:
             rows += asyncio.run(fan_out(FAN_OUT_SERVERS, Path(tmp) / "fan-out"))
